@@ -1,0 +1,136 @@
+// Process shims. GNU-only code (clone flags, mount) stays in this file, never in a header Swift sees.
+#ifdef __linux__
+#define _GNU_SOURCE
+#include "cprocfs_process.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <pthread.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+static void child_reset_and_exec(const char *path, char *const argv[], char *const envp[],
+                                 const struct cprocfs_spawn_options *o, int error_fd) {
+    int err = 0;
+    if (o->new_process_group && setpgid(0, 0) != 0) goto fail;
+    if (o->new_pid_namespace) {
+        // Keep our /proc mount out of the host's mount table, then mount the namespace's own /proc.
+        if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) goto fail;
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL) != 0) goto fail;
+    }
+    struct sigaction dfl;
+    for (unsigned i = 0; i < sizeof(dfl); i++) ((char *)&dfl)[i] = 0;
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        (void)sigaction(sig, &dfl, NULL);  // 32 and 33 fail under glibc; that is fine
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) goto fail;
+    if (o->stdin_fd >= 0 && dup2(o->stdin_fd, 0) < 0) goto fail;
+    if (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0) goto fail;
+    if (o->stderr_fd >= 0 && dup2(o->stderr_fd, 2) < 0) goto fail;
+    if (o->wait_fd >= 0) {
+        char byte;
+        ssize_t n;
+        do { n = read(o->wait_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+        close(o->wait_fd);
+    }
+    execve(path, argv, envp);
+fail:
+    err = errno;
+    ssize_t w;
+    do { w = write(error_fd, &err, sizeof(err)); } while (w < 0 && errno == EINTR);
+    _exit(127);
+}
+
+pid_t cprocfs_spawn(const char *path, char *const argv[], char *const envp[],
+                    const struct cprocfs_spawn_options *options, int *error_out) {
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        *error_out = errno;
+        return -1;
+    }
+    pid_t pid;
+    if (options->new_pid_namespace) {
+        // A raw clone with CLONE_NEWPID makes the child itself PID 1 of the new namespace, and the
+        // pid we get back is its pid in ours, as with a container runtime.
+        pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+    } else {
+        pid = fork();
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        child_reset_and_exec(path, argv, envp, options, pipefd[1]);
+    }
+    int saved = errno;
+    close(pipefd[1]);
+    if (pid < 0) {
+        close(pipefd[0]);
+        *error_out = saved;
+        return -1;
+    }
+    int child_err = 0;
+    ssize_t n;
+    do { n = read(pipefd[0], &child_err, sizeof(child_err)); } while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    if (n == sizeof(child_err)) {
+        int status;
+        while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {}
+        *error_out = child_err;
+        return -1;
+    }
+    *error_out = 0;
+    return pid;
+}
+
+int cprocfs_wifexited(int status) { return WIFEXITED(status); }
+int cprocfs_wexitstatus(int status) { return WEXITSTATUS(status); }
+int cprocfs_wifsignaled(int status) { return WIFSIGNALED(status); }
+int cprocfs_wtermsig(int status) { return WTERMSIG(status); }
+int cprocfs_wcoredump(int status) { return WCOREDUMP(status); }
+int cprocfs_wifstopped(int status) { return WIFSTOPPED(status); }
+int cprocfs_wstopsig(int status) { return WSTOPSIG(status); }
+int cprocfs_wifcontinued(int status) { return WIFCONTINUED(status); }
+
+int cprocfs_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+
+int cprocfs_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int cprocfs_sigqueue_int(pid_t pid, int sig, int value) {
+    union sigval v;
+    v.sival_ptr = 0;
+    v.sival_int = value;
+    return sigqueue(pid, sig, v);
+}
+
+int cprocfs_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
+
+int cprocfs_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }
+
+unsigned long long cprocfs_thread_blocked_mask(void) {
+    sigset_t set;
+    unsigned long long mask = 0;
+    if (pthread_sigmask(SIG_SETMASK, NULL, &set) != 0) return 0;
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sigismember(&set, sig) == 1) mask |= 1ULL << (sig - 1);
+    }
+    return mask;
+}
+#endif

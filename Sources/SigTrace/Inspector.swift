@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The judgement of one process: its snapshot, runtime, every signal's disposition and the findings.
+public struct ProcessReport: Sendable {
+    public var snapshot: ProcessSnapshot
+    public var runtime: Runtime
+    /// Dispositions of all 64 signals, in order.
+    public var signals: [SignalDisposition]
+    public var findings: [Finding]
+    /// How many reads it took to reach a steady state (1 in the common case).
+    public var samples: Int
+
+    public var pid: Int32 { snapshot.pid }
+
+    /// The disposition of one signal.
+    public func disposition(_ signal: Signal) -> SignalDisposition { signals[Int(signal.rawValue) - 1] }
+
+    /// The JSON object of `inspect --format json` for this process; `allSignals` false keeps the signals
+    /// that matter plus any pending, sigwaited or signalfd-read one.
+    public func json(allSignals: Bool) -> JSONValue {
+        let shown = shownSignals(all: allSignals)
+        return .object([
+            ("pid", .int(Int(pid))), ("comm", .string(snapshot.status.name)),
+            ("cmdline", .array(snapshot.cmdline.map(JSONValue.string))), ("exe", .string(snapshot.exe)),
+            ("ppid", .int(Int(snapshot.status.ppid))), ("state", .string(String(snapshot.status.state))),
+            ("uid", .int(Int(snapshot.status.uid))),
+            ("nspid", .array(snapshot.status.nspid.map { .int(Int($0)) })),
+            ("pid1", .bool(snapshot.status.isNamespaceInit)), ("threads", .int(snapshot.status.threads)),
+            ("tracer_pid", .int(Int(snapshot.status.tracerPid))), ("runtime", .string(runtime.rawValue)),
+            ("sigterm", .string(disposition(.term).outcome.rawValue)),
+            ("signalfds", .array(snapshot.signalfds.map {
+                .object([("fd", .int(Int($0.fd))), ("sigmask", .string($0.mask.hex))])
+            })),
+            ("signals", .array(shown.map { disposition($0).json })),
+            ("findings", .array(findings.map(\.json))),
+            ("samples", .int(samples)),
+        ])
+    }
+
+    /// The signals a report shows: all 64, or those that matter plus any with something unusual about them.
+    public func shownSignals(all: Bool) -> [Signal] {
+        if all { return Signal.all }
+        var set = SignalSet(Signal.thatMatter)
+        set.formUnion(snapshot.status.pendingShared)
+        set.formUnion(snapshot.pendingThread)
+        set.formUnion(snapshot.sigwaited)
+        set.formUnion(snapshot.signalfdMask)
+        set.formIntersection(SignalSet(rawValue: ~SignalSet([Signal(32), Signal(33)]).rawValue))
+        return set.signals
+    }
+}
+
+extension SignalSet {
+    /// A set of the given signals.
+    public init(_ signals: [Signal]) {
+        self.init()
+        for signal in signals { insert(signal) }
+    }
+}
+
+/// Reads and judges processes, re-reading when a read looks torn (see SIGNALS.md: masks are not stable).
+public struct Inspector: Sendable {
+    public let reader: ProcReader
+    /// The most reads of one process when the first looks transient.
+    public var maxSamples = 5
+    /// The pause between reads.
+    public var interval: Duration = .milliseconds(2)
+
+    public init(reader: ProcReader = ProcReader()) { self.reader = reader }
+
+    /// Inspects one process. Throws one-line errors for bad pids, kernel threads and zombies.
+    public func inspect(_ pid: Int32, depth: ProcReader.Depth = .full) throws(SigscopeError) -> ProcessReport {
+        var samples = 1
+        var snapshot = try reader.snapshot(pid, depth: depth)
+        try Self.checkInspectable(snapshot, files: reader.files)
+        var report = Self.judge(snapshot, samples: samples)
+        while Self.looksTransient(report) && samples < maxSamples {
+            Clocks.sleep(for: interval)
+            guard let next = try? reader.snapshot(pid, depth: depth), !next.status.isZombie else { break }
+            samples += 1
+            snapshot = next
+            report = Self.judge(snapshot, samples: samples)
+        }
+        return report
+    }
+
+    /// Throws for the processes that get no verdict: kernel threads and zombies.
+    static func checkInspectable(_ snapshot: ProcessSnapshot, files: ProcFiles) throws(SigscopeError) {
+        let status = snapshot.status
+        if status.isKernelThread {
+            throw SigscopeError(.kernelThread, "pid \(snapshot.pid) is a kernel thread (\(status.name)): kernel "
+                + "threads take no signals from user space, so there is no verdict")
+        }
+        if status.isZombie {
+            let parent = (try? files.read(files.path(status.ppid, "comm")))?.trimmingWhitespace() ?? "?"
+            throw SigscopeError(.zombie, "pid \(snapshot.pid) is a zombie (\(status.name) exited, not reaped by its "
+                + "parent \(status.ppid) (\(parent))): it takes no signals")
+        }
+    }
+
+    /// Judges a snapshot: runtime, dispositions, findings. Pure: no I/O.
+    public static func judge(_ snapshot: ProcessSnapshot, samples: Int = 1) -> ProcessReport {
+        let runtime = Runtime.detect(exe: snapshot.exe, comm: snapshot.status.name, libraries: snapshot.libraries,
+                                     goHeapMapped: snapshot.goHeapMapped)
+        let signals = Signal.all.map { SignalDisposition($0, in: snapshot, runtime: runtime) }
+        let findings = InspectRules.findings(snapshot: snapshot, runtime: runtime, term: signals[14],
+                                             pipe: signals[12])
+        return ProcessReport(snapshot: snapshot, runtime: runtime, signals: signals, findings: findings,
+                             samples: samples)
+    }
+
+    /// A read looks torn when SIGTERM or another signal that matters seems to stay pending forever (a sigwait
+    /// thread caught outside its wait), or a thread blocks nearly every signal (glibc's pthread_create does that
+    /// for a moment).
+    public static func looksTransient(_ report: ProcessReport) -> Bool {
+        if Signal.thatMatter.contains(where: { report.disposition($0).outcome == .staysPending }) { return true }
+        return report.snapshot.threads.contains { $0.status.blocked.count >= 60 && $0.sigwaitSet == nil }
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file descriptor written with write(2): no stdio buffering to flush, safe from any thread, so JSON lines
+/// reach a pipe the moment they are written.
+public struct FileOutput: Sendable {
+    public let fd: Int32
+
+    public init(fd: Int32) { self.fd = fd }
+
+    public static let standardOutput = FileOutput(fd: 1)
+    public static let standardError = FileOutput(fd: 2)
+
+    /// Opens (creating or truncating) a file for writing. The corresponding C function is `open`.
+    public static func create(path: String) throws(SigscopeError) -> FileOutput {
+        let fd = path.withCString { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else {
+            let code = errno
+            throw SigscopeError(.unreadableFile, "cannot write \(path): \(SigscopeError.describe(errno: code))",
+                                errno: code)
+        }
+        return FileOutput(fd: fd)
+    }
+
+    /// Writes all of `text`, retrying short writes and EINTR; a closed pipe ends the write silently.
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Closes the descriptor.
+    public func close() { _ = Glibc.close(fd) }
+}

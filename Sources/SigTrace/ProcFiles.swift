@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Raw access to /proc files through open/read/readlink/getdents, without Foundation: `inspect --all` reads
+/// thousands of them and must not be slower than `ps`.
+public struct ProcFiles: Sendable {
+    /// The proc mount to read, `/proc` unless a test points elsewhere.
+    public let root: String
+
+    public init(root: String = "/proc") { self.root = root }
+
+    /// Why a read failed, kept apart from the message so callers can tell "gone" from "forbidden".
+    public enum Failure: Error, Sendable, Equatable {
+        /// The file (and usually the process) no longer exists: ENOENT or ESRCH.
+        case gone
+        /// EACCES or EPERM.
+        case forbidden
+        /// Anything else, with its errno.
+        case other(Int32)
+
+        init(errno value: Int32) {
+            switch value {
+            case ENOENT, ESRCH: self = .gone
+            case EACCES, EPERM: self = .forbidden
+            default: self = .other(value)
+            }
+        }
+    }
+
+    /// Reads a whole file as text (NULs kept). The corresponding C functions are `open` and `read`.
+    public func read(_ path: String) throws(Failure) -> String {
+        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw Failure(errno: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var capacity = 4096
+        while true {
+            bytes.reserveCapacity(capacity)
+            let count = bytes.count
+            var readError: Int32 = 0
+            let added = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity - count) { buffer in
+                var result: Int
+                repeat { result = Glibc.read(fd, buffer.baseAddress, buffer.count) } while result < 0 && errno == EINTR
+                if result < 0 { readError = errno; return -1 }
+                bytes.append(contentsOf: buffer.prefix(result))
+                return result
+            }
+            if added < 0 { throw Failure(errno: readError) }
+            if added == 0 { break }
+            if bytes.count >= capacity { capacity *= 2 }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The target of a symbolic link such as /proc/PID/exe. The corresponding C function is `readlink`.
+    public func readLink(_ path: String) throws(Failure) -> String {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let length = path.withCString { readlink($0, &buffer, 4096) }
+        guard length >= 0 else { throw Failure(errno: errno) }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The entries of a directory, without `.` and `..`. The corresponding C functions are `opendir`, `readdir`.
+    public func list(_ path: String) throws(Failure) -> [String] {
+        guard let dir = opendir(path) else { throw Failure(errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The numeric entries of a directory (pids or tids), ascending.
+    public func listNumbers(_ path: String) throws(Failure) -> [Int32] {
+        try list(path).compactMap { Int32($0) }.sorted()
+    }
+
+    /// The path of a file of a process: `/proc/PID/NAME`.
+    public func path(_ pid: Int32, _ name: String) -> String { "\(root)/\(pid)/\(name)" }
+
+    /// The path of a file of one thread: `/proc/PID/task/TID/NAME`.
+    public func path(_ pid: Int32, thread tid: Int32, _ name: String) -> String {
+        "\(root)/\(pid)/task/\(tid)/\(name)"
+    }
+}

@@ -1,0 +1,228 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads `ProcessSnapshot`s from /proc, tolerating threads and children that exit mid-read.
+public struct ProcReader: Sendable {
+    /// How much to read beyond the process status.
+    public struct Depth: Sendable {
+        /// Read /proc/PID/maps for runtime detection (costly for large processes).
+        public var maps: Bool
+        /// Read children through /proc/PID/task/TID/children (in `--all` mode the table gives them).
+        public var children: Bool
+
+        public static let full = Depth(maps: true, children: true)
+        public static let table = Depth(maps: false, children: false)
+    }
+
+    public let files: ProcFiles
+
+    public init(files: ProcFiles = ProcFiles()) { self.files = files }
+
+    /// The syscall number of rt_sigtimedwait, which sigwait, sigwaitinfo and sigtimedwait all use.
+    static let sigtimedwaitSyscall: Int = {
+        #if arch(x86_64)
+        return 128
+        #elseif arch(arm64)
+        return 137
+        #else
+        return -1
+        #endif
+    }()
+
+    /// Reads one process. Throws one-line errors: no such process, permission denied, malformed status.
+    public func snapshot(_ pid: Int32, depth: Depth = .full) throws(SigscopeError) -> ProcessSnapshot {
+        let statusText: String
+        do {
+            statusText = try files.read(files.path(pid, "status"))
+        } catch {
+            throw Self.error(error, pid: pid, what: "status")
+        }
+        let status = try ProcStatus(parsing: statusText, source: "/proc/\(pid)/status")
+        var snapshot = ProcessSnapshot(
+            pid: pid, status: status, cmdline: [], exe: nil,
+            threads: [ThreadSnapshot(tid: pid, status: status, wait: .none)], threadsComplete: status.threads <= 1,
+            signalfds: [], descriptorsRead: false, listensOnTCP: false, children: [], libraries: [],
+            goHeapMapped: false)
+        if status.isKernelThread || status.isZombie { return snapshot }
+        snapshot.cmdline = readCmdline(pid)
+        snapshot.exe = try? files.readLink(files.path(pid, "exe"))
+        if status.threads > 1 {
+            snapshot.threads = readThreads(pid, leader: status)
+            snapshot.threadsComplete = true
+        }
+        for index in snapshot.threads.indices {
+            snapshot.threads[index].wait = readWait(pid, tid: snapshot.threads[index].tid)
+        }
+        readDescriptors(into: &snapshot)
+        if depth.children { snapshot.children = readChildren(pid, threads: snapshot.threads.map(\.tid)) }
+        // Go's runtime catches nearly every signal; in table mode read maps only for such processes.
+        if depth.maps || status.caught.count >= 28 {
+            (snapshot.libraries, snapshot.goHeapMapped) = readMaps(pid)
+        }
+        return snapshot
+    }
+
+    /// Maps a read failure of a process-level file to the user-facing error.
+    static func error(_ failure: ProcFiles.Failure, pid: Int32, what: String) -> SigscopeError {
+        switch failure {
+        case .gone:
+            return SigscopeError(.noSuchProcess, "no such process: \(pid)", errno: ESRCH)
+        case .forbidden:
+            return SigscopeError(
+                .permissionDenied,
+                "permission denied reading /proc/\(pid)/\(what): run as root or as the process's user",
+                errno: EACCES)
+        case .other(let code):
+            return SigscopeError(
+                .systemCall, "cannot read /proc/\(pid)/\(what): \(SigscopeError.describe(errno: code))",
+                errno: code)
+        }
+    }
+
+    /// The argument vector, empty for zombies and kernel threads.
+    public func readCmdline(_ pid: Int32) -> [String] {
+        guard let text = try? files.read(files.path(pid, "cmdline")) else { return [] }
+        var parts = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        if parts.last == "" { parts.removeLast() }
+        return parts
+    }
+
+    /// Every thread's status; threads that exit mid-read are left out.
+    func readThreads(_ pid: Int32, leader: ProcStatus) -> [ThreadSnapshot] {
+        guard let tids = try? files.listNumbers("\(files.root)/\(pid)/task") else {
+            return [ThreadSnapshot(tid: pid, status: leader, wait: .none)]
+        }
+        var threads: [ThreadSnapshot] = []
+        threads.reserveCapacity(tids.count)
+        for tid in tids {
+            guard let text = try? files.read(files.path(pid, thread: tid, "status")),
+                  let status = try? ProcStatus(parsing: text, source: "/proc/\(pid)/task/\(tid)/status")
+            else { continue }
+            threads.append(ThreadSnapshot(tid: tid, status: status, wait: .none))
+        }
+        if let leaderIndex = threads.firstIndex(where: { $0.tid == pid }), leaderIndex != 0 {
+            threads.swapAt(0, leaderIndex)
+        }
+        return threads.isEmpty ? [ThreadSnapshot(tid: pid, status: leader, wait: .none)] : threads
+    }
+
+    /// Whether a thread sits in rt_sigtimedwait, and for which signals (read from the set its first argument
+    /// points to, through /proc/PID/mem).
+    func readWait(_ pid: Int32, tid: Int32) -> ThreadWait {
+        if let text = try? files.read(files.path(pid, thread: tid, "syscall")) {
+            let fields = text.split(separator: " ")
+            guard let number = fields.first.flatMap({ Int($0) }), number == Self.sigtimedwaitSyscall else {
+                return .none
+            }
+            guard fields.count > 1, let address = UInt64(fields[1].dropFirst(2), radix: 16) else {
+                return .sigwait(nil)
+            }
+            return .sigwait(readSignalSet(pid, at: address))
+        }
+        // Without ptrace access the wait channel (readable by anyone) still tells a sigwait.
+        if let channel = try? files.read(files.path(pid, thread: tid, "wchan")), channel.contains("sigtimedwait") {
+            return .sigwait(nil)
+        }
+        return .none
+    }
+
+    /// Reads the 64-bit sigset_t at `address` in the process's memory, nil if that is not allowed.
+    func readSignalSet(_ pid: Int32, at address: UInt64) -> SignalSet? {
+        let fd = files.path(pid, "mem").withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var value: UInt64 = 0
+        let count = pread(fd, &value, 8, off_t(Int64(bitPattern: address)))
+        return count == 8 ? SignalSet(rawValue: value) : nil
+    }
+
+    /// Reads signalfd masks and whether any descriptor is a listening TCP socket.
+    func readDescriptors(into snapshot: inout ProcessSnapshot) {
+        let pid = snapshot.pid
+        guard let fds = try? files.listNumbers(files.path(pid, "fd")) else { return }
+        snapshot.descriptorsRead = true
+        var socketInodes: Set<UInt64> = []
+        for fd in fds {
+            guard let target = try? files.readLink(files.path(pid, "fd/\(fd)")) else { continue }
+            if target == "anon_inode:[signalfd]" {
+                if let info = try? files.read(files.path(pid, "fdinfo/\(fd)")), let mask = Self.signalfdMask(info) {
+                    snapshot.signalfds.append(SignalfdDescriptor(fd: fd, mask: mask))
+                }
+            } else if target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast()) {
+                socketInodes.insert(inode)
+            }
+        }
+        if !socketInodes.isEmpty {
+            snapshot.listensOnTCP = !listeningInodes(pid).isDisjoint(with: socketInodes)
+        }
+    }
+
+    /// The `sigmask:` of a signalfd's fdinfo text.
+    public static func signalfdMask(_ fdinfo: String) -> SignalSet? {
+        for line in fdinfo.split(separator: "\n") where line.hasPrefix("sigmask:") {
+            return SignalSet(hex: line.dropFirst("sigmask:".count).trimmingWhitespaceSubstring())
+        }
+        return nil
+    }
+
+    /// Inodes of listening TCP sockets in the process's network namespace.
+    func listeningInodes(_ pid: Int32) -> Set<UInt64> {
+        var inodes: Set<UInt64> = []
+        for table in ["net/tcp", "net/tcp6"] {
+            guard let text = try? files.read(files.path(pid, table)) else { continue }
+            inodes.formUnion(Self.listeningInodes(inTCPTable: text))
+        }
+        return inodes
+    }
+
+    /// Parses /proc/net/tcp text: inodes of rows in state 0A (LISTEN).
+    public static func listeningInodes(inTCPTable text: String) -> Set<UInt64> {
+        var inodes: Set<UInt64> = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[3] == "0A", let inode = UInt64(fields[9]) else { continue }
+            inodes.insert(inode)
+        }
+        return inodes
+    }
+
+    /// Children of every thread, each with its comm and state; children that vanish are left out.
+    func readChildren(_ pid: Int32, threads: [Int32]) -> [ChildProcess] {
+        var pids: [Int32] = []
+        for tid in threads {
+            guard let text = try? files.read(files.path(pid, thread: tid, "children")) else { continue }
+            pids.append(contentsOf: text.split(separator: " ").compactMap { Int32($0.trimmingWhitespaceSubstring()) })
+        }
+        return pids.sorted().compactMap { child in
+            guard let text = try? files.read(files.path(child, "status")),
+                  let status = try? ProcStatus(parsing: text)
+            else { return nil }
+            return ChildProcess(pid: child, comm: status.name, state: status.state, cmdline: readCmdline(child))
+        }
+    }
+
+    /// Basenames of the shared objects in /proc/PID/maps, and whether the Go heap arena is mapped.
+    func readMaps(_ pid: Int32) -> ([String], Bool) {
+        guard let text = try? files.read(files.path(pid, "maps")) else { return ([], false) }
+        var seen: Set<Substring> = []
+        var names: [String] = []
+        for line in text.split(separator: "\n") {
+            guard let slash = line.lastIndex(of: "/") else { continue }
+            let name = line[line.index(after: slash)...]
+            guard name.contains(".so"), seen.insert(name).inserted else { continue }
+            names.append(String(name))
+        }
+        return (names, Runtime.mapsShowGoHeap(text))
+    }
+}
+
+extension Substring {
+    /// The substring without surrounding whitespace.
+    func trimmingWhitespaceSubstring() -> Substring {
+        var slice = self
+        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
+        while let last = slice.last, last.isWhitespace { slice.removeLast() }
+        return slice
+    }
+}

@@ -1,0 +1,132 @@
+/// What happens to a process-directed signal (as `kill PID SIG` sends it) given the process's state.
+public enum SignalOutcome: String, Sendable, Hashable {
+    /// A handler, signalfd or sigwait takes it.
+    case handled
+    /// The default action terminates the process.
+    case terminates
+    /// The default action terminates the process with a core dump.
+    case dumpsCore = "dumps-core"
+    /// Ignored (SIG_IGN, or ignored by default): discarded.
+    case ignored
+    /// The process is the init of its PID namespace and has no handler: the kernel drops the signal.
+    case dropped
+    /// Blocked in every thread with nobody waiting for it: it stays pending forever.
+    case staysPending = "stays-pending"
+    /// The default action stops the process.
+    case stops
+    /// The default action continues a stopped process.
+    case continues
+}
+
+/// Who takes a handled signal.
+public enum SignalHandler: String, Sendable, Hashable {
+    /// An installed signal handler (sigaction).
+    case handler
+    /// A signalfd whose mask has the signal.
+    case signalfd
+    /// A thread waiting in sigwait/sigwaitinfo/sigtimedwait.
+    case sigwait
+    /// The Swift runtime's crash handler, which prints a backtrace and re-raises.
+    case runtimeCrashHandler = "runtime-crash-handler"
+}
+
+/// Whether a signal is blocked in all threads, some, or none.
+public enum BlockedScope: String, Sendable, Hashable {
+    case all, some, none
+}
+
+/// Where a signal is pending.
+public enum PendingScope: String, Sendable, Hashable {
+    case none, thread, shared, both
+}
+
+/// The disposition of one signal in one process, and its effective outcome.
+public struct SignalDisposition: Sendable, Hashable {
+    public var signal: Signal
+    public var blocked: BlockedScope
+    public var ignored: Bool
+    public var caught: Bool
+    public var pending: PendingScope
+    public var handledBy: SignalHandler?
+    public var outcome: SignalOutcome
+
+    /// Judges one signal. The kernel's rules (kernel/signal.c): an ignored signal is discarded unless it is
+    /// blocked; a caught one runs its handler; otherwise a thread that does not block it takes the default
+    /// action (for a namespace init the default is to drop it); if every thread blocks it, a sigwait thread or
+    /// a signalfd reads it, or it stays pending.
+    public init(_ signal: Signal, in snapshot: ProcessSnapshot, runtime: Runtime) {
+        self.signal = signal
+        let everywhere = snapshot.blockedEverywhere.contains(signal)
+        blocked = everywhere ? .all : snapshot.blockedSomewhere.contains(signal) ? .some : .none
+        ignored = snapshot.status.ignored.contains(signal)
+        caught = snapshot.status.caught.contains(signal)
+        let onThread = snapshot.pendingThread.contains(signal)
+        let shared = snapshot.status.pendingShared.contains(signal)
+        pending = onThread && shared ? .both : onThread ? .thread : shared ? .shared : .none
+        let namespaceInit = snapshot.status.isNamespaceInit
+
+        if signal == .kill {
+            handledBy = nil
+            outcome = .terminates
+            return
+        }
+        if signal == .stop {
+            handledBy = nil
+            outcome = namespaceInit ? .dropped : .stops
+            return
+        }
+        // A thread in sigwait has the signal unblocked while it waits, so the kernel delivers to it: that
+        // counts as blocked-with-a-taker, not as a default action.
+        let sigwaited = snapshot.sigwaited.contains(signal)
+        let readers: SignalHandler? = sigwaited ? .sigwait : snapshot.signalfdMask.contains(signal) ? .signalfd : nil
+        if ignored {
+            // The kernel keeps blocked signals even when ignored (sig_ignored), so a signalfd still reads them.
+            if everywhere, let readers {
+                handledBy = readers
+                outcome = .handled
+            } else {
+                handledBy = nil
+                outcome = .ignored
+            }
+            return
+        }
+        if caught {
+            if runtime == .swift, Signal.swiftRuntimeCrashSignals.contains(signal) {
+                handledBy = .runtimeCrashHandler
+                outcome = .dumpsCore
+            } else {
+                handledBy = .handler
+                outcome = .handled
+            }
+            return
+        }
+        if !everywhere {
+            handledBy = nil
+            switch signal.defaultAction {
+            case .ignore: outcome = .ignored
+            case .continue: outcome = .continues
+            case .terminate: outcome = namespaceInit ? .dropped : .terminates
+            case .core: outcome = namespaceInit ? .dropped : .dumpsCore
+            case .stop: outcome = namespaceInit ? .dropped : .stops
+            }
+            return
+        }
+        if let readers {
+            handledBy = readers
+            outcome = .handled
+        } else {
+            handledBy = nil
+            outcome = signal.defaultAction == .ignore ? .ignored : .staysPending
+        }
+    }
+
+    /// The disposition as JSON with the stable keys of `inspect --format json`.
+    public var json: JSONValue {
+        .object([
+            ("number", .int(Int(signal.rawValue))), ("name", .string(signal.name)),
+            ("default_action", .string(signal.defaultAction.rawValue)), ("blocked", .string(blocked.rawValue)),
+            ("ignored", .bool(ignored)), ("caught", .bool(caught)), ("pending", .string(pending.rawValue)),
+            ("handled_by", .string(handledBy?.rawValue)), ("outcome", .string(outcome.rawValue)),
+        ])
+    }
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Terminal styling: colour only when writing to a terminal and `NO_COLOR` is unset.
+public struct TextStyle: Sendable {
+    /// Whether escape sequences are emitted.
+    public let colored: Bool
+
+    public init(colored: Bool) { self.colored = colored }
+
+    /// The style for a file descriptor: coloured only if it is a TTY and `NO_COLOR` is absent or empty.
+    public static func forDescriptor(_ fd: Int32) -> TextStyle {
+        let noColor = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
+        let term = getenv("TERM").map { String(cString: $0) } ?? ""
+        return TextStyle(colored: isatty(fd) == 1 && noColor.isEmpty && term != "dumb")
+    }
+
+    /// True if standard output is a terminal.
+    public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    public func red(_ text: String) -> String { wrap(text, "31") }
+    public func yellow(_ text: String) -> String { wrap(text, "33") }
+    public func green(_ text: String) -> String { wrap(text, "32") }
+    public func dim(_ text: String) -> String { wrap(text, "2") }
+    public func bold(_ text: String) -> String { wrap(text, "1") }
+
+    /// The text coloured by severity: red errors, yellow warnings, dim info.
+    public func severity(_ severity: Severity, _ text: String) -> String {
+        switch severity {
+        case .error: red(text)
+        case .warning: yellow(text)
+        case .info: dim(text)
+        }
+    }
+
+    private func wrap(_ text: String, _ code: String) -> String {
+        colored ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
+
+/// Columns aligned by the visible width of each cell (escape sequences do not count).
+public struct TextTable: Sendable {
+    private var rows: [[String]] = []
+    /// Columns whose cells are right-aligned (numbers).
+    public var rightAligned: Set<Int> = []
+
+    public init(header: [String]? = nil) {
+        if let header { rows.append(header) }
+    }
+
+    public mutating func append(_ row: [String]) { rows.append(row) }
+
+    /// The table, one line per row, two spaces between columns, no trailing spaces.
+    public func rendered() -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], TextTable.width(cell)) }
+        }
+        var lines: [String] = []
+        lines.reserveCapacity(rows.count)
+        for row in rows {
+            var line = ""
+            for (index, cell) in row.enumerated() {
+                let pad = String(repeating: " ", count: widths[index] - TextTable.width(cell))
+                if index > 0 { line += "  " }
+                if rightAligned.contains(index) {
+                    line += pad + cell
+                } else if index == row.count - 1 {
+                    line += cell
+                } else {
+                    line += cell + pad
+                }
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The visible width: characters outside ANSI escape sequences.
+    static func width(_ text: String) -> Int {
+        var count = 0
+        var inEscape = false
+        for scalar in text.unicodeScalars {
+            if inEscape {
+                if scalar == "m" { inEscape = false }
+            } else if scalar == "\u{1B}" {
+                inEscape = true
+            } else {
+                count += 1
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+extension Sigscope {
+    /// The subcommands, in the order `--help` lists them.
+    static var commandList: [any ParsableCommand.Type] { [Inspect.self] }
+}
