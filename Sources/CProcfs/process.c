@@ -53,8 +53,10 @@ static void child_reset_and_exec(const char *path, char *const argv[], char *con
     execve(path, argv, envp);
 fail:
     err = errno;
-    ssize_t w;
-    do { w = write(error_fd, &err, sizeof(err)); } while (w < 0 && errno == EINTR);
+    if (error_fd >= 0) {
+        ssize_t w;
+        do { w = write(error_fd, &err, sizeof(err)); } while (w < 0 && errno == EINTR);
+    }
     _exit(127);
 }
 
@@ -75,7 +77,9 @@ pid_t cprocfs_spawn(const char *path, char *const argv[], char *const envp[],
     }
     if (pid == 0) {
         close(pipefd[0]);
-        child_reset_and_exec(path, argv, envp, options, pipefd[1]);
+        // With a wait descriptor nobody reads the error pipe (see below): exit 127 is the only report.
+        if (options->wait_fd >= 0) close(pipefd[1]);
+        child_reset_and_exec(path, argv, envp, options, options->wait_fd >= 0 ? -1 : pipefd[1]);
     }
     int saved = errno;
     close(pipefd[1]);
@@ -83,6 +87,13 @@ pid_t cprocfs_spawn(const char *path, char *const argv[], char *const envp[],
         close(pipefd[0]);
         *error_out = saved;
         return -1;
+    }
+    if (options->wait_fd >= 0) {
+        // The child waits for our byte before exec, so waiting here for its exec would deadlock: return now
+        // and let the caller (a tracer seizing the child) see an exec failure as exit code 127.
+        close(pipefd[0]);
+        *error_out = 0;
+        return pid;
     }
     int child_err = 0;
     ssize_t n;

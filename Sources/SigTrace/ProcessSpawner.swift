@@ -52,7 +52,8 @@ public struct SpawnedProcess: Sendable {
         public var stdin: Int32?
         public var stdout: Int32?
         public var stderr: Int32?
-        /// The child reads one byte from this descriptor before exec (a tracer seizes it meanwhile).
+        /// The child reads one byte from this descriptor before exec (a tracer seizes it meanwhile). `launch` then
+        /// returns before the exec, so an exec failure shows only as the child exiting with code 127.
         public var waitDescriptor: Int32?
         /// The environment; nil inherits sigscope's.
         public var environment: [String]?

@@ -14,7 +14,8 @@ struct cprocfs_spawn_options {
     int stdin_fd;
     int stdout_fd;
     int stderr_fd;
-    /// If >= 0, the child reads one byte from it before exec, so a tracer can seize it first.
+    /// If >= 0, the child reads one byte from it before exec, so a tracer can seize it first. Then
+    /// cprocfs_spawn returns as soon as the child exists, and an exec failure shows only as exit code 127.
     int wait_fd;
     /// Non-zero: the child becomes PID 1 of new PID and mount namespaces with a fresh /proc,
     /// as a container runtime would run it. The returned pid is that process's pid in our namespace.

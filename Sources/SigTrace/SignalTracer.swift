@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Traces the signals delivered to processes with ptrace, at no cost per system call: tracees stop only when a
+/// signal is delivered (PTRACE_CONT, never PTRACE_SYSCALL), and every signal is re-injected unchanged.
+///
+/// Events arrive as an `AsyncStream`; the stream finishes when every traced process has exited, the duration has
+/// passed, `stop()` was called, or one of `Configuration.stopSignals` reached sigscope. On every ending but the
+/// first, each process is detached as it was found: running, or group-stopped.
+///
+/// All ptrace and waitpid calls happen on one dedicated pthread (see `TracerThread`), which also starts a
+/// launched command so that the kernel makes that thread its tracer. One tracer per process at a time: the
+/// SIGCHLD handler that wakes the tracer thread is process-wide.
+public final class SignalTracer: Sendable {
+    /// What to trace: processes that already run, or a command to start under trace.
+    public enum Target: Sendable {
+        /// Attach to these processes (every thread of each).
+        case attach([Int32])
+        /// Start this command (argv) blocked before exec, seize it, then let it run. It is killed if sigscope
+        /// dies (PTRACE_O_EXITKILL).
+        case launch([String], SpawnedProcess.Options)
+    }
+
+    /// How to trace.
+    public struct Configuration: Sendable {
+        /// Also trace children (PTRACE_O_TRACEFORK and TRACEVFORK).
+        public var followForks = false
+        /// Report only these signals (all are still re-injected); nil reports every signal.
+        public var signals: SignalSet?
+        /// Detach after this long.
+        public var duration: Duration?
+        /// Signals to sigscope that end the watch with a clean detach (the CLI passes INT, TERM and HUP).
+        public var stopSignals: SignalSet = []
+        /// Read the sender's comm and cmdline from /proc for each signal.
+        public var readSenders = true
+
+        public init() {}
+
+        /// Whether a delivery of `signal` is reported.
+        func shows(_ signal: Signal) -> Bool { signals?.contains(signal) ?? true }
+    }
+
+    /// The events, in the order the tracer saw them.
+    public let events: AsyncStream<SignalEvent>
+    /// The processes traced from the start (the launched command's pid for `.launch`).
+    public let pids: [Int32]
+    private let control: TracerControl
+
+    private init(events: AsyncStream<SignalEvent>, pids: [Int32], control: TracerControl) {
+        self.events = events
+        self.pids = pids
+        self.control = control
+    }
+
+    /// Starts the tracer thread and returns once every target is seized (or throws the one-line error: no such
+    /// process, permission denied, already traced, kernel thread, zombie, sigscope itself, cannot start).
+    public static func start(_ target: Target, configuration: Configuration = Configuration()) throws(SigscopeError)
+        -> SignalTracer
+    {
+        let control = try TracerControl()
+        let (stream, continuation) = AsyncStream<SignalEvent>.makeStream(bufferingPolicy: .unbounded)
+        let loop = TracerThread(target: target, configuration: configuration, continuation: continuation,
+                                control: control)
+        try startThread(loop)
+        while sem_wait(loop.started) != 0 && errno == EINTR {}
+        let result = loop.startResult.withLock { $0 }
+        switch result {
+        case .success(let pids):
+            return SignalTracer(events: stream, pids: pids, control: control)
+        case .failure(let error):
+            throw error
+        case nil:
+            throw SigscopeError(.systemCall, "the tracer thread ended before it started")
+        }
+    }
+
+    /// Detaches from every process and ends the event stream; callable from any thread, any number of times.
+    public func stop() { control.requestStop() }
+
+    /// Runs `loop.run()` on a new detached pthread. The corresponding C function is `pthread_create`.
+    private static func startThread(_ loop: TracerThread) throws(SigscopeError) {
+        let box = Unmanaged.passRetained(loop).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let loop = Unmanaged<TracerThread>.fromOpaque(argument!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        guard result == 0 else {
+            Unmanaged<TracerThread>.fromOpaque(box).release()
+            throw SigscopeError(.systemCall, "cannot start the tracer thread: \(SigscopeError.describe(errno: result))",
+                                errno: result)
+        }
+        pthread_detach(thread)
+    }
+}

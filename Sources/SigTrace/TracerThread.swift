@@ -1,0 +1,436 @@
+import CProcfs
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The loop that owns every ptrace and waitpid call of one `SignalTracer`. It runs on its own pthread because
+/// the kernel binds tracees to the tracer's OS thread: a Swift `Task` may hop threads between calls.
+///
+/// It waits with `waitpid(WNOHANG | __WALL | __WNOTHREAD)` and sleeps in `poll` on a self-pipe that a SIGCHLD
+/// handler writes (every ptrace stop sends the tracer SIGCHLD), as do the handlers of the signals that end the
+/// watch and `SignalTracer.stop()`; so it wakes for a stop, a stop request or the deadline, without a race.
+final class TracerThread: @unchecked Sendable {
+    // @unchecked Sendable: handed to the tracer pthread once at start; after that only that thread touches the
+    // mutable state below. What other threads share is the Atomic flag and the pipe's descriptors.
+
+    /// One traced thread.
+    struct Task {
+        var tid: Int32
+        var pid: Int32
+    }
+
+    /// One traced process.
+    struct Process {
+        var pid: Int32
+        var threads: Set<Int32> = []
+        /// In a group-stop (its threads were resumed with PTRACE_LISTEN).
+        var stopped = false
+    }
+
+    let target: SignalTracer.Target
+    let configuration: SignalTracer.Configuration
+    let continuation: AsyncStream<SignalEvent>.Continuation
+    let control: TracerControl
+    /// The start-up result for `SignalTracer.start`, handed over through `started`.
+    let startResult = Mutex<Result<[Int32], SigscopeError>?>(nil)
+    let started = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    private var tasks: [Int32: Task] = [:]
+    private var processes: [Int32: Process] = [:]
+    private var launched: Set<Int32> = []
+    private var detaching = false
+    private let senders = SenderLookup()
+    private let attachment = TraceAttachment()
+
+    init(target: SignalTracer.Target, configuration: SignalTracer.Configuration,
+         continuation: AsyncStream<SignalEvent>.Continuation, control: TracerControl) {
+        self.target = target
+        self.configuration = configuration
+        self.continuation = continuation
+        self.control = control
+        sem_init(started, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(started)
+        started.deallocate()
+    }
+
+    /// The ptrace options for a process: threads and exec always, forks with --follow-forks, and EXITKILL only
+    /// for a process sigscope started (one the user attached to must survive sigscope's death).
+    func options(launched: Bool) -> UInt {
+        var value = CPROCFS_PTRACE_O_TRACECLONE | CPROCFS_PTRACE_O_TRACEEXEC
+        if configuration.followForks { value |= CPROCFS_PTRACE_O_TRACEFORK | CPROCFS_PTRACE_O_TRACEVFORK }
+        if launched { value |= CPROCFS_PTRACE_O_EXITKILL }
+        return UInt(value)
+    }
+
+    /// The body of the tracer pthread.
+    func run() {
+        let ending = configuration.stopSignals.union([.chld])
+        for signal in ending { _ = cprocfs_wakeup_on_signal(signal.rawValue, control.writeEnd) }
+        defer {
+            for signal in ending { cprocfs_wakeup_reset(signal.rawValue) }
+        }
+        let pids: [Int32]
+        do {
+            pids = try begin()
+        } catch {
+            startResult.withLock { $0 = .failure(error) }
+            sem_post(started)
+            continuation.finish()
+            return
+        }
+        startResult.withLock { $0 = .success(pids) }
+        sem_post(started)
+        let deadline = configuration.duration.map { Clocks.monotonicNanoseconds() + UInt64($0.seconds * 1e9) }
+        while !tasks.isEmpty {
+            reapReady()
+            if tasks.isEmpty { break }
+            let woken = cprocfs_wakeup_take()
+            let signalled = SignalSet(rawValue: woken).intersection(configuration.stopSignals)
+            if control.stopRequested.load(ordering: .acquiring) || !signalled.isEmpty {
+                detachAll()
+                break
+            }
+            var timeout: Int32 = 1000
+            if let deadline {
+                let now = Clocks.monotonicNanoseconds()
+                if now >= deadline {
+                    detachAll()
+                    break
+                }
+                timeout = Int32(min(UInt64(timeout), (deadline - now) / 1_000_000 + 1))
+            }
+            control.sleep(timeoutMilliseconds: timeout)
+        }
+        continuation.finish()
+    }
+
+    /// Attaches to or launches the target; returns the traced pids or throws the one-line error.
+    private func begin() throws(SigscopeError) -> [Int32] {
+        switch target {
+        case .attach(let pids):
+            var checked: [Int32] = []
+            for pid in pids {
+                let status = try attachment.check(pid)
+                if !checked.contains(status.tgid) { checked.append(status.tgid) }
+            }
+            for pid in checked {
+                do throws(SigscopeError) {
+                    try attach(pid)
+                } catch {
+                    detachAll()
+                    throw error
+                }
+            }
+            return checked
+        case .launch(let arguments, let options):
+            return [try launch(arguments, options: options)]
+        }
+    }
+
+    /// Seizes every thread of `pid`, listing /proc/PID/task until no new thread shows up: threads started by an
+    /// already seized thread are picked up by PTRACE_O_TRACECLONE, the others by the next listing.
+    private func attach(_ pid: Int32) throws(SigscopeError) {
+        processes[pid] = Process(pid: pid)
+        var first = true
+        var tried: Set<Int32> = []
+        while true {
+            let tids = (try? attachment.files.listNumbers("\(attachment.files.root)/\(pid)/task")) ?? []
+            let fresh = tids.filter { tasks[$0] == nil && !tried.contains($0) }
+            if fresh.isEmpty { break }
+            for tid in fresh {
+                tried.insert(tid)
+                if cprocfs_ptrace(CPROCFS_PTRACE_SEIZE, tid, 0, options(launched: false)) != 0 {
+                    let code = errno
+                    if first { throw attachment.seizeError(pid, errno: code) }
+                    // A thread that exited meanwhile, or one TRACECLONE already gave us: fine.
+                    continue
+                }
+                first = false
+                adopt(tid: tid, pid: pid)
+            }
+        }
+        if first { throw SigscopeError(.noSuchProcess, "no such process: \(pid)", errno: ESRCH) }
+    }
+
+    /// Starts `arguments` blocked before exec, seizes it from this thread, then lets it exec.
+    private func launch(_ arguments: [String], options: SpawnedProcess.Options) throws(SigscopeError) -> Int32 {
+        var fds: [Int32] = [-1, -1]
+        guard cprocfs_pipe2(&fds, O_CLOEXEC) == 0 else {
+            let code = errno
+            throw SigscopeError(.systemCall, "cannot create a pipe: \(SigscopeError.describe(errno: code))",
+                                errno: code)
+        }
+        defer { close(fds[1]) }
+        var options = options
+        options.waitDescriptor = fds[0]
+        let process: SpawnedProcess
+        do {
+            process = try SpawnedProcess.launch(arguments, options: options)
+        } catch {
+            close(fds[0])
+            throw error
+        }
+        close(fds[0])
+        if cprocfs_ptrace(CPROCFS_PTRACE_SEIZE, process.pid, 0, self.options(launched: true)) != 0 {
+            let code = errno
+            process.stop()
+            throw attachment.seizeError(process.pid, errno: code)
+        }
+        launched.insert(process.pid)
+        processes[process.pid] = Process(pid: process.pid)
+        adopt(tid: process.pid, pid: process.pid)
+        var byte: UInt8 = 1
+        _ = write(fds[1], &byte, 1)
+        return process.pid
+    }
+
+    private func adopt(tid: Int32, pid: Int32) {
+        tasks[tid] = Task(tid: tid, pid: pid)
+        processes[pid, default: Process(pid: pid)].threads.insert(tid)
+    }
+
+    /// Handles every wait status that is ready now.
+    private func reapReady() {
+        var status: Int32 = 0
+        while true {
+            let tid = waitpid(-1, &status, WNOHANG | __WALL | __WNOTHREAD)
+            if tid > 0 {
+                handle(tid: tid, status: status)
+                continue
+            }
+            if tid < 0 && errno == EINTR { continue }
+            if tid < 0 && errno == ECHILD {
+                // Nothing left to wait for: every tracee is gone without our seeing it (should not happen).
+                for pid in Array(processes.keys) { forgetProcess(pid) }
+            }
+            return
+        }
+    }
+
+    private func emit(_ kind: SignalEvent.Kind, pid: Int32, tid: Int32) {
+        continuation.yield(SignalEvent(kind, pid: pid, tid: tid))
+    }
+
+    /// Dispatches one wait status of a traced thread.
+    func handle(tid: Int32, status: Int32) {
+        if cprocfs_wifexited(status) != 0 || cprocfs_wifsignaled(status) != 0 {
+            exited(tid: tid, status: status)
+            return
+        }
+        guard cprocfs_wifstopped(status) != 0 else { return }
+        let task = tasks[tid] ?? newcomer(tid)
+        let signalNumber = cprocfs_wstopsig(status)
+        switch cprocfs_wait_ptrace_event(status) {
+        case 0:
+            deliver(task: task, signalNumber: signalNumber)
+        case CPROCFS_PTRACE_EVENT_STOP:
+            eventStop(task: task, signalNumber: signalNumber)
+        case CPROCFS_PTRACE_EVENT_CLONE, CPROCFS_PTRACE_EVENT_FORK, CPROCFS_PTRACE_EVENT_VFORK:
+            var message: UInt = 0
+            if cprocfs_ptrace_geteventmsg(tid, &message) == 0, message > 0 {
+                created(Int32(truncatingIfNeeded: message), by: task)
+            }
+            resume(task, signal: 0)
+        case CPROCFS_PTRACE_EVENT_EXEC:
+            var message: UInt = 0
+            let former = cprocfs_ptrace_geteventmsg(tid, &message) == 0 ? Int32(truncatingIfNeeded: message) : tid
+            if former != tid, let old = tasks.removeValue(forKey: former) {
+                processes[old.pid]?.threads.remove(former)
+            }
+            let path = try? attachment.files.readLink(attachment.files.path(task.pid, "exe"))
+            emit(.exec(path: path, formerTid: former != tid ? former : nil), pid: task.pid, tid: tid)
+            resume(task, signal: 0)
+        default:
+            resume(task, signal: 0)
+        }
+    }
+
+    /// A stop of a thread we have not heard of: a new thread or child whose creation event has not been
+    /// reported yet (the kernel does not order the two).
+    private func newcomer(_ tid: Int32) -> Task {
+        let text = try? attachment.files.read(attachment.files.path(tid, "status"))
+        let pid = text.flatMap { try? ProcStatus(parsing: $0) }?.tgid ?? tid
+        adopt(tid: tid, pid: pid)
+        return tasks[tid]!
+    }
+
+    /// A clone, fork or vfork event: `child` is a new thread of the same process or a new process.
+    private func created(_ child: Int32, by parent: Task) {
+        let known = tasks[child]
+        let text = try? attachment.files.read(attachment.files.path(child, "status"))
+        let pid = known?.pid ?? text.flatMap { try? ProcStatus(parsing: $0) }?.tgid ?? child
+        if known == nil { adopt(tid: child, pid: pid) }
+        if pid == parent.pid {
+            emit(.thread(parentTid: parent.tid), pid: pid, tid: child)
+        } else {
+            emit(.fork(childPid: pid), pid: parent.pid, tid: parent.tid)
+        }
+    }
+
+    /// A signal-delivery-stop: report it and re-inject the same signal, whose siginfo the kernel keeps.
+    private func deliver(task: Task, signalNumber: Int32) {
+        if let signal = Signal(rawValue: signalNumber), configuration.shows(signal) {
+            var info = cprocfs_siginfo()
+            if cprocfs_ptrace_getsiginfo(task.tid, &info) == 0 {
+                emit(.signal(delivery(signal, info)), pid: task.pid, tid: task.tid)
+            } else {
+                emit(.signal(SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))),
+                     pid: task.pid, tid: task.tid)
+            }
+        }
+        resume(task, signal: signalNumber)
+    }
+
+    /// The delivery as the siginfo describes it, with the sender's comm and cmdline read now.
+    func delivery(_ signal: Signal, _ info: cprocfs_siginfo) -> SignalDelivery {
+        let code = SiginfoCode(signal: signal, code: info.code)
+        var result = SignalDelivery(signal: signal, code: code)
+        result.errno = info.errno_value
+        switch code.origin {
+        case .process, .child:
+            result.senderPid = info.pid
+            result.senderUid = info.uid
+            if configuration.readSenders, info.pid > 0 {
+                (result.senderComm, result.senderCmdline) = senders.lookup(info.pid)
+            }
+            if code.origin == .child { result.childStatus = info.status }
+        case .timer:
+            result.timerId = info.timer_id
+            result.timerOverrun = info.overrun
+        case .fault:
+            result.faultAddress = info.addr
+        case .poll:
+            result.pollDescriptor = info.fd
+            result.pollBand = info.band
+        case .syscall:
+            result.syscall = info.syscall
+            result.faultAddress = info.addr
+        case .kernel:
+            break
+        }
+        if code.carriesValue {
+            result.valueInt = info.value_int
+            result.valuePointer = info.value_ptr
+        }
+        return result
+    }
+
+    /// A PTRACE_EVENT_STOP: a group-stop (the stop signal), or a trap (SIGTRAP) after PTRACE_INTERRUPT, for a
+    /// new tracee, or because a group-stop ended.
+    private func eventStop(task: Task, signalNumber: Int32) {
+        let isGroupStop = [Signal.stop.rawValue, Signal.tstp.rawValue, 21, 22].contains(signalNumber)
+        if isGroupStop {
+            if processes[task.pid]?.stopped == false, let signal = Signal(rawValue: signalNumber) {
+                processes[task.pid]?.stopped = true
+                emit(.stopped(signal), pid: task.pid, tid: task.tid)
+            }
+            if detaching {
+                detach(task, signal: 0)
+            } else if cprocfs_ptrace(CPROCFS_PTRACE_LISTEN, task.tid, 0, 0) != 0 {
+                _ = cprocfs_ptrace(CPROCFS_PTRACE_CONT, task.tid, 0, 0)
+            }
+            return
+        }
+        if processes[task.pid]?.stopped == true {
+            processes[task.pid]?.stopped = false
+            emit(.continued, pid: task.pid, tid: task.tid)
+        }
+        resume(task, signal: 0)
+    }
+
+    /// Lets a stopped thread run on: PTRACE_CONT, or PTRACE_DETACH while detaching. ESRCH means it was killed
+    /// meanwhile; its exit status follows.
+    private func resume(_ task: Task, signal: Int32) {
+        if detaching {
+            detach(task, signal: signal)
+        } else {
+            _ = cprocfs_ptrace(CPROCFS_PTRACE_CONT, task.tid, 0, UInt(signal))
+        }
+    }
+
+    private func detach(_ task: Task, signal: Int32) {
+        _ = cprocfs_ptrace(CPROCFS_PTRACE_DETACH, task.tid, 0, UInt(signal))
+        tasks.removeValue(forKey: task.tid)
+        processes[task.pid]?.threads.remove(task.tid)
+        if let process = processes[task.pid], process.threads.isEmpty {
+            emit(.detached(stopped: process.stopped), pid: task.pid, tid: task.pid)
+            processes.removeValue(forKey: task.pid)
+        }
+    }
+
+    /// A thread exited or was killed; the leader's status is the process's.
+    private func exited(tid: Int32, status: Int32) {
+        guard let task = tasks.removeValue(forKey: tid) else { return }
+        processes[task.pid]?.threads.remove(tid)
+        guard tid == task.pid else { return }
+        if let exit = ExitStatus(waitStatus: status) {
+            switch exit {
+            case .exited(let code): emit(.exit(code: code), pid: task.pid, tid: tid)
+            case .signaled(let signal, let core): emit(.killed(signal, coreDumped: core), pid: task.pid, tid: tid)
+            }
+        }
+        forgetProcess(task.pid)
+    }
+
+    private func forgetProcess(_ pid: Int32) {
+        guard let process = processes.removeValue(forKey: pid) else { return }
+        for tid in process.threads { tasks.removeValue(forKey: tid) }
+        launched.remove(pid)
+    }
+
+    /// Ends the trace cleanly: interrupts every thread, and detaches each at its next stop, re-injecting a
+    /// signal being delivered and leaving a group-stopped process stopped.
+    func detachAll() {
+        detaching = true
+        for tid in tasks.keys { _ = cprocfs_ptrace(CPROCFS_PTRACE_INTERRUPT, tid, 0, 0) }
+        let deadline = Clocks.monotonicNanoseconds() + 5_000_000_000
+        while !tasks.isEmpty && Clocks.monotonicNanoseconds() < deadline {
+            reapReady()
+            if tasks.isEmpty { break }
+            control.sleep(timeoutMilliseconds: 20)
+        }
+    }
+}
+
+/// What other threads share with the tracer thread: a stop flag and the self-pipe that wakes it.
+final class TracerControl: Sendable {
+    let stopRequested = Atomic<Bool>(false)
+    let readEnd: Int32
+    let writeEnd: Int32
+
+    init() throws(SigscopeError) {
+        var fds: [Int32] = [-1, -1]
+        guard cprocfs_pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
+            let code = errno
+            throw SigscopeError(.systemCall, "cannot create a pipe: \(SigscopeError.describe(errno: code))",
+                                errno: code)
+        }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+    }
+
+    deinit {
+        close(readEnd)
+        close(writeEnd)
+    }
+
+    /// Asks the tracer thread to detach and end; safe from any thread.
+    func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+        var byte: UInt8 = 0
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Sleeps until the pipe has a byte or the timeout passes, then empties the pipe.
+    func sleep(timeoutMilliseconds: Int32) {
+        var entry = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&entry, 1, timeoutMilliseconds)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while read(readEnd, &buffer, buffer.count) > 0 {}
+    }
+}
