@@ -1,0 +1,81 @@
+/// What a watch saw, counted per signal and per sender, for the summary printed when it ends.
+public struct WatchSummary: Sendable {
+    /// Who sent a signal: a process (pid and comm) or the kernel.
+    public struct Sender: Hashable, Sendable {
+        public var pid: Int32?
+        public var comm: String?
+    }
+
+    /// Deliveries per signal, and per signal per sender.
+    public private(set) var signals: [Signal: Int] = [:]
+    public private(set) var senders: [Signal: [Sender: Int]] = [:]
+    /// Events per kind (`signal`, `exit`, ...).
+    public private(set) var events: [String: Int] = [:]
+    /// When the first and last events were seen (monotonic nanoseconds).
+    public private(set) var first: UInt64?
+    public private(set) var last: UInt64?
+
+    public init() {}
+
+    /// Counts one event.
+    public mutating func record(_ event: SignalEvent) {
+        events[event.name, default: 0] += 1
+        if first == nil { first = event.monotonicNanoseconds }
+        last = event.monotonicNanoseconds
+        guard case .signal(let delivery) = event.kind else { return }
+        signals[delivery.signal, default: 0] += 1
+        let sender = delivery.code.carriesSender
+            ? Sender(pid: delivery.senderPid, comm: delivery.senderComm) : Sender(pid: nil, comm: nil)
+        senders[delivery.signal, default: [:]][sender, default: 0] += 1
+    }
+
+    /// The total number of signal deliveries.
+    public var signalCount: Int { signals.values.reduce(0, +) }
+
+    /// Senders of `signal`, most frequent first.
+    public func senders(of signal: Signal) -> [(Sender, Int)] {
+        (senders[signal] ?? [:]).sorted { $0.value != $1.value ? $0.value > $1.value : ($0.key.pid ?? 0) < ($1.key.pid ?? 0) }
+            .map { ($0.key, $0.value) }
+    }
+
+    /// The summary as an aligned table.
+    public func text(style: TextStyle) -> String {
+        var out = style.bold("summary") + ": \(signalCount) signal\(signalCount == 1 ? "" : "s") delivered"
+        let others = events.filter { $0.key != "signal" }.sorted { $0.key < $1.key }
+            .map { "\($0.value) \($0.key)" }
+        if !others.isEmpty { out += "; " + others.joined(separator: ", ") }
+        out += "\n"
+        guard !signals.isEmpty else { return out }
+        var table = TextTable(header: ["SIGNAL", "COUNT", "SENDERS"].map { style.dim($0) })
+        table.rightAligned = [1]
+        for signal in signals.keys.sorted() {
+            let list = senders(of: signal)
+            var names = list.prefix(4).map { "\(Self.name($0.0)) ×\($0.1)" }
+            if list.count > 4 { names.append("and \(list.count - 4) more") }
+            table.append([signal.name, String(signals[signal] ?? 0), names.joined(separator: ", ")])
+        }
+        return out + table.rendered().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    /// The summary as one JSON line: `{"event": "summary", "signals": [...], "events": {...}}`.
+    public func json() -> String {
+        let rows: [JSONValue] = signals.keys.sorted().map { signal in
+            .object([
+                ("signal", .string(signal.name)), ("number", .int(Int(signal.rawValue))),
+                ("count", .int(signals[signal] ?? 0)),
+                ("senders", .array(senders(of: signal).map { sender, count in
+                    .object([("pid", sender.pid.map { .int(Int($0)) } ?? .null), ("comm", .string(sender.comm)),
+                             ("count", .int(count))])
+                })),
+            ])
+        }
+        let kinds: [(String, JSONValue)] = events.keys.sorted().map { ($0, .int(events[$0] ?? 0)) }
+        return JSONValue.object([("event", .string("summary")), ("signals", .array(rows)),
+                                 ("events", .object(kinds))]).rendered() + "\n"
+    }
+
+    static func name(_ sender: Sender) -> String {
+        guard let pid = sender.pid else { return "kernel" }
+        return pid == 0 ? "outside namespace" : "\(pid) (\(sender.comm ?? "gone"))"
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import SigTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Trace the signals delivered to processes, with sender, si_code and siginfo, at no syscall cost.",
+        discussion: """
+            Attaches with PTRACE_SEIZE to every thread of each --pid (new threads too; with --follow-forks, \
+            children), or starts CMD under trace. Tracees stop only when a signal is delivered (PTRACE_CONT, never \
+            PTRACE_SYSCALL), so a syscall-heavy process runs at full speed, and every signal is re-injected with \
+            its siginfo unchanged. Group-stops are resumed with PTRACE_LISTEN, so SIGSTOP and SIGCONT behave as \
+            without tracing.
+
+            Events: signal (name, si_code, sender pid, uid, comm and cmdline read at that moment, si_value, \
+            si_status, fault address), stopped, continued, exec, thread, fork, exit, killed, detached. Text \
+            shows one aligned line per event; --format json writes JSON lines with the keys event, time, pid, tid \
+            and the event's own. stdout carries only events; the summary of signals per sender goes to stderr \
+            in text and is the last JSON line in json.
+
+            The watch ends when the traced processes exit, when --duration passes, or on SIGINT, SIGTERM or \
+            SIGHUP to sigscope: then each process is detached as it was found (running, or stopped), with any \
+            signal being delivered re-injected. If sigscope is killed, the kernel detaches and attached \
+            processes run on; a command started by sigscope is killed with it.
+
+            EXIT CODES
+              0  the watch ended (the processes exited, the duration passed, or sigscope was told to stop)
+              2  bad input or cannot trace: no such process, permission denied (ptrace_scope, CAP_SYS_PTRACE, \
+            another user's process), already traced, a kernel thread, a zombie, sigscope itself
+            """
+    )
+
+    @Option(name: .customLong("pid"), help: "A process to attach to (repeatable).")
+    var pids: [String] = []
+
+    @Flag(name: [.customShort("f"), .long], help: "Also trace children the processes fork.")
+    var followForks = false
+
+    @Option(name: .customLong("signal"), help: "Show only these signals, e.g. TERM,INT,RTMIN+1 (all are still delivered).")
+    var signals: String?
+
+    @Option(help: "Detach after this long, e.g. 30s or 2m.")
+    var duration: String?
+
+    @Option(help: "Write events to this file instead of stdout.")
+    var output: String?
+
+    @Option(help: "Output format: text or json (JSON lines).")
+    var format: ReportFormat = .text
+
+    @Argument(parsing: .postTerminator, help: "A command to start under trace, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+        if pids.isEmpty && command.isEmpty { throw ValidationError("give --pid PID or -- CMD ARGS...") }
+        if !pids.isEmpty && !command.isEmpty { throw ValidationError("give --pid or a command, not both") }
+        if let signals { _ = try Signal.parseList(signals) }
+        if let duration { _ = try DurationParser.parse(duration) }
+    }
+
+    func run() async throws {
+        var configuration = SignalTracer.Configuration()
+        configuration.followForks = followForks
+        configuration.signals = try signals.map { (text) throws(SigscopeError) in try Signal.parseList(text) }
+        configuration.duration = try duration.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
+        configuration.stopSignals = [.int, .term, .hup]
+        let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
+            guard let pid = Int32(text), pid > 0 else { throw SigscopeError(.badInput, "not a process id: '\(text)'") }
+            return pid
+        }
+        let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
+            ?? FileOutput.standardOutput
+        let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)
+        let tracer = try SignalTracer.start(target, configuration: configuration)
+        let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
+        Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
+                     + "Ctrl-C detaches and leaves \(numbers.isEmpty ? "it" : "them") running")
+        if format == .text { sink.write(render.textHeader()) }
+        var summary = WatchSummary()
+        for await event in tracer.events {
+            summary.record(event)
+            sink.write(format == .json ? render.json(event) : render.text(event))
+        }
+        if format == .json {
+            sink.write(summary.json())
+        } else {
+            FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
+        }
+        if output != nil { sink.close() }
+    }
+}
