@@ -37,12 +37,16 @@ public struct TraceAttachment: Sendable {
     }
 
     /// The error for a process that another tracer holds, naming the tracer and its comm.
+    /// TracerPid names the tracing thread; the message names its process.
     func alreadyTraced(_ pid: Int32, status: ProcStatus, tracer: Int32) -> SigscopeError {
-        let comm = (try? files.read(files.path(tracer, "comm")))?.trimmingWhitespace() ?? "gone"
+        let tracerStatus = (try? files.read(files.path(tracer, "status"))).flatMap { try? ProcStatus(parsing: $0) }
+        let process = tracerStatus?.tgid ?? tracer
+        let comm = (try? files.read(files.path(process, "comm")))?.trimmingWhitespace() ?? "gone"
+        let thread = process != tracer ? ", thread \(tracer)" : ""
         return SigscopeError(
             .alreadyTraced,
-            "pid \(pid) (\(status.name)) is already traced by pid \(tracer) (\(comm)): only one tracer at a time; "
-                + "stop or detach that tracer first",
+            "pid \(pid) (\(status.name)) is already traced by pid \(process) (\(comm)\(thread)): only one tracer "
+                + "at a time; stop or detach that tracer first",
             errno: EPERM)
     }
 

@@ -1,0 +1,130 @@
+import CProcfs
+import Foundation
+import Testing
+
+@testable import SigTrace
+
+extension ProcessTests {
+    /// `sigscope watch --pid` on running fixtures: what each signal's siginfo says, threads, group-stops, and
+    /// that every way of ending leaves the process as it was found.
+    @Suite struct WatchAttach {
+        /// glibc's SIGRTMIN (a function call in C, so not imported).
+        static let rtmin = Signal.all.first { $0.shortName == "RTMIN" }!.rawValue
+        let ownComm = ((try? ProcFiles().read("/proc/self/comm")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+
+        @Test func killSigqueueAndTgkillCarryTheirSenderValueAndThread() throws {
+            let target = try WatchTarget(["wait", "2"])
+            let watch = try WatchSession(["--pid", String(target.pid)])
+            kill(target.pid, SIGUSR1)
+            let user = watch.waitForEvent { $0.string("signal") == "SIGUSR1" }
+            #expect(user?.string("code") == "SI_USER")
+            #expect(user?.int("sender_pid") == Int(getpid()))
+            #expect(user?.int("sender_uid") == Int(getuid()))
+            #expect(user?.string("sender_comm") == ownComm)
+            #expect(user?.int("pid") == Int(target.pid))
+
+            #expect(cprocfs_sigqueue_int(target.pid, Self.rtmin + 2, 4242) == 0)
+            let queued = watch.waitForEvent { $0.string("signal") == "SIGRTMIN+2" }
+            #expect(queued?.string("code") == "SI_QUEUE")
+            #expect(queued?.int("value") == 4242)
+            #expect(queued?.int("number") == Int(Self.rtmin + 2))
+
+            let chosen = try #require(target.threads.first { $0 != target.pid })
+            #expect(cprocfs_tgkill(target.pid, chosen, Self.rtmin) == 0)
+            let directed = watch.waitForEvent { $0.string("signal") == "SIGRTMIN" }
+            #expect(directed?.string("code") == "SI_TKILL")
+            #expect(directed?.int("tid") == Int(chosen))
+            #expect(directed?.int("pid") == Int(target.pid))
+
+            #expect(watch.finish() == .exited(0))
+            #expect(watch.events.contains { $0.string("event") == "detached" && $0.int("pid") == Int(target.pid) })
+            let summary = try #require(watch.events.last)
+            #expect(summary.string("event") == "summary")
+            #expect(target.status?.tracerPid == 0)
+        }
+
+        @Test func threadsCreatedAfterAttachAreTraced() throws {
+            let target = try WatchTarget(["wait"])
+            let watch = try WatchSession(["--pid", String(target.pid)])
+            let before = Set(target.threads)
+            kill(target.pid, SIGUSR2)  // the fixture starts a thread for each SIGUSR2
+            #expect(waitUntil { target.threads.count == before.count + 1 })
+            let fresh = try #require(Set(target.threads).subtracting(before).first)
+            let created = watch.waitForEvent { $0.string("event") == "thread" }
+            #expect(created?.int("tid") == Int(fresh))
+            #expect(cprocfs_tgkill(target.pid, fresh, SIGUSR1) == 0)
+            let delivered = watch.waitForEvent { $0.string("signal") == "SIGUSR1" }
+            #expect(delivered?.int("tid") == Int(fresh))
+            #expect(delivered?.string("code") == "SI_TKILL")
+            watch.finish()
+        }
+
+        @Test func stopAndContinueBehaveAsUntracedAndDetachLeavesAStoppedProcessStopped() throws {
+            let target = try WatchTarget(["wait", "1"])
+            let watch = try WatchSession(["--pid", String(target.pid)])
+            kill(target.pid, SIGSTOP)
+            #expect(waitUntil { ["T", "t"].contains(target.status?.state ?? "?") })
+            let stopped = watch.waitForEvent { $0.string("event") == "stopped" }
+            #expect(stopped?.string("signal") == "SIGSTOP")
+            // Still stopped a moment later: PTRACE_LISTEN, not PTRACE_CONT, resumed the group-stop.
+            Clocks.sleep(for: .milliseconds(200))
+            #expect(["T", "t"].contains(target.status?.state ?? "?"))
+            kill(target.pid, SIGCONT)
+            #expect(waitUntil { target.status?.state == "S" })
+            #expect(watch.waitForEvent { $0.string("event") == "continued" } != nil)
+
+            kill(target.pid, SIGTSTP)
+            #expect(waitUntil { ["T", "t"].contains(target.status?.state ?? "?") })
+            #expect(watch.finish() == .exited(0))
+            let detached = watch.events.first { $0.string("event") == "detached" }
+            #expect(detached?.string("state") == "stopped")
+            #expect(target.status?.tracerPid == 0)
+            #expect(target.status?.state == "T")
+            kill(target.pid, SIGCONT)
+            #expect(waitUntil { target.status?.state == "S" })
+        }
+
+        @Test func sigintDetachesAndTheProcessRunsOnUntraced() throws {
+            let target = try WatchTarget(["wait", "1"])
+            let watch = try WatchSession(["--pid", String(target.pid)])
+            #expect(target.tracerProcess == watch.process.pid)
+            #expect(watch.finish(sending: SIGINT) == .exited(0))
+            #expect(target.status?.tracerPid == 0)
+            #expect(target.status?.state == "S")
+            // Running and handling signals: SIGUSR2 still makes it start a thread.
+            let count = target.threads.count
+            kill(target.pid, SIGUSR2)
+            #expect(waitUntil { target.threads.count == count + 1 })
+        }
+
+        @Test func durationEndsTheWatchAndDetaches() throws {
+            let target = try WatchTarget(["wait"])
+            let watch = try WatchSession(["--pid", String(target.pid), "--duration", "500ms"])
+            #expect(watch.finish(sending: nil, timeout: .seconds(10)) == .exited(0))
+            #expect(watch.events.contains { $0.string("event") == "detached" && $0.string("state") == "running" })
+            #expect(target.status?.tracerPid == 0)
+            #expect(target.status?.state == "S")
+        }
+
+        @Test func sigkillOfSigscopeLeavesTheProcessRunning() throws {
+            let target = try WatchTarget(["wait", "1"])
+            let watch = try WatchSession(["--pid", String(target.pid)])
+            #expect(watch.finish(sending: SIGKILL) == .signaled(.kill, coreDumped: false))
+            #expect(waitUntil { target.status?.tracerPid == 0 })
+            #expect(target.status?.state == "S")
+            let count = target.threads.count
+            kill(target.pid, SIGUSR2)
+            #expect(waitUntil { target.threads.count == count + 1 })
+        }
+
+        @Test func attachingToAnAlreadyTracedProcessNamesTheTracer() throws {
+            let target = try WatchTarget(["wait"])
+            let watch = try WatchSession(["--pid", String(target.pid)])
+            let second = try sigscope("watch", "--pid", String(target.pid))
+            #expect(second.exitCode == 2)
+            #expect(second.stderr.contains("already traced by pid \(watch.process.pid) (sigscope, thread"))
+            #expect(second.stderr.split(separator: "\n").count == 1)
+            watch.finish()
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Testing
+
+@testable import SigTrace
+
+/// si_code decoding per signal family and the rendering of events, on values built here.
+@Suite struct WatchFormatTests {
+    @Test func siginfoCodesDependOnTheSignalFamily() {
+        #expect(SiginfoCode(signal: .term, code: 0).name == "SI_USER")
+        #expect(SiginfoCode(signal: .usr1, code: -1).name == "SI_QUEUE")
+        #expect(SiginfoCode(signal: .usr1, code: -6).name == "SI_TKILL")
+        #expect(SiginfoCode(signal: .alrm, code: -2).name == "SI_TIMER")
+        #expect(SiginfoCode(signal: .segv, code: 0x80).name == "SI_KERNEL")
+        #expect(SiginfoCode(signal: .chld, code: 1).name == "CLD_EXITED")
+        #expect(SiginfoCode(signal: .chld, code: 6).name == "CLD_CONTINUED")
+        #expect(SiginfoCode(signal: .segv, code: 1).name == "SEGV_MAPERR")
+        #expect(SiginfoCode(signal: .segv, code: 2).name == "SEGV_ACCERR")
+        #expect(SiginfoCode(signal: .bus, code: 2).name == "BUS_ADRERR")
+        #expect(SiginfoCode(signal: .fpe, code: 1).name == "FPE_INTDIV")
+        #expect(SiginfoCode(signal: .trap, code: 1).name == "TRAP_BRKPT")
+        #expect(SiginfoCode(signal: Signal(31), code: 1).name == "SYS_SECCOMP")
+        #expect(SiginfoCode(signal: .term, code: 1).name == "code 1")
+        #expect(SiginfoCode(signal: .chld, code: 1).origin == .child)
+        #expect(SiginfoCode(signal: .segv, code: 0).origin == .process)
+        #expect(SiginfoCode(signal: .segv, code: 1).carriesAddress)
+        #expect(SiginfoCode(signal: .usr1, code: -1).carriesValue)
+        #expect(!SiginfoCode(signal: .usr1, code: 0).carriesValue)
+    }
+
+    @Test func jsonLinesCarryTheDocumentedKeys() {
+        var delivery = SignalDelivery(signal: .term, code: SiginfoCode(signal: .term, code: 0))
+        delivery.senderPid = 998
+        delivery.senderUid = 0
+        delivery.senderComm = "kubelet"
+        let line = WatchFormat(style: TextStyle(colored: false)).json(SignalEvent(.signal(delivery), pid: 4711, tid: 4712))
+        #expect(line.hasPrefix(#"{"event":"signal","time":""#))
+        #expect(line.hasSuffix("\n"))
+        #expect(line.split(separator: "\n").count == 1)
+        for key in ["pid", "tid", "signal", "number", "code", "sender_pid", "sender_uid", "sender_comm"] {
+            #expect(line.contains("\"\(key)\":"), "missing \(key)")
+        }
+        #expect(line.contains(#""pid":4711,"tid":4712"#))
+        #expect(line.contains(#""sender_pid":998,"sender_uid":0,"sender_comm":"kubelet""#))
+
+        let killed = WatchFormat(style: TextStyle(colored: false))
+            .json(SignalEvent(.killed(.segv, coreDumped: true), pid: 5, tid: 5))
+        #expect(killed.contains(#""signal":"SIGSEGV","number":11,"core_dumped":true"#))
+        let exit = WatchFormat(style: TextStyle(colored: false)).json(SignalEvent(.exit(code: 3), pid: 5, tid: 5))
+        #expect(exit.contains(#""event":"exit""#) && exit.contains(#""code":3"#))
+    }
+
+    @Test func textLineReadsLikeStrace() {
+        var delivery = SignalDelivery(signal: .term, code: SiginfoCode(signal: .term, code: 0))
+        delivery.senderPid = 998
+        delivery.senderUid = 0
+        delivery.senderComm = "kubelet"
+        let line = WatchFormat(style: TextStyle(colored: false)).text(SignalEvent(.signal(delivery), pid: 4711, tid: 4711))
+        #expect(line.hasSuffix("   4711     4711  SIGTERM       from 998 (kubelet) uid 0  SI_USER\n"))
+    }
+
+    @Test func isoTimeIsUTCWithMicroseconds() {
+        #expect(WatchFormat.isoTime(0.25) == "1970-01-01T00:00:00.250000Z")
+        #expect(WatchFormat.isoTime(1_700_000_000.5) == "2023-11-14T22:13:20.500000Z")
+    }
+
+    @Test func summaryCountsPerSignalAndSender() {
+        var summary = WatchSummary()
+        for sender: Int32 in [10, 10, 11] {
+            var delivery = SignalDelivery(signal: .term, code: SiginfoCode(signal: .term, code: 0))
+            delivery.senderPid = sender
+            delivery.senderComm = "k\(sender)"
+            summary.record(SignalEvent(.signal(delivery), pid: 1, tid: 1))
+        }
+        summary.record(SignalEvent(.exit(code: 0), pid: 1, tid: 1))
+        #expect(summary.signalCount == 3)
+        #expect(summary.senders(of: .term).map { $0.1 } == [2, 1])
+        let text = summary.text(style: TextStyle(colored: false))
+        #expect(text.contains("3 signals delivered; 1 exit"))
+        #expect(text.contains("SIGTERM      3  10 (k10) ×2, 11 (k11) ×1"))
+        #expect(summary.json().contains(#""senders":[{"pid":10,"comm":"k10","count":2}"#))
+    }
+}
