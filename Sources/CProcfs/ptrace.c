@@ -10,6 +10,8 @@
 #include <string.h>
 #include <pthread.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 _Static_assert(CPROCFS_PTRACE_CONT == PTRACE_CONT, "PTRACE_CONT");
@@ -61,53 +63,81 @@ int cprocfs_ptrace_geteventmsg(pid_t tid, unsigned long *out) {
     return ptrace(PTRACE_GETEVENTMSG, tid, NULL, out) == 0 ? 0 : -1;
 }
 
-// Descriptor + 1 per signal (0 = none), and the signals seen since the last take.
-static _Atomic int wakeup_fds[65];
-static _Atomic unsigned long long wakeup_pending;
+// The tracer thread, its timer, and the stop signals seen since the last take.
+static _Atomic pid_t tracer_tid;
+static _Atomic unsigned long long stop_signals_seen;
+static unsigned long long stop_signals_armed;
+static timer_t wake_timer;
+static int wake_timer_armed;
 
-static void wakeup_handler(int sig) {
+static int wake_signal(void) { return SIGRTMAX - 2; }
+
+static void kick_tracer(void) {
+    pid_t tid = atomic_load(&tracer_tid);
+    if (tid > 0) (void)syscall(SYS_tgkill, getpid(), tid, wake_signal());
+}
+
+static void on_wake(int sig) { (void)sig; }
+
+static void on_stop_signal(int sig) {
     int saved = errno;
-    if (sig > 0 && sig < 65) {
-        atomic_fetch_or(&wakeup_pending, 1ULL << (sig - 1));
-        int fd = atomic_load(&wakeup_fds[sig]) - 1;
-        if (fd >= 0) {
-            unsigned char byte = (unsigned char)sig;
-            ssize_t n = write(fd, &byte, 1);  // a full pipe already wakes the reader
-            (void)n;
-        }
-    }
+    if (sig > 0 && sig < 65) atomic_fetch_or(&stop_signals_seen, 1ULL << (sig - 1));
+    kick_tracer();
     errno = saved;
 }
 
-int cprocfs_wakeup_on_signal(int sig, int fd) {
-    if (sig <= 0 || sig >= 65) {
-        errno = EINVAL;
-        return -1;
+static int install(int sig, void (*handler)(int), int flags) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = handler;
+    action.sa_flags = flags;
+    sigemptyset(&action.sa_mask);
+    return sigaction(sig, &action, NULL);
+}
+
+int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms) {
+    atomic_store(&tracer_tid, (pid_t)syscall(SYS_gettid));
+    if (install(wake_signal(), on_wake, 0) != 0) return -1;
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, wake_signal());
+    for (int sig = 1; sig < 65; sig++) {
+        if (!(stop_mask & (1ULL << (sig - 1)))) continue;
+        if (install(sig, on_stop_signal, SA_RESTART) != 0) return -1;
+        sigaddset(&unblock, sig);
     }
-    atomic_store(&wakeup_fds[sig], fd + 1);
-    struct sigaction action;
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = wakeup_handler;
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    if (sigaction(sig, &action, NULL) != 0) return -1;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+    stop_signals_armed = stop_mask;
+    if (pthread_sigmask(SIG_UNBLOCK, &unblock, NULL) != 0) return -1;
+    struct sigevent event;
+    memset(&event, 0, sizeof(event));
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = wake_signal();
+    event._sigev_un._tid = atomic_load(&tracer_tid);
+    if (timer_create(CLOCK_MONOTONIC, &event, &wake_timer) != 0) return -1;
+    wake_timer_armed = 1;
+    struct itimerspec every;
+    memset(&every, 0, sizeof(every));
+    every.it_interval.tv_sec = interval_ms / 1000;
+    every.it_interval.tv_nsec = (long)(interval_ms % 1000) * 1000000L;
+    every.it_value = every.it_interval;
+    return timer_settime(wake_timer, 0, &every, NULL);
 }
 
-void cprocfs_wakeup_reset(int sig) {
-    if (sig <= 0 || sig >= 65) return;
-    struct sigaction action;
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = SIG_DFL;
-    sigemptyset(&action.sa_mask);
-    (void)sigaction(sig, &action, NULL);
-    atomic_store(&wakeup_fds[sig], 0);
+void cprocfs_tracer_wakeup_stop(void) {
+    if (wake_timer_armed) {
+        timer_delete(wake_timer);
+        wake_timer_armed = 0;
+    }
+    for (int sig = 1; sig < 65; sig++) {
+        if (stop_signals_armed & (1ULL << (sig - 1))) (void)install(sig, SIG_DFL, 0);
+    }
+    stop_signals_armed = 0;
+    atomic_store(&tracer_tid, 0);
 }
 
-unsigned long long cprocfs_wakeup_take(void) { return atomic_exchange(&wakeup_pending, 0); }
+void cprocfs_tracer_kick(void) { kick_tracer(); }
+
+unsigned long long cprocfs_tracer_take_signals(void) { return atomic_exchange(&stop_signals_seen, 0); }
 
 int cprocfs_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 

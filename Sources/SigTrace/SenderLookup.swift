@@ -10,6 +10,11 @@ final class SenderLookup {
     private struct Handles {
         var comm: Int32
         var cmdline: Int32
+        /// The bytes last read and what they decoded to: a sender that signals again unchanged costs no
+        /// string decoding.
+        var rawComm: [UInt8] = []
+        var rawCmdline: [UInt8] = []
+        var decoded: (comm: String, cmdline: [String])?
     }
 
     private let root: String
@@ -24,17 +29,25 @@ final class SenderLookup {
     /// The comm and command line of `pid` now; nil for each that cannot be read (the sender is gone).
     func lookup(_ pid: Int32) -> (comm: String?, cmdline: [String]?) {
         guard pid > 0 else { return (nil, nil) }
-        for attempt in 0..<2 {
-            guard let handles = handles(pid) else { return (nil, nil) }
+        for _ in 0..<2 {
+            guard var handles = handles(pid) else { return (nil, nil) }
             if let comm = read(handles.comm) {
-                let raw = read(handles.cmdline) ?? ""
-                var parts = raw.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+                let cmdline = read(handles.cmdline) ?? []
+                if let decoded = handles.decoded, comm == handles.rawComm, cmdline == handles.rawCmdline {
+                    return decoded
+                }
+                var parts = cmdline.split(separator: 0, omittingEmptySubsequences: false)
+                    .map { String(decoding: $0, as: UTF8.self) }
                 if parts.last == "" { parts.removeLast() }
-                return (comm.trimmingWhitespace(), parts)
+                let decoded = (String(decoding: comm, as: UTF8.self).trimmingWhitespace(), parts)
+                handles.rawComm = comm
+                handles.rawCmdline = cmdline
+                handles.decoded = decoded
+                open[pid] = handles
+                return decoded
             }
             // A stale descriptor of an earlier process with this pid: reopen once.
             forget(pid)
-            if attempt == 1 { break }
         }
         return (nil, nil)
     }
@@ -50,14 +63,14 @@ final class SenderLookup {
         return handles
     }
 
-    private func read(_ fd: Int32) -> String? {
+    private func read(_ fd: Int32) -> [UInt8]? {
         guard fd >= 0 else { return nil }
         var count: Int
         repeat {
             count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         } while count < 0 && errno == EINTR
         guard count >= 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
+        return Array(buffer[0..<count])
     }
 
     private func forget(_ pid: Int32) {

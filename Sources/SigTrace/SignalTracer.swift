@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +13,7 @@ import Glibc
 ///
 /// All ptrace and waitpid calls happen on one dedicated pthread (see `TracerThread`), which also starts a
 /// launched command so that the kernel makes that thread its tracer. One tracer per process at a time: the
-/// SIGCHLD handler that wakes the tracer thread is process-wide.
+/// wake-up signal and stop-signal handlers of the tracer thread are process-wide.
 public final class SignalTracer: Sendable {
     /// What to trace: processes that already run, or a command to start under trace.
     public enum Target: Sendable {
@@ -41,6 +43,9 @@ public final class SignalTracer: Sendable {
         func shows(_ signal: Signal) -> Bool { signals?.contains(signal) ?? true }
     }
 
+    /// Whether a tracer thread runs: its wake-up signal and timer are process-wide, so one at a time.
+    static let active = Atomic<Bool>(false)
+
     /// The events, in the order the tracer saw them.
     public let events: AsyncStream<SignalEvent>
     /// The processes traced from the start (the launched command's pid for `.launch`).
@@ -58,11 +63,19 @@ public final class SignalTracer: Sendable {
     public static func start(_ target: Target, configuration: Configuration = Configuration()) throws(SigscopeError)
         -> SignalTracer
     {
-        let control = try TracerControl()
+        guard active.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw SigscopeError(.badInput, "a signal tracer is already running in this process")
+        }
+        let control = TracerControl()
         let (stream, continuation) = AsyncStream<SignalEvent>.makeStream(bufferingPolicy: .unbounded)
         let loop = TracerThread(target: target, configuration: configuration, continuation: continuation,
                                 control: control)
-        try startThread(loop)
+        do throws(SigscopeError) {
+            try startThread(loop)
+        } catch {
+            active.store(false, ordering: .releasing)
+            throw error
+        }
         while sem_wait(loop.started) != 0 && errno == EINTR {}
         let result = loop.startResult.withLock { $0 }
         switch result {
@@ -85,6 +98,7 @@ public final class SignalTracer: Sendable {
         let result = pthread_create(&thread, nil, { argument in
             let loop = Unmanaged<TracerThread>.fromOpaque(argument!).takeRetainedValue()
             loop.run()
+            SignalTracer.active.store(false, ordering: .releasing)
             return nil
         }, box)
         guard result == 0 else {

@@ -8,9 +8,10 @@ import Glibc
 /// The loop that owns every ptrace and waitpid call of one `SignalTracer`. It runs on its own pthread because
 /// the kernel binds tracees to the tracer's OS thread: a Swift `Task` may hop threads between calls.
 ///
-/// It waits with `waitpid(WNOHANG | __WALL | __WNOTHREAD)` and sleeps in `poll` on a self-pipe that a SIGCHLD
-/// handler writes (every ptrace stop sends the tracer SIGCHLD), as do the handlers of the signals that end the
-/// watch and `SignalTracer.stop()`; so it wakes for a stop, a stop request or the deadline, without a race.
+/// It blocks in `waitpid(__WALL | __WNOTHREAD)`, the cheapest way to learn of a stop. A wake signal makes that
+/// waitpid return EINTR: sent at once by `SignalTracer.stop()` and by the handlers of the signals that end the
+/// watch, and every 50 ms by a timer, which bounds how long a request that races the call can go unnoticed
+/// (see `cprocfs_tracer_wakeup_start`).
 final class TracerThread: @unchecked Sendable {
     // @unchecked Sendable: handed to the tracer pthread once at start; after that only that thread touches the
     // mutable state below. What other threads share is the Atomic flag and the pipe's descriptors.
@@ -41,6 +42,9 @@ final class TracerThread: @unchecked Sendable {
     private var processes: [Int32: Process] = [:]
     private var launched: Set<Int32> = []
     private var detaching = false
+    private var pending: [SignalEvent] = []
+    private var lastFlush: UInt64 = 0
+    private static let coalescing: UInt64 = 5_000_000
     private let senders = SenderLookup()
     private let attachment = TraceAttachment()
 
@@ -69,44 +73,52 @@ final class TracerThread: @unchecked Sendable {
 
     /// The body of the tracer pthread.
     func run() {
-        let ending = configuration.stopSignals.union([.chld])
-        for signal in ending { _ = cprocfs_wakeup_on_signal(signal.rawValue, control.writeEnd) }
         defer {
-            for signal in ending { cprocfs_wakeup_reset(signal.rawValue) }
+            cprocfs_tracer_wakeup_stop()
+            flush()
+            continuation.finish()
         }
         let pids: [Int32]
-        do {
+        do throws(SigscopeError) {
+            guard cprocfs_tracer_wakeup_start(configuration.stopSignals.rawValue, 50) == 0 else {
+                let code = errno
+                throw SigscopeError(.systemCall, "cannot arm the tracer's wake-up timer: "
+                                        + SigscopeError.describe(errno: code), errno: code)
+            }
             pids = try begin()
         } catch {
             startResult.withLock { $0 = .failure(error) }
             sem_post(started)
-            continuation.finish()
             return
         }
         startResult.withLock { $0 = .success(pids) }
         sem_post(started)
         let deadline = configuration.duration.map { Clocks.monotonicNanoseconds() + UInt64($0.seconds * 1e9) }
+        var status: Int32 = 0
         while !tasks.isEmpty {
-            reapReady()
-            if tasks.isEmpty { break }
-            let woken = cprocfs_wakeup_take()
-            let signalled = SignalSet(rawValue: woken).intersection(configuration.stopSignals)
-            if control.stopRequested.load(ordering: .acquiring) || !signalled.isEmpty {
+            if shouldEnd(deadline: deadline) {
                 detachAll()
                 break
             }
-            var timeout: Int32 = 1000
-            if let deadline {
-                let now = Clocks.monotonicNanoseconds()
-                if now >= deadline {
-                    detachAll()
-                    break
-                }
-                timeout = Int32(min(UInt64(timeout), (deadline - now) / 1_000_000 + 1))
+            let tid = waitpid(-1, &status, __WALL | __WNOTHREAD)
+            if tid > 0 {
+                handle(tid: tid, status: status)
+            } else if errno == EINTR {
+                flush()
+            } else if errno == ECHILD {
+                // Nothing left to wait for: every tracee is gone without our seeing it (should not happen).
+                break
             }
-            control.sleep(timeoutMilliseconds: timeout)
         }
-        continuation.finish()
+    }
+
+    /// Whether a stop was requested, a stop signal arrived, or the duration passed.
+    private func shouldEnd(deadline: UInt64?) -> Bool {
+        if control.stopRequested.load(ordering: .acquiring) { return true }
+        let signals = SignalSet(rawValue: cprocfs_tracer_take_signals())
+        if !signals.intersection(configuration.stopSignals).isEmpty { return true }
+        if let deadline, Clocks.monotonicNanoseconds() >= deadline { return true }
+        return false
     }
 
     /// Attaches to or launches the target; returns the traced pids or throws the one-line error.
@@ -194,26 +206,24 @@ final class TracerThread: @unchecked Sendable {
         processes[pid, default: Process(pid: pid)].threads.insert(tid)
     }
 
-    /// Handles every wait status that is ready now.
-    private func reapReady() {
-        var status: Int32 = 0
-        while true {
-            let tid = waitpid(-1, &status, WNOHANG | __WALL | __WNOTHREAD)
-            if tid > 0 {
-                handle(tid: tid, status: status)
-                continue
-            }
-            if tid < 0 && errno == EINTR { continue }
-            if tid < 0 && errno == ECHILD {
-                // Nothing left to wait for: every tracee is gone without our seeing it (should not happen).
-                for pid in Array(processes.keys) { forgetProcess(pid) }
-            }
-            return
-        }
+    private func emit(_ kind: SignalEvent.Kind, pid: Int32, tid: Int32) {
+        queue(SignalEvent(kind, pid: pid, tid: tid))
     }
 
-    private func emit(_ kind: SignalEvent.Kind, pid: Int32, tid: Int32) {
-        continuation.yield(SignalEvent(kind, pid: pid, tid: tid))
+    /// Hands an event on, coalescing bursts: each hand-over wakes the consumer's thread, which in a flood would
+    /// double the context switches per signal. An event is handed on at once unless one was less than
+    /// `coalescing` ago; then it waits for the next wake-up tick (at most 50 ms) or the next later event.
+    private func queue(_ event: SignalEvent) {
+        pending.append(event)
+        if event.monotonicNanoseconds &- lastFlush >= Self.coalescing { flush() }
+    }
+
+    /// Hands every queued event to the stream.
+    private func flush() {
+        guard !pending.isEmpty else { return }
+        for event in pending { continuation.yield(event) }
+        pending.removeAll(keepingCapacity: true)
+        lastFlush = Clocks.monotonicNanoseconds()
     }
 
     /// Dispatches one wait status of a traced thread.
@@ -273,17 +283,18 @@ final class TracerThread: @unchecked Sendable {
     }
 
     /// A signal-delivery-stop: report it and re-inject the same signal, whose siginfo the kernel keeps.
+    /// The event is stamped and the sender read while the thread is stopped, but handed on after it runs again:
+    /// the stream's wake-up of its consumer then costs the tracee nothing.
     private func deliver(task: Task, signalNumber: Int32) {
+        var event: SignalEvent?
         if let signal = Signal(rawValue: signalNumber), configuration.shows(signal) {
             var info = cprocfs_siginfo()
-            if cprocfs_ptrace_getsiginfo(task.tid, &info) == 0 {
-                emit(.signal(delivery(signal, info)), pid: task.pid, tid: task.tid)
-            } else {
-                emit(.signal(SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))),
-                     pid: task.pid, tid: task.tid)
-            }
+            let found = cprocfs_ptrace_getsiginfo(task.tid, &info) == 0
+                ? delivery(signal, info) : SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))
+            event = SignalEvent(.signal(found), pid: task.pid, tid: task.tid)
         }
         resume(task, signal: signalNumber)
+        if let event { queue(event) }
     }
 
     /// The delivery as the siginfo describes it, with the sender's comm and cmdline read now.
@@ -388,49 +399,27 @@ final class TracerThread: @unchecked Sendable {
     func detachAll() {
         detaching = true
         for tid in tasks.keys { _ = cprocfs_ptrace(CPROCFS_PTRACE_INTERRUPT, tid, 0, 0) }
+        // A thread in uninterruptible sleep stops only when it leaves it; past this, sigscope's exit detaches.
         let deadline = Clocks.monotonicNanoseconds() + 5_000_000_000
+        var status: Int32 = 0
         while !tasks.isEmpty && Clocks.monotonicNanoseconds() < deadline {
-            reapReady()
-            if tasks.isEmpty { break }
-            control.sleep(timeoutMilliseconds: 20)
+            let tid = waitpid(-1, &status, __WALL | __WNOTHREAD)
+            if tid > 0 {
+                handle(tid: tid, status: status)
+            } else if errno == ECHILD {
+                break
+            }
         }
     }
 }
 
-/// What other threads share with the tracer thread: a stop flag and the self-pipe that wakes it.
+/// What other threads share with the tracer thread: the stop flag.
 final class TracerControl: Sendable {
     let stopRequested = Atomic<Bool>(false)
-    let readEnd: Int32
-    let writeEnd: Int32
-
-    init() throws(SigscopeError) {
-        var fds: [Int32] = [-1, -1]
-        guard cprocfs_pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
-            let code = errno
-            throw SigscopeError(.systemCall, "cannot create a pipe: \(SigscopeError.describe(errno: code))",
-                                errno: code)
-        }
-        readEnd = fds[0]
-        writeEnd = fds[1]
-    }
-
-    deinit {
-        close(readEnd)
-        close(writeEnd)
-    }
 
     /// Asks the tracer thread to detach and end; safe from any thread.
     func requestStop() {
         stopRequested.store(true, ordering: .releasing)
-        var byte: UInt8 = 0
-        _ = write(writeEnd, &byte, 1)
-    }
-
-    /// Sleeps until the pipe has a byte or the timeout passes, then empties the pipe.
-    func sleep(timeoutMilliseconds: Int32) {
-        var entry = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-        _ = poll(&entry, 1, timeoutMilliseconds)
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while read(readEnd, &buffer, buffer.count) > 0 {}
+        cprocfs_tracer_kick()
     }
 }

@@ -128,3 +128,32 @@ extension ProcessTests {
         }
     }
 }
+
+extension ProcessTests.WatchAttach {
+    @Test func twoProcessesAreTracedAndStopDetachesBoth() async throws {
+        let first = try WatchTarget(["wait"])
+        let second = try WatchTarget(["wait", "1"])
+        let tracer = try SignalTracer.start(.attach([first.pid, second.pid]))
+        #expect(tracer.pids == [first.pid, second.pid])
+        #expect(first.tracerProcess == getpid())
+        #expect(second.tracerProcess == getpid())
+        kill(first.pid, SIGUSR1)
+        kill(second.pid, SIGUSR1)
+        var signalled: Set<Int32> = []
+        var detached: Set<Int32> = []
+        for await event in tracer.events {
+            if case .signal(let delivery) = event.kind, delivery.signal == .usr1 {
+                signalled.insert(event.pid)
+                if signalled.count == 2 { tracer.stop() }
+            }
+            if case .detached(let stopped) = event.kind {
+                #expect(!stopped)
+                detached.insert(event.pid)
+            }
+        }
+        #expect(signalled == [first.pid, second.pid])
+        #expect(detached == [first.pid, second.pid])
+        #expect(first.status?.tracerPid == 0 && second.status?.tracerPid == 0)
+        #expect(first.status?.state == "S" && second.status?.state == "S")
+    }
+}

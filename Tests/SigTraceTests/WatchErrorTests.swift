@@ -16,7 +16,7 @@ extension ProcessTests {
         @Test func noSuchProcess() throws {
             // A pid that existed and was reaped.
             let gone = try SpawnedProcess.launch(["true"])
-            gone.wait()
+            _ = gone.wait()
             expectOneLineError(try sigscope("watch", "--pid", String(gone.pid)), "no such process: \(gone.pid)")
         }
 

@@ -65,18 +65,24 @@ int cprocfs_ptrace_getsiginfo(pid_t tid, struct cprocfs_siginfo *out);
 /// Returns 0, or -1 with errno set.
 int cprocfs_ptrace_geteventmsg(pid_t tid, unsigned long *out);
 
-/// Why C: a signal handler must be a C function that touches only async-signal-safe state.
-/// Installs (SA_RESTART) a handler for `sig` that records the signal in a pending mask and writes one byte to
-/// `fd` (a non-blocking pipe the tracer thread polls), so a thread blocked in poll wakes without a race.
-/// Also unblocks `sig` in the calling thread, so at least that thread can always take it.
-/// Returns 0, or -1 with errno set.
-int cprocfs_wakeup_on_signal(int sig, int fd);
+/// Why C: signal handlers must be C functions touching only async-signal-safe state, and a per-thread timer
+/// needs `sigevent`'s union member for SIGEV_THREAD_ID, which Swift cannot name.
+///
+/// The tracer thread blocks in waitpid, which no descriptor can wake. So it arms a wake signal (a realtime
+/// signal whose no-op handler has no SA_RESTART, so a blocked waitpid returns EINTR), a timer that sends it to
+/// that thread every `interval_ms` (the bound on how long a stop request can go unnoticed, since one that
+/// lands just before waitpid is lost), and handlers for `stop_mask`'s signals that record them and send the
+/// wake signal at once. One tracer thread per process at a time. Returns 0, or -1 with errno set.
+int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms);
 
-/// Restores the default disposition of `sig` and forgets its descriptor.
-void cprocfs_wakeup_reset(int sig);
+/// Stops the timer and restores the default disposition of the stop signals. Call on the tracer thread.
+void cprocfs_tracer_wakeup_stop(void);
 
-/// The signals recorded by the handlers since the last call (bit N-1 = signal N), cleared atomically.
-unsigned long long cprocfs_wakeup_take(void);
+/// Sends the wake signal to the tracer thread now; safe from any thread.
+void cprocfs_tracer_kick(void);
+
+/// The stop signals received since the last call (bit N-1 = signal N), cleared atomically.
+unsigned long long cprocfs_tracer_take_signals(void);
 
 /// Why C: pipe2 is declared only under _GNU_SOURCE, which Swift's Glibc module does not define.
 int cprocfs_pipe2(int fds[2], int flags);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Cost per system call of `sigscope watch --pid`: the rate of a tight getppid loop untraced, under sigscope, and
+# under `strace -e trace=none -p`, measured in the same run. Goal: sigscope within 2% of untraced and at least 30
+# times strace's rate. Usage: bench/watch-getppid.sh [SECONDS per phase, default 4]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+samples=${1:-4}
+swift build -c release --product sigscope >&2
+sigscope=.build/release/sigscope
+mkdir -p .build/bench
+cc -O2 -pthread -o .build/bench/watch-target fixtures/c/watch-target.c
+out=.build/bench/watch-getppid.out
+
+.build/bench/watch-target getppid > "$out" &
+target=$!
+tracer=
+cleanup() {
+    [ -n "$tracer" ] && kill -INT "$tracer" 2>/dev/null
+    kill "$target" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The mean of the next $samples one-second rates, skipping the first (it straddles the change of phase).
+measure() {
+    local before
+    before=$(wc -l < "$out")
+    sleep $((samples + 2))
+    tail -n +$((before + 2)) "$out" | head -n "$samples" | awk '{ s += $2; n++ } END { printf "%.0f", s / n }'
+}
+
+sleep 1
+untraced=$(measure)
+
+"$sigscope" watch --pid "$target" --output /dev/null 2>/dev/null &
+tracer=$!
+sleep 0.5
+grep -q "^TracerPid:[[:space:]]*[1-9]" /proc/$target/status || { echo "sigscope did not attach" >&2; exit 1; }
+traced=$(measure)
+kill -INT "$tracer"; wait "$tracer" || true; tracer=
+
+strace -e trace=none -o /dev/null -p "$target" 2>/dev/null &
+tracer=$!
+sleep 0.5
+straced=$(measure)
+kill -INT "$tracer"; wait "$tracer" || true; tracer=
+
+untraced_after=$(measure)
+
+awk -v u="$untraced" -v t="$traced" -v s="$straced" -v a="$untraced_after" -v n="$samples" 'BEGIN {
+    printf "getppid calls per second, mean of %d one-second samples each (same run)\n", n
+    printf "  %-38s %14.0f\n", "untraced", u
+    printf "  %-38s %14.0f   %.1f%% of untraced\n", "sigscope watch --pid (release)", t, 100 * t / u
+    printf "  %-38s %14.0f   %.1f%% of untraced\n", "strace -e trace=none -p", s, 100 * s / u
+    printf "  %-38s %14.0f\n", "untraced again, after both detached", a
+    printf "sigscope runs the loop at %.0fx strace'\''s rate\n", t / s
+}'
