@@ -47,10 +47,12 @@ kill -INT "$tracer"; wait "$tracer" || true; tracer=
 untraced_after=$(measure)
 
 awk -v u="$untraced" -v t="$traced" -v s="$straced" -v a="$untraced_after" -v n="$samples" 'BEGIN {
-    printf "getppid calls per second, mean of %d one-second samples each (same run)\n", n
+    base = (u + a) / 2
+    printf "getppid calls per second, mean of %d one-second samples per phase, phases in this order, same run\n", n
     printf "  %-38s %14.0f\n", "untraced", u
-    printf "  %-38s %14.0f   %.1f%% of untraced\n", "sigscope watch --pid (release)", t, 100 * t / u
-    printf "  %-38s %14.0f   %.1f%% of untraced\n", "strace -e trace=none -p", s, 100 * s / u
+    printf "  %-38s %14.0f   %.1f%% of untraced\n", "sigscope watch --pid (release)", t, 100 * t / base
+    printf "  %-38s %14.0f   %.2f%% of untraced\n", "strace -e trace=none -p", s, 100 * s / base
     printf "  %-38s %14.0f\n", "untraced again, after both detached", a
+    printf "(untraced = the mean of the two untraced phases)\n"
     printf "sigscope runs the loop at %.0fx strace'\''s rate\n", t / s
 }'
