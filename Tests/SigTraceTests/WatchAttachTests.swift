@@ -90,7 +90,7 @@ extension ProcessTests {
             #expect(target.tracerProcess == watch.process.pid)
             #expect(watch.finish(sending: SIGINT) == .exited(0))
             #expect(target.status?.tracerPid == 0)
-            #expect(target.status?.state == "S")
+            #expect(waitUntil { target.status?.state == "S" })  // sleeping in pause(), not stopped
             // Running and handling signals: SIGUSR2 still makes it start a thread.
             let count = target.threads.count
             kill(target.pid, SIGUSR2)
@@ -103,7 +103,7 @@ extension ProcessTests {
             #expect(watch.finish(sending: nil, timeout: .seconds(10)) == .exited(0))
             #expect(watch.events.contains { $0.string("event") == "detached" && $0.string("state") == "running" })
             #expect(target.status?.tracerPid == 0)
-            #expect(target.status?.state == "S")
+            #expect(waitUntil { target.status?.state == "S" })
         }
 
         @Test func sigkillOfSigscopeLeavesTheProcessRunning() throws {
@@ -111,7 +111,7 @@ extension ProcessTests {
             let watch = try WatchSession(["--pid", String(target.pid)])
             #expect(watch.finish(sending: SIGKILL) == .signaled(.kill, coreDumped: false))
             #expect(waitUntil { target.status?.tracerPid == 0 })
-            #expect(target.status?.state == "S")
+            #expect(waitUntil { target.status?.state == "S" })
             let count = target.threads.count
             kill(target.pid, SIGUSR2)
             #expect(waitUntil { target.threads.count == count + 1 })
@@ -154,6 +154,6 @@ extension ProcessTests.WatchAttach {
         #expect(signalled == [first.pid, second.pid])
         #expect(detached == [first.pid, second.pid])
         #expect(first.status?.tracerPid == 0 && second.status?.tracerPid == 0)
-        #expect(first.status?.state == "S" && second.status?.state == "S")
+        #expect(waitUntil { first.status?.state == "S" && second.status?.state == "S" })
     }
 }
