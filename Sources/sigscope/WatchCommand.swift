@@ -22,7 +22,8 @@ struct Watch: AsyncParsableCommand {
             in text and is the last JSON line in json.
 
             The watch ends when the traced processes exit, when --duration passes, or on SIGINT, SIGTERM or \
-            SIGHUP to sigscope: then each process is detached as it was found (running, or stopped), with any \
+            SIGHUP to sigscope, or when the reader of its output goes away (SIGPIPE): then each process is \
+            detached as it was found (running, or stopped), with any \
             signal being delivered re-injected. If sigscope is killed, the kernel detaches and attached \
             processes run on; a command started by sigscope is killed with it.
 
@@ -66,7 +67,8 @@ struct Watch: AsyncParsableCommand {
         configuration.followForks = followForks
         configuration.signals = try signals.map { (text) throws(SigscopeError) in try Signal.parseList(text) }
         configuration.duration = try duration.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
-        configuration.stopSignals = [.int, .term, .hup]
+        // SIGPIPE too: when the reader of our output goes away (`| head`), detach cleanly rather than die.
+        configuration.stopSignals = [.int, .term, .hup, .pipe]
         let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
             guard let pid = Int32(text), pid > 0 else { throw SigscopeError(.badInput, "not a process id: '\(text)'") }
             return pid

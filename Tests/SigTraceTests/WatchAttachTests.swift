@@ -157,3 +157,39 @@ extension ProcessTests.WatchAttach {
         #expect(waitUntil { first.status?.state == "S" && second.status?.state == "S" })
     }
 }
+
+extension ProcessTests.WatchAttach {
+    @Test func aProcessStoppedBeforeAttachIsReportedStoppedAndLeftStopped() throws {
+        let target = try WatchTarget(["wait"])
+        kill(target.pid, SIGSTOP)
+        #expect(waitUntil { target.status?.state == "T" })
+        let watch = try WatchSession(["--pid", String(target.pid)])
+        #expect(watch.waitForEvent { $0.string("event") == "stopped" }?.string("signal") == "SIGSTOP")
+        #expect(watch.finish() == .exited(0))
+        #expect(watch.events.first { $0.string("event") == "detached" }?.string("state") == "stopped")
+        #expect(target.status?.state == "T")
+        #expect(target.status?.tracerPid == 0)
+        kill(target.pid, SIGCONT)
+        #expect(waitUntil { target.status?.state == "S" })
+    }
+
+    @Test func aClosedOutputPipeDetachesCleanly() throws {
+        let target = try WatchTarget(["wait"])
+        // `head -n 1` takes the header line and exits; the next event's write then raises SIGPIPE.
+        let shell = try Running(["/bin/sh", "-c", "\"$0\" watch --pid \(target.pid) 2>/dev/null | head -n 1 >/dev/null",
+                                 TestPaths.sigscope])
+        #expect(waitUntil { target.status?.tracerPid != 0 })
+        // Wait until head has read the header and exited (it lingers as a zombie until the shell reaps it).
+        #expect(waitUntil {
+            let children = (try? ProcFiles().read("/proc/\(shell.pid)/task/\(shell.pid)/children")) ?? ""
+            return children.split(separator: " ").contains { child in
+                let text = (try? ProcFiles().read("/proc/\(child)/status")) ?? ""
+                return text.hasPrefix("Name:\thead") && text.contains("State:\tZ")
+            }
+        })
+        kill(target.pid, SIGUSR1)
+        #expect(waitUntil { target.status?.tracerPid == 0 })
+        #expect(waitUntil { target.status?.state == "S" })
+        #expect(shell.process.stop(after: .seconds(5)) == .exited(0))
+    }
+}
