@@ -86,13 +86,15 @@ static void on_stop_signal(int sig) {
     errno = saved;
 }
 
+static struct sigaction previous_actions[65];
+
 static int install(int sig, void (*handler)(int), int flags) {
     struct sigaction action;
     memset(&action, 0, sizeof(action));
     action.sa_handler = handler;
     action.sa_flags = flags;
     sigemptyset(&action.sa_mask);
-    return sigaction(sig, &action, NULL);
+    return sigaction(sig, &action, &previous_actions[sig]);
 }
 
 int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms) {
@@ -129,7 +131,7 @@ void cprocfs_tracer_wakeup_stop(void) {
         wake_timer_armed = 0;
     }
     for (int sig = 1; sig < 65; sig++) {
-        if (stop_signals_armed & (1ULL << (sig - 1))) (void)install(sig, SIG_DFL, 0);
+        if (stop_signals_armed & (1ULL << (sig - 1))) (void)sigaction(sig, &previous_actions[sig], NULL);
     }
     stop_signals_armed = 0;
     atomic_store(&tracer_tid, 0);

@@ -67,8 +67,10 @@ struct Watch: AsyncParsableCommand {
         configuration.followForks = followForks
         configuration.signals = try signals.map { (text) throws(SigscopeError) in try Signal.parseList(text) }
         configuration.duration = try duration.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
-        // SIGPIPE too: when the reader of our output goes away (`| head`), detach cleanly rather than die.
+        // SIGPIPE too: when the reader of our output goes away (`| head`), detach cleanly rather than die; and
+        // once the tracer has let go, a write to the closed pipe just fails.
         configuration.stopSignals = [.int, .term, .hup, .pipe]
+        signal(SIGPIPE, SIG_IGN)
         let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
             guard let pid = Int32(text), pid > 0 else { throw SigscopeError(.badInput, "not a process id: '\(text)'") }
             return pid

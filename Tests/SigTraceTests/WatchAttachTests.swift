@@ -176,20 +176,24 @@ extension ProcessTests.WatchAttach {
     @Test func aClosedOutputPipeDetachesCleanly() throws {
         let target = try WatchTarget(["wait"])
         // `head -n 1` takes the header line and exits; the next event's write then raises SIGPIPE.
-        let shell = try Running(["/bin/sh", "-c", "\"$0\" watch --pid \(target.pid) 2>/dev/null | head -n 1 >/dev/null",
-                                 TestPaths.sigscope])
+        let statusFile = NSTemporaryDirectory() + "sigscope-pipe-\(UUID().uuidString)"
+        defer { unlink(statusFile) }
+        let script = "{ \"$0\" watch --pid \(target.pid) 2>/dev/null; echo $? > \"$1\"; } | head -n 1 >/dev/null"
+        let shell = try Running(["/bin/sh", "-c", script, TestPaths.sigscope, statusFile])
         #expect(waitUntil { target.status?.tracerPid != 0 })
-        // Wait until head has read the header and exited (it lingers as a zombie until the shell reaps it).
+        // Wait until head has read the header and exited (sigscope, forked first, is attached by now).
         #expect(waitUntil {
             let children = (try? ProcFiles().read("/proc/\(shell.pid)/task/\(shell.pid)/children")) ?? ""
-            return children.split(separator: " ").contains { child in
+            return !children.split(separator: " ").contains { child in
                 let text = (try? ProcFiles().read("/proc/\(child)/status")) ?? ""
-                return text.hasPrefix("Name:\thead") && text.contains("State:\tZ")
+                return text.hasPrefix("Name:\thead") && !text.contains("State:\tZ")
             }
         })
         kill(target.pid, SIGUSR1)
         #expect(waitUntil { target.status?.tracerPid == 0 })
         #expect(waitUntil { target.status?.state == "S" })
         #expect(shell.process.stop(after: .seconds(5)) == .exited(0))
+        // sigscope ended by itself with 0, not killed by SIGPIPE (141).
+        #expect((try? String(contentsOfFile: statusFile, encoding: .utf8)) == "0\n")
     }
 }

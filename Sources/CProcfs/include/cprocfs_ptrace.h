@@ -75,7 +75,7 @@ int cprocfs_ptrace_geteventmsg(pid_t tid, unsigned long *out);
 /// wake signal at once. One tracer thread per process at a time. Returns 0, or -1 with errno set.
 int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms);
 
-/// Stops the timer and restores the default disposition of the stop signals. Call on the tracer thread.
+/// Stops the timer and restores the stop signals' earlier dispositions. Call on the tracer thread.
 void cprocfs_tracer_wakeup_stop(void);
 
 /// Sends the wake signal to the tracer thread now; safe from any thread.
