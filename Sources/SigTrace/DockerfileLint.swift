@@ -17,6 +17,9 @@ public struct DockerfileLint: Sendable {
     static let handlerlessInterpreters: [String] = ["node", "nodejs", "python", "python3", "ruby", "perl", "php",
                                                     "bun", "deno"]
 
+    /// Docker's default PATH for images that do not set one.
+    static let defaultPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+
     /// The directory COPY sources are read from (the build context); the Dockerfile's own directory by default.
     public var context: String
 
@@ -118,9 +121,17 @@ public struct DockerfileLint: Sendable {
             return (findings, programs)
         }
         let childPath = underInit ? argv.first(where: { Self.baseName($0) == program }) ?? program : first
-        if let finding = scriptFinding(path: childPath, instructions: instructions, anchor: anchor, display: display) {
+        switch scriptVerdict(path: childPath, instructions: instructions, anchor: anchor, display: display) {
+        case .noExec(let finding):
             findings.append(finding)
-        } else if !underInit {
+            return (findings, programs)
+        case .execs:
+            // The script execs its arguments: the program that ends up as PID 1 is the next one.
+            if let next = rest.first { program = Self.baseName(next) }
+        case .notAScript:
+            break
+        }
+        if !underInit {
             if Self.handlerlessInterpreters.contains(where: { program == $0 || program.hasPrefix($0 + ".") }) {
                 findings.append(LintRule.interpreterPID1.finding(
                     "\(program) runs as PID 1 with no init: it has no SIGTERM handler unless the script installs one, "
@@ -138,16 +149,23 @@ public struct DockerfileLint: Sendable {
         return (findings, programs)
     }
 
-    /// A finding when the program is a shell script COPY'd from the build context that neither execs its
-    /// command nor traps TERM.
-    func scriptFinding(path: String, instructions: [Dockerfile.Instruction], anchor: Dockerfile.Instruction,
-                       display: String) -> Finding? {
+    /// What an entrypoint shell script COPY'd from the build context does with its command.
+    enum ScriptVerdict {
+        case notAScript
+        case execs
+        case noExec(Finding)
+    }
+
+    /// Reads the script the program path names, if a COPY put it there, and judges whether it execs its command
+    /// or traps TERM.
+    func scriptVerdict(path: String, instructions: [Dockerfile.Instruction], anchor: Dockerfile.Instruction,
+                       display: String) -> ScriptVerdict {
         guard let (source, copyLine) = copySource(of: path, instructions: instructions),
-              let text = try? String(contentsOfFile: source, encoding: .utf8) else { return nil }
+              let text = try? String(contentsOfFile: source, encoding: .utf8) else { return .notAScript }
         let firstLine = text.prefix { $0 != "\n" }
         let isShell = firstLine.hasPrefix("#!") ? ["sh", "bash", "dash", "ash"].contains { firstLine.hasSuffix("/" + $0)
             || firstLine.hasSuffix(" " + $0) || firstLine.contains("/\($0) ") } : source.hasSuffix(".sh")
-        guard isShell else { return nil }
+        guard isShell else { return .notAScript }
         var execs = false
         var traps = false
         for line in text.split(separator: "\n") {
@@ -157,12 +175,13 @@ public struct DockerfileLint: Sendable {
             if words.contains("exec") { execs = true }
             if words.contains("trap") && (code.contains("TERM") || code.contains(" 15")) { traps = true }
         }
-        guard !execs && !traps else { return nil }
+        if execs { return .execs }
+        if traps { return .notAScript }
         let name = Self.baseName(path)
-        return LintRule.entrypointScriptNoExec.finding(
+        return .noExec(LintRule.entrypointScriptNoExec.finding(
             "\(name) (copied at line \(copyLine)) runs its command as a child without `exec` and traps no TERM: "
                 + "the shell stays PID 1 and SIGTERM never reaches the program",
-            hint: "end \(name) with `exec \"$@\"` (or `exec prog ...`)", file: display, line: anchor.line)
+            hint: "end \(name) with `exec \"$@\"` (or `exec prog ...`)", file: display, line: anchor.line))
     }
 
     /// The build-context file a COPY/ADD (not `--from` another stage) placed at `path`, and that COPY's line.
@@ -181,11 +200,14 @@ public struct DockerfileLint: Sendable {
             words.removeAll { $0.hasPrefix("--") }
             guard words.count >= 2, let destination = words.last else { continue }
             let absolute = destination.hasPrefix("/") ? destination : (workdir as NSString).appendingPathComponent(destination)
-            let target = path.hasPrefix("/") ? path : (workdir as NSString).appendingPathComponent(path)
+            // A bare name is looked up in the image's default PATH, as exec does; `./x` is relative to WORKDIR.
+            let targets = path.hasPrefix("/") ? [path] : path.contains("/")
+                ? [(workdir as NSString).appendingPathComponent(path)]
+                : Self.defaultPath.map { ($0 as NSString).appendingPathComponent(path) }
             for source in words.dropLast() {
                 let placed = destination.hasSuffix("/") || words.count > 2
                     ? (absolute as NSString).appendingPathComponent(Self.baseName(source)) : absolute
-                if (placed as NSString).standardizingPath == (target as NSString).standardizingPath {
+                if targets.contains(where: { ($0 as NSString).standardizingPath == (placed as NSString).standardizingPath }) {
                     found = ((context as NSString).appendingPathComponent(source), instruction.line)
                 }
             }
