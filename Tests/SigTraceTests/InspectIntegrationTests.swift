@@ -157,6 +157,29 @@ extension ProcessTests {
             #expect(process.running.process.stop(after: .seconds(5)) == .signaled(.term, coreDumped: false))
         }
 
+        @Test func pythonWithoutHandlerIsLeftToTheScript() throws {
+            let process = try FixtureProcess(["python3", "-c", "import time; print('ready', flush=True); time.sleep(60)"])
+            let report = try inspect(process.pid)
+            #expect(report.runtime == .python)
+            #expect(report.disposition(.term).outcome == .terminates)
+            #expect(Set(report.findings.map(\.rule)) == ["sigterm-not-caught", "runtime-decides"])
+            let handled = try FixtureProcess(["python3", "-c", """
+                import signal, sys, time
+                signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+                print('ready', flush=True)
+                time.sleep(60)
+                """])
+            #expect(try inspect(handled.pid).disposition(.term).outcome == .handled)
+        }
+
+        @Test func unprivilegedUserStillGetsAVerdictOnRootProcesses() throws {
+            let process = try FixtureProcess([fixture, "--term", "catch"])
+            let result = try run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.sigscope,
+                                  "inspect", String(process.pid), "--format", "json"])
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("\"sigterm\": \"handled\""))
+        }
+
         @Test func allListsEveryProcessIncludingTheFixture() throws {
             let process = try FixtureProcess([fixture, "--term", "ignore"])
             let result = try sigscope("inspect", "--all", "--format", "json")

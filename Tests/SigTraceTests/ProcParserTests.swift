@@ -80,6 +80,15 @@ import Testing
         #expect(throws: SigscopeError.self) { try ProcStatus(parsing: "\u{0}\u{1}garbage") }
     }
 
+    @Test func readFailuresBecomeOneLineErrors() {
+        let gone = ProcReader.error(.gone, pid: 4711, what: "status")
+        #expect(gone.code == .noSuchProcess)
+        #expect(gone.message == "no such process: 4711")
+        let forbidden = ProcReader.error(.forbidden, pid: 4711, what: "status")
+        #expect(forbidden.code == .permissionDenied)
+        #expect(forbidden.message.contains("permission denied reading /proc/4711/status"))
+    }
+
     @Test func signalfdMaskFromFdinfo() {
         let fdinfo = "pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1057\nsigmask:\t0000000000004000\n"
         #expect(ProcReader.signalfdMask(fdinfo) == [.term])
