@@ -67,7 +67,7 @@ public struct Dockerfile: Sendable {
             while true {
                 let body = line.trimmingWhitespace()
                 if body.last == escape {
-                    joined += String(body.dropLast()) + " "
+                    joined += String(body.dropLast()).trimmingWhitespace() + " "
                     // Comment and empty lines inside a continuation are skipped, as BuildKit does.
                     while index < lines.count,
                           lines[index].trimmingWhitespace().hasPrefix("#") || lines[index].trimmingWhitespace().isEmpty {

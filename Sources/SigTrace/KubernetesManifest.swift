@@ -83,4 +83,10 @@ public struct KubernetesManifest {
 extension Node {
     /// The 1-based line of this node, 1 when unknown.
     var line: Int { mark?.line ?? 1 }
+
+    /// The line of `key` in this mapping (where a reader looks for it), else of its value.
+    func line(ofKey key: String) -> Int? {
+        guard let mapping else { return nil }
+        return mapping.keys.first { $0.string == key }?.mark?.line ?? mapping[key]?.line
+    }
 }

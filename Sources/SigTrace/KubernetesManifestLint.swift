@@ -71,16 +71,17 @@ public struct KubernetesManifestLint: Sendable {
             guard let grace else { continue }
             let preStopNode = container["lifecycle"]?["preStop"]
             let preStop = preStopNode.map(Self.preStopDuration)
+            let preStopLine = container["lifecycle"]?.line(ofKey: "preStop")
             if let preStopNode, let preStop, !preStop.known {
                 findings.append(LintRule.preStopDurationUnknown.finding(
                     "\(name): the preStop \(preStop.kind) hook's duration cannot be known before it runs"
                         + (preStop.seconds > 0 ? " (at least \(Self.format(preStop.seconds)))" : "")
                         + "; it counts against \(graceText)",
                     hint: "keep it well under the grace period; measure it with `sigscope check`", file: display,
-                    line: preStopNode.line))
+                    line: preStopLine))
             }
             let preStopSeconds = preStop?.seconds ?? 0
-            let line = preStopNode?.line ?? container.line
+            let line = preStopLine ?? container.line
             let graceDouble = Double(grace)
             if preStopSeconds >= graceDouble {
                 findings.append(LintRule.preStopExceedsGrace.finding(
@@ -123,7 +124,7 @@ public struct KubernetesManifestLint: Sendable {
                 + "program running until SIGKILL"
             severity = .warning
         }
-        let line = container["command"]?.line ?? container["args"]?.line ?? container.line
+        let line = container.line(ofKey: "command") ?? container.line(ofKey: "args") ?? container.line
         return [LintRule.shellWrapperCommand.finding(
             "\(name) runs `sh -c \(script.count > 60 ? String(script.prefix(57)) + "..." : script)`: \(message)",
             hint: "run the program directly in command/args, or start the script with `exec`", file: display,
