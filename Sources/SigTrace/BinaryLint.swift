@@ -136,15 +136,26 @@ public enum BinaryLint {
         let found = facts.signalAPIs + facts.signalLibraries
         // Static glibc links sigaction, sigprocmask and pthread_sigmask for abort() and its threads whether
         // the program asks for signals or not: in a static binary only the other APIs are evidence.
-        let evidence = facts.isStatic ? found.filter { !libcInternalAPIs.contains($0) } : found
-        if evidence.contains(where: { handlingAPIs.contains($0) }) || !facts.signalLibraries.isEmpty {
+        // Rust's std imports sigaction and signal for its own SIGSEGV guard pages and SIGPIPE: not evidence either.
+        var runtimeOwn: Set<String> = facts.isStatic ? libcInternalAPIs : []
+        if facts.runtime == "rust" { runtimeOwn.formUnion(["sigaction", "signal"]) }
+        let evidence = found.filter { !runtimeOwn.contains($0) }
+        let forecast = "a handler is only a forecast: run `sigscope check` to see SIGTERM handled in time"
+        if !facts.signalLibraries.isEmpty {
+            let rule = facts.runtime == "rust" ? LintRule.rustSignalCrate
+                : facts.runtime == "swift" ? LintRule.swiftUnixSignals : LintRule.signalAPIs
+            var message = "\(kind) \(facts.runtime) binary links \(facts.signalLibraries.joined(separator: ", "))"
+            if !facts.signalAPIs.isEmpty { message += "; it \(verb) \(facts.signalAPIs.joined(separator: ", "))" }
+            findings.append(rule.finding(message, hint: forecast, file: display))
+            return findings
+        }
+        if evidence.contains(where: { handlingAPIs.contains($0) }) {
             findings.append(LintRule.signalAPIs.finding(
-                "\(kind) \(facts.runtime) binary \(verb) \(found.joined(separator: ", "))",
-                hint: "a handler is only a forecast: run `sigscope check` to see SIGTERM handled in time",
+                "\(kind) \(facts.runtime) binary \(verb) \(found.joined(separator: ", "))", hint: forecast,
                 file: display))
             return findings
         }
-        if facts.isStatic && found.contains("sigaction") {
+        if facts.isStatic && facts.runtime != "rust" && found.contains("sigaction") {
             findings.append(LintRule.signalAPIs.finding(
                 "static \(facts.runtime) binary contains \(found.joined(separator: ", ")), which static glibc "
                     + "links for its own use (abort, threads): whether the program installs a SIGTERM handler "
@@ -154,6 +165,11 @@ public enum BinaryLint {
         let blocking = facts.signalAPIs.filter { blockingAPIs.contains($0) }
         var message = "\(kind) \(facts.runtime) binary \(verb) no signal handler or wait API ("
             + "sigaction, signal, signalfd, sigwait...)"
+        if facts.runtime == "rust" && !found.isEmpty {
+            message = "\(kind) rust binary links no signal crate (signal-hook, tokio::signal, ctrlc) and \(verb) "
+                + "only \(found.joined(separator: ", ")), which Rust's std uses for its own SIGSEGV and SIGPIPE "
+                + "handling"
+        }
         if !blocking.isEmpty {
             message += "; it \(verb) \(blocking.joined(separator: ", ")), so a blocked SIGTERM would stay pending"
         }
