@@ -54,6 +54,9 @@ public struct Linter: Sendable {
     /// Lints each path; directories are walked for Dockerfiles, YAML manifests and executable ELF files.
     public func lint(paths: [String]) -> [LintedFile] {
         var results: [LintedFile] = []
+        // A file named on its own and found again under a named directory is linted once.
+        var seen = Set<String>()
+        func firstTime(_ path: String) -> Bool { seen.insert((path as NSString).standardizingPath).inserted }
         for path in paths {
             var info = stat()
             guard stat(path, &info) == 0 else {
@@ -69,16 +72,16 @@ public struct Linter: Sendable {
                         "\(path) is a directory with no ELF executable, Dockerfile or YAML manifest in it",
                         hint: "name the files to lint", file: path)]))
                 }
-                results += found.map { lintFile($0, explicit: false) }
-            } else {
-                results.append(lintFile(path, explicit: true))
+                results += found.filter(firstTime).map { lintFile($0) }
+            } else if firstTime(path) {
+                results.append(lintFile(path))
             }
         }
         return results
     }
 
     /// Lints one file, deciding its kind from its name and first bytes.
-    public func lintFile(_ path: String, explicit: Bool = true) -> LintedFile {
+    public func lintFile(_ path: String) -> LintedFile {
         let name = (path as NSString).lastPathComponent
         let lower = name.lowercased()
         if Linter.isDockerfileName(lower) { return lintDockerfile(path) }
