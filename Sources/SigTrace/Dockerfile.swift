@@ -85,7 +85,9 @@ public struct Dockerfile: Sendable {
             let keyword = joined[..<keywordEnd].uppercased()
             let arguments = String(joined[keywordEnd...]).trimmingWhitespace()
             instructions.append(Instruction(keyword: keyword, arguments: arguments, line: start + 1))
-            index = Dockerfile.skipHeredocs(arguments, lines: lines, from: index)
+            if ["RUN", "COPY", "ADD"].contains(keyword) {
+                index = Dockerfile.skipHeredocs(arguments, lines: lines, from: index)
+            }
         }
         var stages: [Stage] = []
         for instruction in instructions {
