@@ -65,7 +65,7 @@ public enum BinaryLint {
     /// Lints an open image.
     public static func lint(_ image: ELFImage, display: String) -> (facts: BinaryFacts?, findings: [Finding]) {
         let symtab = image.section(named: ".symtab")
-        let strtab = symtab.flatMap { image.sections.indices.contains(Int($0.link)) ? image.sections[Int($0.link)] : nil }
+        let strtab = symtab.flatMap { table in image.sections.first { $0.index == Int(table.link) } }
         let dynstr = image.section(named: ".dynstr")
         var facts = BinaryFacts(bits: image.bits, machine: image.machine, isStatic: image.isStatic,
                                 interpreter: image.interpreter, stripped: symtab == nil, runtime: "c", signalAPIs: [],
@@ -197,11 +197,9 @@ public enum BinaryLint {
             if api == "os/signal.Notify" && facts.signalLibraries.contains("os/signal.NotifyContext") { continue }
             facts.signalLibraries.append(api)
         }
-        var about = "Go binary"
-        if let version = facts.goBuildInfo?.goVersion { about += " (\(version)" }
-        if let module = facts.goBuildInfo?.mainModule { about += facts.goBuildInfo?.goVersion == nil ? " (" : ", "
-            about += "module \(module)" }
-        if facts.goBuildInfo?.goVersion != nil || facts.goBuildInfo?.mainModule != nil { about += ")" }
+        let details = [facts.goBuildInfo?.goVersion, facts.goBuildInfo?.mainModule.map { "module \($0)" }]
+            .compactMap { $0 }
+        let about = "Go binary" + (details.isEmpty ? " (no readable build info)" : " (\(details.joined(separator: ", ")))")
         if places.isEmpty {
             return [LintRule.goNoSignalNotify.finding(
                 "\(about): no function table (.gopclntab) or symbol table to look in, so whether "

@@ -69,8 +69,8 @@ public struct Dockerfile: Sendable {
                 if body.last == escape {
                     joined += String(body.dropLast()).trimmingWhitespace() + " "
                     // Comment and empty lines inside a continuation are skipped, as BuildKit does.
-                    while index < lines.count,
-                          lines[index].trimmingWhitespace().hasPrefix("#") || lines[index].trimmingWhitespace().isEmpty {
+                    while index < lines.count, lines[index].trimmingWhitespace().hasPrefix("#")
+                        || lines[index].trimmingWhitespace().isEmpty {
                         index += 1
                     }
                     guard index < lines.count else { break }
@@ -131,7 +131,9 @@ public struct Dockerfile: Sendable {
             let delimiter = word.prefix { !$0.isWhitespace && $0 != ">" && $0 != "|" && $0 != ";" }
                 .filter { $0 != "\"" && $0 != "'" }
             rest = word
-            guard !delimiter.isEmpty, delimiter.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { continue }
+            guard !delimiter.isEmpty, delimiter.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                continue
+            }
             while index < lines.count {
                 let line = stripTabs ? lines[index].trimmingWhitespace() : lines[index]
                 index += 1

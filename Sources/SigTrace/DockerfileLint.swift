@@ -171,7 +171,9 @@ public struct DockerfileLint: Sendable {
         for line in text.split(separator: "\n") {
             let code = String(line).trimmingWhitespace()
             if code.hasPrefix("#") { continue }
-            let words = LintShellCommand.commands(in: code).map { $0.split(separator: " ").first.map(String.init) ?? "" }
+            let words = LintShellCommand.commands(in: code).map {
+                $0.split(separator: " ").first.map(String.init) ?? ""
+            }
             if words.contains("exec") { execs = true }
             if words.contains("trap") && (code.contains("TERM") || code.contains(" 15")) { traps = true }
         }
@@ -199,7 +201,8 @@ public struct DockerfileLint: Sendable {
             if words.contains(where: { $0.hasPrefix("--from") }) { continue }
             words.removeAll { $0.hasPrefix("--") }
             guard words.count >= 2, let destination = words.last else { continue }
-            let absolute = destination.hasPrefix("/") ? destination : (workdir as NSString).appendingPathComponent(destination)
+            let absolute = destination.hasPrefix("/")
+                ? destination : (workdir as NSString).appendingPathComponent(destination)
             // A bare name is looked up in the image's default PATH, as exec does; `./x` is relative to WORKDIR.
             let targets = path.hasPrefix("/") ? [path] : path.contains("/")
                 ? [(workdir as NSString).appendingPathComponent(path)]
@@ -207,7 +210,8 @@ public struct DockerfileLint: Sendable {
             for source in words.dropLast() {
                 let placed = destination.hasSuffix("/") || words.count > 2
                     ? (absolute as NSString).appendingPathComponent(Self.baseName(source)) : absolute
-                if targets.contains(where: { ($0 as NSString).standardizingPath == (placed as NSString).standardizingPath }) {
+                let placedPath = (placed as NSString).standardizingPath
+                if targets.contains(where: { ($0 as NSString).standardizingPath == placedPath }) {
                     found = ((context as NSString).appendingPathComponent(source), instruction.line)
                 }
             }
@@ -217,7 +221,8 @@ public struct DockerfileLint: Sendable {
 
     /// STOPSIGNAL validity and its fit for a known server.
     func stopSignalFindings(_ instruction: Dockerfile.Instruction?, base: String, programs: [String],
-                            anchor: Dockerfile.Instruction?, from: Dockerfile.Instruction, display: String) -> [Finding] {
+                            anchor: Dockerfile.Instruction?, from: Dockerfile.Instruction,
+                            display: String) -> [Finding] {
         var effective: Signal?
         if let instruction {
             let text = instruction.arguments.trimmingWhitespace()

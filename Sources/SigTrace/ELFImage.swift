@@ -57,8 +57,8 @@ public final class ELFImage {
         var header = cprocfs_elf_header()
         guard cprocfs_elf_header(handle, &header) == 0 else {
             cprocfs_elf_close(handle)
-            throw SigscopeError(.badInput,
-                                "\(path): truncated or corrupt ELF header (\(ELFImage.libelfMessage(cprocfs_elf_last_error())))")
+            let why = ELFImage.libelfMessage(cprocfs_elf_last_error())
+            throw SigscopeError(.badInput, "\(path): truncated or corrupt ELF header (\(why))")
         }
         var sections: [Section] = []
         sections.reserveCapacity(header.section_count)

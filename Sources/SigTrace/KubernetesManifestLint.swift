@@ -148,7 +148,8 @@ public struct KubernetesManifestLint: Sendable {
                 hint: "use SIGTERM, or the server's graceful signal", file: display, line: node.line)]
         }
         let image = DockerfileLint.imageName(container["image"]?.string ?? "")
-        let command = (container["command"]?.sequence ?? Node.Sequence()).compactMap(\.string).map(DockerfileLint.baseName)
+        let command = (container["command"]?.sequence ?? Node.Sequence()).compactMap(\.string)
+            .map(DockerfileLint.baseName)
         guard let server = DockerfileLint.servers.first(where: { $0.program == image || command.contains($0.program) }),
               signal != server.graceful else { return [] }
         return [LintRule.stopSignalServer.finding(

@@ -71,7 +71,9 @@ struct Lint: ParsableCommand {
 
     func validate() throws {
         if !listRules && paths.isEmpty { throw ValidationError("give at least one file or directory to lint") }
-        if shutdown != nil && checkReport != nil { throw ValidationError("give --shutdown or --check-report, not both") }
+        if shutdown != nil && checkReport != nil {
+            throw ValidationError("give --shutdown or --check-report, not both")
+        }
     }
 
     func run() throws {

@@ -45,7 +45,8 @@ extension ProcessTests {
         }
 
         @Test func jsonHasStableKeys() throws {
-            let result = try sigscope("lint", "--format", "json", "\(Self.k8s)/prestop.yaml", try Fixtures.go("lint-notify"))
+            let go = try Fixtures.go("lint-notify")
+            let result = try sigscope("lint", "--format", "json", "\(Self.k8s)/prestop.yaml", go)
             let report = try json(result.stdout)
             let findings = try #require(report["findings"] as? [[String: Any]])
             #expect(findings.count == 2)

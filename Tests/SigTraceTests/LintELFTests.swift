@@ -9,7 +9,9 @@ enum LintBinaries {
     static func build(_ command: [String], output: String) throws -> String {
         try FileManager.default.createDirectory(atPath: Fixtures.outputDirectory, withIntermediateDirectories: true)
         let result = try run(command)
-        guard result.exitCode == 0 else { throw FixtureError(message: "\(command.joined(separator: " ")): \(result.stderr)") }
+        guard result.exitCode == 0 else {
+            throw FixtureError(message: "\(command.joined(separator: " ")): \(result.stderr)")
+        }
         return output
     }
 
@@ -48,7 +50,8 @@ extension ProcessTests {
             #expect(facts.runtime == "c")
             #expect(!facts.isStatic)
             #expect(facts.interpreter?.contains("ld-linux") == true)
-            #expect(facts.machine == (try String(contentsOfFile: "/proc/sys/kernel/arch", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
+            let arch = try String(contentsOfFile: "/proc/sys/kernel/arch", encoding: .utf8)
+            #expect(facts.machine == arch.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(facts.signalAPIs == ["sigaction"])
             #expect(findings.map(\.rule) == ["signal-apis"])
         }

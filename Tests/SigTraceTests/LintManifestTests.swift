@@ -88,11 +88,14 @@ import Testing
         #expect(pass.budgetedShutdown == .milliseconds(2500))
         #expect(pass.finding(file: "r.json") == nil)
         let fail = try LintCheckReport(json: Data("""
-            {"verdict": "fail", "shutdown_seconds": null, "exit": {"signal": "KILL"}, "grace_seconds": 3, "findings": []}
+            {"verdict": "fail", "shutdown_seconds": null, "exit": {"signal": "KILL"}, "grace_seconds": 3,
+             "findings": []}
             """.utf8), source: "r.json")
         #expect(fail.budgetedShutdown == .seconds(3))
         #expect(fail.finding(file: "r.json")?.rule == "check-report-failed")
         #expect(throws: SigscopeError.self) { try LintCheckReport(json: Data("[1]".utf8), source: "r.json") }
-        #expect(throws: SigscopeError.self) { try LintCheckReport(json: Data("{\"verdict\":\"pass\"}".utf8), source: "r") }
+        #expect(throws: SigscopeError.self) {
+            try LintCheckReport(json: Data("{\"verdict\":\"pass\"}".utf8), source: "r")
+        }
     }
 }
