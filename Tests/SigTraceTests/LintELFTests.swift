@@ -192,3 +192,28 @@ extension ProcessTests.LintELF {
         #expect(try ELFImage(path: binary).isSwift)
     }
 }
+
+extension ProcessTests.LintELF {
+    /// Crates cannot be fetched here, so a local stand-in crate named `signal_hook` is linked: detection works on
+    /// the crate name that rustc mangles into every symbol of the crate, which this reproduces.
+    @Test(.enabled(if: LintBinaries.rustc != nil))
+    func rustWithSignalHookNamedCrate() throws {
+        let directory = Fixtures.outputDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "#[inline(never)] pub fn register(sig: i32) -> i32 { sig * 2 + std::process::id() as i32 }\n"
+            .write(toFile: "\(directory)/signal_hook.rs", atomically: true, encoding: .utf8)
+        try "fn main() { println!(\"{}\", signal_hook::register(15)); }\n"
+            .write(toFile: "\(directory)/lint-rust-hook.rs", atomically: true, encoding: .utf8)
+        let rustc = LintBinaries.rustc!
+        _ = try LintBinaries.build([rustc, "--crate-type", "rlib", "--crate-name", "signal_hook", "--out-dir",
+                                    directory, "\(directory)/signal_hook.rs"], output: directory)
+        let output = "\(directory)/lint-rust-hook"
+        let crate = "signal_hook=\(directory)/libsignal_hook.rlib"
+        _ = try LintBinaries.build([rustc, "-L", directory, "--extern", crate,
+                                    "-o", output, "\(directory)/lint-rust-hook.rs"], output: output)
+        let (facts, findings) = try lint(output)
+        #expect(facts.runtime == "rust")
+        #expect(facts.signalLibraries == ["signal-hook"])
+        #expect(findings.map(\.rule) == ["rust-signal-crate"])
+    }
+}
