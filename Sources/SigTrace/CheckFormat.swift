@@ -17,7 +17,7 @@ public struct CheckFormat: Sendable {
         var lines = ["\(style.bold("sigscope check")): \(verdict)  pid \(o.pid) (\(o.command))"]
         var facts = ["signal \(o.signal.name)", "grace \(ShutdownVerdict.format(o.grace.seconds)) s"]
         if o.preStop > .zero { facts.append("pre-stop \(ShutdownVerdict.format(o.preStop.seconds)) s") }
-        if let seconds = o.shutdownSeconds { facts.append("shut down in \(ShutdownVerdict.format(seconds)) s") }
+        if let seconds = o.shutdownSeconds { facts.append("shut down in \(ShutdownVerdict.precise(seconds)) s") }
         if o.killed { facts.append("SIGKILLed at the end of the grace period") }
         if let exit = o.exit { facts.append(exit.description) }
         if let inflight = o.inflight {
@@ -28,7 +28,7 @@ public struct CheckFormat: Sendable {
         lines.append(style.bold("timeline"))
         var table = TextTable()
         table.rightAligned = [0]
-        for event in result.timeline { table.append([String(format3(event.seconds)), event.text]) }
+        for event in result.timeline { table.append([ShutdownVerdict.precise(event.seconds), event.text]) }
         lines += table.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
         if !result.findings.isEmpty {
             lines.append("")
@@ -116,7 +116,7 @@ public struct CheckFormat: Sendable {
     /// GitHub workflow annotations: one per finding, then a notice with the verdict.
     public func github(_ result: CheckResult) -> String {
         let o = result.observation
-        let shutdown = o.shutdownSeconds.map { "shut down in \(ShutdownVerdict.format($0)) s" }
+        let shutdown = o.shutdownSeconds.map { "shut down in \(ShutdownVerdict.precise($0)) s" }
             ?? (o.killed ? "SIGKILLed after the grace period" : "did not reach the signal")
         let summary = "\(result.verdict.rawValue): \(o.command) (pid \(o.pid)) \(shutdown) after \(o.signal.name), "
             + "grace \(ShutdownVerdict.format(o.grace.seconds)) s"
@@ -132,14 +132,5 @@ public struct CheckFormat: Sendable {
     func seconds(_ value: Double?) -> JSONValue {
         guard let value else { return .null }
         return .double((value * 1e6).rounded() / 1e6)
-    }
-
-    /// `12.345` with three decimals, for the timeline.
-    func format3(_ seconds: Double) -> String {
-        let millis = Int((seconds * 1000).rounded())
-        let sign = millis < 0 ? "-" : ""
-        let magnitude = abs(millis)
-        let fraction = String(magnitude % 1000)
-        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 }

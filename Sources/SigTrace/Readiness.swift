@@ -49,7 +49,7 @@ public enum ReadinessProbe: Sendable, Equatable, CustomStringConvertible {
         case .tcp(let host, let port): "tcp:\(host):\(port)"
         case .http(let url): url
         case .log(let pattern): "log:\(pattern)"
-        case .delay(let duration): "delay:\(duration.seconds)s"
+        case .delay(let duration): "delay:\(ShutdownVerdict.format(duration.seconds))s"
         }
     }
 }

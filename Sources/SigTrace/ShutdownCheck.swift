@@ -141,9 +141,9 @@ struct CheckRun {
             try Inspector.checkInspectable(snapshot, files: ProcFiles())
             watch = try ExitWatch(pid: target)
         }
-        let cmdline = ProcReader().readCmdline(pid)
-        var command = cmdline.joined(separator: " ")
-        if case .command(let arguments) = config.target, command.isEmpty { command = arguments.joined(separator: " ") }
+        var cmdline = ProcReader().readCmdline(pid)
+        if case .command(let arguments) = config.target, cmdline.isEmpty { cmdline = arguments }
+        let command = ShutdownVerdict.commandLine(cmdline)
         observation = ShutdownObservation(pid: pid, command: command, signal: config.signal, grace: config.grace,
                                           preStop: config.preStop, acceptedExitCodes: config.acceptedExitCodes)
     }
@@ -267,7 +267,7 @@ struct CheckRun {
         }
         probe?.stop()
         note("pid \(pid) \(observation.exit?.description ?? "exited")"
-             + (observation.shutdownSeconds.map { " \(ShutdownVerdict.format($0)) s after the signal" } ?? ""),
+             + (observation.shutdownSeconds.map { " \(ShutdownVerdict.precise($0)) s after the signal" } ?? ""),
              at: endAt)
 
         // What it left behind.

@@ -147,7 +147,7 @@ public enum ShutdownVerdict {
            seconds > slowShare * o.graceAfterPreStop {
             outcome.append(Finding(
                 rule: "slow-shutdown", severity: .warning,
-                message: "\(who) took \(format(seconds)) s to shut down, \(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
+                message: "\(who) took \(precise(seconds)) s to shut down, \(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
                     + "of the \(format(o.graceAfterPreStop)) s it had",
                 hint: "shorten the drain or raise the grace period (terminationGracePeriodSeconds)"))
         }
@@ -167,6 +167,22 @@ public enum ShutdownVerdict {
             }
         let findings = (outcome + forecast).sorted { $0.severity > $1.severity }
         return (findings.contains { $0.severity == .error } ? .fail : .pass, findings)
+    }
+
+    /// Measured seconds with exactly three decimals: `0.004`, `1.000`.
+    public static func precise(_ seconds: Double) -> String {
+        let millis = Int((seconds * 1000).rounded())
+        let magnitude = abs(millis)
+        let fraction = String(magnitude % 1000)
+        return "\(millis < 0 ? "-" : "")\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+
+    /// A command line as a shell would need it typed: arguments with spaces or quotes are single-quoted.
+    public static func commandLine(_ arguments: [String]) -> String {
+        arguments.map { argument in
+            let plain = !argument.isEmpty && argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@+%".contains($0) }
+            return plain ? argument : "'" + argument.replacing("'", with: "'\\''") + "'"
+        }.joined(separator: " ")
     }
 
     /// `4711 (sleep 300), 4712 (...)`, at most five.
