@@ -70,7 +70,7 @@ enum Fixtures {
                 return
             }
             let result = try run(command, directory: directory, environment: ["GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"])
-            guard result.status == .exited(0) else {
+            guard result.status == SigTrace.ExitStatus.exited(0) else {
                 throw FixtureError(message: "building \(source) failed: \(result.stderr)")
             }
         }
@@ -84,7 +84,7 @@ struct FixtureError: Error, CustomStringConvertible {
 
 /// What a finished command printed and how it ended.
 struct CommandResult {
-    var status: ExitStatus?
+    var status: SigTrace.ExitStatus?
     var stdout: String
     var stderr: String
 
