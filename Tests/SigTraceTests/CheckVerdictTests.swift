@@ -4,7 +4,7 @@ import Testing
 
 /// The rules of `check` on observations built by hand: no processes, so every branch is cheap to reach.
 @Suite struct CheckVerdictTests {
-    func observation(exit: ExitStatus?, seconds: Double? = 0.2, killed: Bool = false) -> ShutdownObservation {
+    func observation(exit: SigTrace.ExitStatus?, seconds: Double? = 0.2, killed: Bool = false) -> ShutdownObservation {
         var o = ShutdownObservation(pid: 4711, command: "server", signal: .term, grace: .seconds(10),
                                     preStop: .zero, acceptedExitCodes: [])
         o.exit = exit
