@@ -1,4 +1,5 @@
 import CProcfs
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -55,15 +56,44 @@ public struct ServiceTree: Sendable {
         }
     }
 
-    /// Every process on the host, read from /proc/PID/stat (cmdline only for `withCommands`).
+    /// Every process on the host, read from /proc/PID/stat (cmdline only for `withCommands`). Slow on a busy
+    /// host: the check itself walks children lists instead; tests use this to prove nothing is left.
     public func scan(withCommands: Bool = false) -> [TreeProcess] {
         guard let pids = try? files.listNumbers(files.root) else { return [] }
+        return pids.compactMap { read($0, withCommand: withCommands) }
+    }
+
+    /// One process, or nil once it is gone.
+    public func read(_ pid: Int32, withCommand: Bool = true) -> TreeProcess? {
+        guard let text = try? files.read(files.path(pid, "stat")) else { return nil }
+        return TreeProcess(stat: text, cmdline: withCommand ? ProcReader(files: files).readCmdline(pid) : [])
+    }
+
+    /// The children of `pid`, from every thread's /proc/PID/task/TID/children (a child belongs to the thread
+    /// that forked it).
+    public func childPids(of pid: Int32) -> [Int32] {
+        guard let tids = try? files.listNumbers(files.path(pid, "task")) else { return [] }
+        var result: [Int32] = []
+        for tid in tids {
+            guard let text = try? files.read(files.path(pid, thread: tid, "children")) else { continue }
+            result += text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        return result
+    }
+
+    /// The descendants of `roots` (not the roots themselves), parents before children, read from /proc.
+    public func descendants(of roots: Set<Int32>) -> [TreeProcess] {
         var result: [TreeProcess] = []
-        result.reserveCapacity(pids.count)
-        for pid in pids {
-            guard let text = try? files.read(files.path(pid, "stat")) else { continue }
-            let cmdline = withCommands ? ProcReader(files: files).readCmdline(pid) : []
-            if let process = TreeProcess(stat: text, cmdline: cmdline) { result.append(process) }
+        var queue = Array(roots)
+        var seen = roots
+        while !queue.isEmpty {
+            let pid = queue.removeFirst()
+            for child in childPids(of: pid) where !seen.contains(child) {
+                seen.insert(child)
+                guard let process = read(child) else { continue }
+                result.append(process)
+                queue.append(child)
+            }
         }
         return result
     }
@@ -87,22 +117,19 @@ public struct ServiceTree: Sendable {
 
     /// The current state of one process, if it is still the same process (same start time).
     public func current(_ process: TreeProcess) -> TreeProcess? {
-        guard let text = try? files.read(files.path(process.pid, "stat")),
-              let now = TreeProcess(stat: text, cmdline: ProcReader(files: files).readCmdline(process.pid)),
-              now.startTime == process.startTime else { return nil }
+        guard let now = read(process.pid), now.startTime == process.startTime else { return nil }
         return now
     }
 
     /// The children of sigscope not in `known`, with their commands: after the service's main process exits
     /// these are the descendants it left behind (re-parented to us as subreaper), alive or zombie.
     public func adoptedChildren(excluding known: Set<Int32>) -> [TreeProcess] {
-        let me = getpid()
-        return scan().filter { $0.ppid == me && !known.contains($0.pid) }.compactMap(current)
+        childPids(of: getpid()).filter { !known.contains($0) }.compactMap { read($0) }
     }
 
     /// SIGKILLs the process group `group` (if any), every process in `processes` that is still the same process,
-    /// and their descendants, then reaps every child of sigscope that is not in `keep`, until none is left or
-    /// `timeout` passes. Returns the pids still present at the end (empty on success).
+    /// sigscope's children not in `keep`, and all their descendants, then reaps, until none is left or `timeout`
+    /// passes. Returns the pids still present at the end (empty on success).
     @discardableResult
     public func killAndReap(group: Int32?, processes: [TreeProcess], keep: Set<Int32>,
                             timeout: Duration = .seconds(3)) -> [Int32] {
@@ -111,15 +138,10 @@ public struct ServiceTree: Sendable {
         var targets = processes
         while true {
             if let group, group > 1 { kill(-group, SIGKILL) }
-            let table = scan()
-            let alive = targets.filter { target in
-                table.contains { $0.pid == target.pid && $0.startTime == target.startTime }
-            }
-            var roots = Set(alive.map(\.pid))
-            roots.formUnion(table.filter { $0.ppid == me && !keep.contains($0.pid) }.map(\.pid))
-            if let group, group > 1 { roots.formUnion(table.filter { $0.processGroup == group }.map(\.pid)) }
+            var roots = Set(targets.compactMap { current($0)?.pid })
+            roots.formUnion(childPids(of: me).filter { !keep.contains($0) })
             roots.remove(me)
-            let everything = table.filter { roots.contains($0.pid) } + Self.descendants(of: roots, in: table)
+            let everything = roots.compactMap { read($0, withCommand: false) } + descendants(of: roots)
             for process in everything where !process.isZombie { kill(process.pid, SIGKILL) }
             reapChildren(keep: keep)
             targets = everything
@@ -130,10 +152,9 @@ public struct ServiceTree: Sendable {
 
     /// Reaps every exited child of sigscope except those in `keep`, without blocking.
     public func reapChildren(keep: Set<Int32>) {
-        let me = getpid()
-        for process in scan() where process.ppid == me && process.isZombie && !keep.contains(process.pid) {
+        for pid in childPids(of: getpid()) where !keep.contains(pid) {
             var status: Int32 = 0
-            _ = waitpid(process.pid, &status, WNOHANG | __WALL)
+            _ = waitpid(pid, &status, WNOHANG | __WALL)
         }
     }
 }

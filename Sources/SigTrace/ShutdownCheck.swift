@@ -108,7 +108,7 @@ struct CheckRun {
         switch config.target {
         case .command(let arguments):
             try ServiceTree.becomeSubreaper()
-            keep = Set(tree.scan().filter { $0.ppid == me }.map(\.pid))
+            keep = Set(tree.childPids(of: me))
             let output = try ServiceOutput()
             var options = SpawnedProcess.Options()
             options.newProcessGroup = true
@@ -186,10 +186,10 @@ struct CheckRun {
         note(readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(readiness.map(\.description).joined(separator: ", ")))")
 
         // The grace period starts with the pre-stop hook, as the kubelet counts it.
-        let graceStart = now
+        let preStopStart = now
         if config.preStop > .zero {
             note("pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
-            let end = graceStart + UInt64(config.preStop.seconds * 1e9)
+            let end = preStopStart + UInt64(config.preStop.seconds * 1e9)
             while now < end {
                 try checkInterrupted()
                 if watch.waitForExit(timeout: .nanoseconds(Int64(min(end - min(now, end), 10_000_000)))) {
@@ -216,7 +216,7 @@ struct CheckRun {
         if config.signal == .term, let report = try? Inspector().inspect(pid) {
             observation.forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
         }
-        let descendantsBefore = ServiceTree.descendants(of: [pid], in: tree.scan())
+        let descendantsBefore = child == nil ? tree.descendants(of: [pid]) : []
 
         // The signal, to the main process only.
         let probe = config.probe.map(ListenerProbe.init)
@@ -230,8 +230,9 @@ struct CheckRun {
         probe?.start()
         note("sent \(config.signal.name) to pid \(pid) (not its group)", at: signalAt)
 
-        // Wait for the exit; SIGKILL at the end of the grace period.
-        let deadline = graceStart + UInt64(config.grace.seconds * 1e9)
+        // Wait for the exit; SIGKILL at the end of the grace period. The pre-stop used its share of it; the
+        // moments sigscope spent proving requests in flight and reading the forecast are not the service's.
+        let deadline = signalAt + UInt64(max(0, config.grace.seconds - config.preStop.seconds) * 1e9)
         var exitAt: UInt64?
         var descendants = descendantsBefore
         while true {
@@ -242,10 +243,10 @@ struct CheckRun {
                 exitAt = now
                 break
             }
-            progress?(seconds(since: graceStart), config.grace.seconds)
+            progress?(config.preStop.seconds + seconds(since: signalAt), config.grace.seconds)
             if child == nil {
                 // Not our child: its orphans re-parent elsewhere, so remember who its descendants are.
-                let fresh = ServiceTree.descendants(of: [pid], in: tree.scan())
+                let fresh = tree.descendants(of: [pid])
                 descendants += fresh.filter { new in !descendants.contains { $0.pid == new.pid } }
             }
         }
@@ -275,9 +276,7 @@ struct CheckRun {
             let adopted = tree.adoptedChildren(excluding: keep.union([pid]))
             observation.zombies = adopted.filter(\.isZombie)
             let alive = adopted.filter { !$0.isZombie }
-            let table = tree.scan(withCommands: true)
-            observation.orphans = alive + ServiceTree.descendants(of: Set(alive.map(\.pid)), in: table)
-                .filter { !$0.isZombie }
+            observation.orphans = alive + tree.descendants(of: Set(alive.map(\.pid))).filter { !$0.isZombie }
         } else {
             observation.orphans = descendants.compactMap(tree.current).filter { !$0.isZombie }
         }
