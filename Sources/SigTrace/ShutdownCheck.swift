@@ -131,7 +131,8 @@ struct CheckRun {
             }
         case .pid(let target):
             guard target > 1, target != me else {
-                throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(target == me ? "sigscope itself" : "init")")
+                let what = target == me ? "sigscope itself" : "init"
+                throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(what)")
             }
             keep = []
             child = nil
@@ -183,7 +184,8 @@ struct CheckRun {
             _ = watch.waitForExit(timeout: .milliseconds(10))
         }
         let readySeconds = seconds(since: start)
-        note(readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(readiness.map(\.description).joined(separator: ", ")))")
+        let probes = readiness.map(\.description).joined(separator: ", ")
+        note(readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(probes))")
 
         // The grace period starts with the pre-stop hook, as the kubelet counts it.
         let preStopStart = now
@@ -307,7 +309,8 @@ struct CheckRun {
         timeline.sort { $0.seconds < $1.seconds }
         let (verdict, findings) = ShutdownVerdict.judge(observation)
         return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
-                           readySeconds: readySeconds, outputTail: output?.tail() ?? [], killedAfterSeconds: killedAfter)
+                           readySeconds: readySeconds, outputTail: output?.tail() ?? [],
+                           killedAfterSeconds: killedAfter)
     }
 
     /// The result for a service that exited or never became ready: stops it and keeps its status and output.

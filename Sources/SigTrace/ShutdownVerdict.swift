@@ -104,7 +104,8 @@ public enum ShutdownVerdict {
         case .signaled(let signal, _) where !(o.killed && signal == .kill):
             outcome.append(Finding(
                 rule: "killed-by-signal", severity: .error,
-                message: "\(who) died of \(signal.name)'s default action\(signal == o.signal ? "" : " (after \(o.signal.name))"): "
+                message: "\(who) died of \(signal.name)'s default action"
+                    + (signal == o.signal ? "" : " (after \(o.signal.name))") + ": "
                     + "no handler ran, so no request was drained and no cleanup happened",
                 hint: o.signal == .term ? "catch SIGTERM (Go: signal.Notify, then http.Server.Shutdown) and exit 0"
                     : "catch \(o.signal.name) and exit 0"))
@@ -147,7 +148,8 @@ public enum ShutdownVerdict {
            seconds > slowShare * o.graceAfterPreStop {
             outcome.append(Finding(
                 rule: "slow-shutdown", severity: .warning,
-                message: "\(who) took \(precise(seconds)) s to shut down, \(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
+                message: "\(who) took \(precise(seconds)) s to shut down, "
+                    + "\(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
                     + "of the \(format(o.graceAfterPreStop)) s it had",
                 hint: "shorten the drain or raise the grace period (terminationGracePeriodSeconds)"))
         }
@@ -174,13 +176,15 @@ public enum ShutdownVerdict {
         let millis = Int((seconds * 1000).rounded())
         let magnitude = abs(millis)
         let fraction = String(magnitude % 1000)
-        return "\(millis < 0 ? "-" : "")\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        let padded = String(repeating: "0", count: 3 - fraction.count) + fraction
+        return "\(millis < 0 ? "-" : "")\(magnitude / 1000).\(padded)"
     }
 
     /// A command line as a shell would need it typed: arguments with spaces or quotes are single-quoted.
     public static func commandLine(_ arguments: [String]) -> String {
         arguments.map { argument in
-            let plain = !argument.isEmpty && argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@+%".contains($0) }
+            let plain = !argument.isEmpty
+                && argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@+%".contains($0) }
             return plain ? argument : "'" + argument.replacing("'", with: "'\\''") + "'"
         }.joined(separator: " ")
     }

@@ -111,7 +111,9 @@ struct Check: ParsableCommand {
     func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
         let target: ShutdownCheck.Configuration.Target
         if let pid {
-            guard let number = Int32(pid), number > 0 else { throw SigscopeError(.badInput, "not a process id: '\(pid)'") }
+            guard let number = Int32(pid), number > 0 else {
+                throw SigscopeError(.badInput, "not a process id: '\(pid)'")
+            }
             target = .pid(number)
         } else {
             target = .command(command)

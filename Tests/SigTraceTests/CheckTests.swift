@@ -105,8 +105,8 @@ extension ProcessTests {
         @Test func serverThatCutsInFlightResponsesFails() throws {
             let port = freePort()
             let check = try CheckRun([
-                "--grace", "2s", "--inflight", "http://127.0.0.1:\(port)/slow?ms=800", "--", server,
-                "-addr", "127.0.0.1:\(port)", "-cut",
+                "--grace", "2s", "--ready", "http://127.0.0.1:\(port)/", "--inflight",
+                "http://127.0.0.1:\(port)/slow?ms=800", "--", server, "-addr", "127.0.0.1:\(port)", "-cut",
             ])
             // It exits 0 at once, but the 200 response it had started is cut short.
             #expect(check.exit?["code"] as? Int == 0)
@@ -142,6 +142,18 @@ extension ProcessTests {
             #expect(check.severity(of: "slow-shutdown") == "warning")
             let seconds = try #require(check.json["shutdown_seconds"] as? Double)
             #expect(seconds >= 0.85 && seconds < 0.95)
+        }
+
+        @Test func preStopCountsAgainstTheGracePeriod() throws {
+            // 1 s of grace, 0.5 s of it spent in the pre-stop wait: a 0.7 s drain no longer fits, a 0.2 s one does.
+            let late = try CheckRun(["--grace", "1s", "--pre-stop", "500ms", "--ready", "log:ready", "--", service,
+                                     "exit-after", "700"])
+            #expect(late.verdict == "fail" && late.rules.first == "grace-exceeded")
+            let inTime = try CheckRun(["--grace", "1s", "--pre-stop", "500ms", "--ready", "log:ready", "--", service,
+                                       "exit-after", "200"])
+            #expect(inTime.verdict == "pass")
+            #expect(inTime.json["pre_stop_seconds"] as? Double == 0.5)
+            late.assertNothingLeft()
         }
 
         @Test func exit143CountsAsCleanOnlyWithAcceptExit() throws {

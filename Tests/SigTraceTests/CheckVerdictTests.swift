@@ -127,7 +127,8 @@ import Testing
     @Test func readinessProbesParse() throws {
         #expect(try ReadinessProbe(parsing: "tcp:127.0.0.1:8080") == .tcp(host: "127.0.0.1", port: 8080))
         #expect(try ReadinessProbe(parsing: "tcp:[::1]:80") == .tcp(host: "::1", port: 80))
-        #expect(try ReadinessProbe(parsing: "http://localhost:8080/healthz") == .http(url: "http://localhost:8080/healthz"))
+        let health = "http://localhost:8080/healthz"
+        #expect(try ReadinessProbe(parsing: health) == .http(url: health))
         #expect(try ReadinessProbe(parsing: "log:listening on .*") == .log(pattern: "listening on .*"))
         #expect(try ReadinessProbe(parsing: "delay:500ms") == .delay(.milliseconds(500)))
         for bad in ["tcp:host", "tcp:h:0", "ftp://x", "log:(", "delay:soon", "ready"] {
