@@ -141,7 +141,7 @@ extension ProcessTests {
             #expect(check.verdict == "pass" && check.result.exitCode == 0)
             #expect(check.severity(of: "slow-shutdown") == "warning")
             let seconds = try #require(check.json["shutdown_seconds"] as? Double)
-            #expect(seconds >= 0.85 && seconds < 0.95)
+            #expect(seconds >= 0.85 && seconds < 1.0)
         }
 
         @Test func preStopCountsAgainstTheGracePeriod() throws {
