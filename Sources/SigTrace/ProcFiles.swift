@@ -38,23 +38,22 @@ public struct ProcFiles: Sendable {
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        var capacity = 4096
+        var chunk = 4096
         while true {
-            let count = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: capacity - count))
             var readError: Int32 = 0
-            let added = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+            let added = withUnsafeTemporaryAllocation(byteCount: chunk, alignment: 1) { buffer -> Int in
                 var result: Int
-                repeat {
-                    result = Glibc.read(fd, buffer.baseAddress! + count, capacity - count)
-                } while result < 0 && errno == EINTR
-                if result < 0 { readError = errno }
+                repeat { result = Glibc.read(fd, buffer.baseAddress, chunk) } while result < 0 && errno == EINTR
+                if result < 0 {
+                    readError = errno
+                } else if result > 0 {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<result]))
+                }
                 return result
             }
             if added < 0 { throw Failure(errno: readError) }
-            bytes.removeLast(capacity - count - added)
-            if added == 0 || (shortReadIsEnd && bytes.count < capacity) { break }
-            capacity *= 2
+            if added == 0 || (shortReadIsEnd && added < chunk) { break }
+            chunk = min(chunk * 2, 1 << 20)
         }
         return String(decoding: bytes, as: UTF8.self)
     }
