@@ -13,6 +13,10 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -134,6 +138,31 @@ int cprocfs_sigqueue_int(pid_t pid, int sig, int value) {
 int cprocfs_tgkill(pid_t tgid, pid_t tid, int sig) { return (int)syscall(SYS_tgkill, tgid, tid, sig); }
 
 int cprocfs_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }
+
+int cprocfs_tcp_progress(int fd, struct cprocfs_tcp_progress *out) {
+    struct sockaddr_storage peer;
+    socklen_t length = sizeof(peer);
+    memset(out, 0, sizeof(*out));
+    if (getpeername(fd, (struct sockaddr *)&peer, &length) != 0) return -1;
+    if (peer.ss_family == AF_INET) {
+        out->peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+        out->peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+    } else {
+        errno = EAFNOSUPPORT;
+        return -1;
+    }
+    struct tcp_info info;
+    socklen_t info_length = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) != 0) return -1;
+    out->state = info.tcpi_state;
+    out->bytes_acked = info.tcpi_bytes_acked;
+    out->unacked_segments = info.tcpi_unacked;
+    out->notsent_bytes = info.tcpi_notsent_bytes;
+    out->bytes_received = info.tcpi_bytes_received;
+    return 0;
+}
 
 unsigned long long cprocfs_thread_blocked_mask(void) {
     sigset_t set;

@@ -10,9 +10,11 @@ public struct InspectFormat: Sendable {
         self.showThreads = showThreads
     }
 
-    /// The JSON document: `{"processes": [...]}`.
+    /// The JSON document: `{"processes": [...]}`, indented for a few processes, one process per line for many.
     public func json(_ reports: [ProcessReport]) -> String {
-        JSONValue.object([("processes", .array(reports.map { $0.json(allSignals: allSignals) }))]).pretty() + "\n"
+        let processes = reports.map { $0.json(allSignals: allSignals) }
+        if processes.count > 8 { return JSONValue.lines("processes", processes) }
+        return JSONValue.object([("processes", .array(processes))]).pretty() + "\n"
     }
 
     /// One process in detail: header, signal table, threads (with --threads), findings.

@@ -104,7 +104,8 @@ public struct Inspector: Sendable {
     public static func judge(_ snapshot: ProcessSnapshot, samples: Int = 1) -> ProcessReport {
         let runtime = Runtime.detect(exe: snapshot.exe, comm: snapshot.status.name, libraries: snapshot.libraries,
                                      goHeapMapped: snapshot.goHeapMapped)
-        let signals = Signal.all.map { SignalDisposition($0, in: snapshot, runtime: runtime) }
+        let masks = ProcessMasks(snapshot)
+        let signals = Signal.all.map { SignalDisposition($0, in: masks, runtime: runtime) }
         let findings = InspectRules.findings(snapshot: snapshot, runtime: runtime, term: signals[14],
                                              pipe: signals[12])
         return ProcessReport(snapshot: snapshot, runtime: runtime, signals: signals, findings: findings,

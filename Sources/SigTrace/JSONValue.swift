@@ -17,84 +17,96 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The compact rendering on one line (JSON lines use it).
     public func rendered() -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(to: &out, indent: nil, level: 0)
-        return out
+        write(to: &out, indent: 0, level: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The rendering with two-space indentation.
     public func pretty() -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(1024)
-        write(to: &out, indent: "  ", level: 0)
-        return out
+        write(to: &out, indent: 2, level: 0)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, indent: String?, level: Int) {
+    /// An array rendered one compact element per line: a large list stays small and still greps line by line.
+    public static func lines(_ key: String, _ elements: [JSONValue]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(elements.count * 512)
+        out.append(contentsOf: "{".utf8)
+        writeString(key, to: &out)
+        out.append(contentsOf: ": [\n".utf8)
+        for (index, element) in elements.enumerated() {
+            element.write(to: &out, indent: 0, level: 0)
+            out.append(contentsOf: (index + 1 < elements.count ? ",\n" : "\n").utf8)
+        }
+        out.append(contentsOf: "]}\n".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes UTF-8 bytes; `indent` 0 means compact.
+    private func write(to out: inout [UInt8], indent: Int, level: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .int(let value): out += String(value)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
         case .double(let value):
             if value.isFinite {
-                out += value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+                let text = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+                out.append(contentsOf: text.utf8)
             } else {
-                out += "null"
+                out.append(contentsOf: "null".utf8)
             }
         case .string(let value): JSONValue.writeString(value, to: &out)
         case .array(let values):
-            guard !values.isEmpty else { out += "[]"; return }
-            out += "["
+            guard !values.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            out.append(0x5B)
             for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 JSONValue.newline(&out, indent, level + 1)
                 value.write(to: &out, indent: indent, level: level + 1)
             }
             JSONValue.newline(&out, indent, level)
-            out += "]"
+            out.append(0x5D)
         case .object(let fields):
-            guard !fields.isEmpty else { out += "{}"; return }
-            out += "{"
+            guard !fields.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(0x7B)
             for (index, (key, value)) in fields.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 JSONValue.newline(&out, indent, level + 1)
                 JSONValue.writeString(key, to: &out)
-                out += indent == nil ? ":" : ": "
+                out.append(0x3A)
+                if indent > 0 { out.append(0x20) }
                 value.write(to: &out, indent: indent, level: level + 1)
             }
             JSONValue.newline(&out, indent, level)
-            out += "}"
+            out.append(0x7D)
         }
     }
 
-    private static func newline(_ out: inout String, _ indent: String?, _ level: Int) {
-        guard let indent else { return }
-        out += "\n"
-        for _ in 0..<level { out += indent }
+    private static func newline(_ out: inout [UInt8], _ indent: Int, _ level: Int) {
+        guard indent > 0 else { return }
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(0x20, count: indent * level))
     }
 
-    private static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        // Most strings need no escaping: append them whole rather than scalar by scalar.
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out += value
-            out += "\""
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    private static func writeString(_ value: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        for byte in value.utf8 {
+            switch byte {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
+            case 0x09: out.append(contentsOf: [0x5C, 0x74])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
             }
         }
-        out += "\""
+        out.append(0x22)
     }
 }

@@ -29,26 +29,31 @@ public struct ProcFiles: Sendable {
     }
 
     /// Reads a whole file as text (NULs kept). The corresponding C functions are `open` and `read`.
-    public func read(_ path: String) throws(Failure) -> String {
+    ///
+    /// With `shortReadIsEnd`, a read that returns less than was asked for is taken as the end, which saves a
+    /// second `read` per file; that holds for files the kernel renders in one piece (status, stat, syscall,
+    /// fdinfo, cmdline), not for line-by-line tables such as net/tcp.
+    public func read(_ path: String, shortReadIsEnd: Bool = false) throws(Failure) -> String {
         let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        var capacity = 4096
+        var chunk = 4096
         while true {
-            bytes.reserveCapacity(capacity)
-            let count = bytes.count
             var readError: Int32 = 0
-            let added = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity - count) { buffer in
+            let added = withUnsafeTemporaryAllocation(byteCount: chunk, alignment: 1) { buffer -> Int in
                 var result: Int
-                repeat { result = Glibc.read(fd, buffer.baseAddress, buffer.count) } while result < 0 && errno == EINTR
-                if result < 0 { readError = errno; return -1 }
-                bytes.append(contentsOf: buffer.prefix(result))
+                repeat { result = Glibc.read(fd, buffer.baseAddress, chunk) } while result < 0 && errno == EINTR
+                if result < 0 {
+                    readError = errno
+                } else if result > 0 {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<result]))
+                }
                 return result
             }
             if added < 0 { throw Failure(errno: readError) }
-            if added == 0 { break }
-            if bytes.count >= capacity { capacity *= 2 }
+            if added == 0 || (shortReadIsEnd && added < chunk) { break }
+            chunk = min(chunk * 2, 1 << 20)
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -10,9 +10,14 @@ public struct ProcReader: Sendable {
         public var maps: Bool
         /// Read children through /proc/PID/task/TID/children (in `--all` mode the table gives them).
         public var children: Bool
+        /// Read the descriptor table (signalfds, listening sockets) and every thread's syscall even when the
+        /// masks make them irrelevant to SIGTERM. Off, descriptors are read only when a thread blocks a signal
+        /// that matters, and waits only when SIGTERM is neither caught nor ignored: `--all` then costs about what
+        /// `ps` does, and `sigpipe-default` needs `inspect PID`.
+        public var everything: Bool
 
-        public static let full = Depth(maps: true, children: true)
-        public static let table = Depth(maps: false, children: false)
+        public static let full = Depth(maps: true, children: true, everything: true)
+        public static let table = Depth(maps: false, children: false, everything: false)
     }
 
     public let files: ProcFiles
@@ -34,7 +39,7 @@ public struct ProcReader: Sendable {
     public func snapshot(_ pid: Int32, depth: Depth = .full) throws(SigscopeError) -> ProcessSnapshot {
         let statusText: String
         do {
-            statusText = try files.read(files.path(pid, "status"))
+            statusText = try files.read(files.path(pid, "status"), shortReadIsEnd: true)
         } catch {
             throw Self.error(error, pid: pid, what: "status")
         }
@@ -51,10 +56,16 @@ public struct ProcReader: Sendable {
             snapshot.threads = readThreads(pid, leader: status)
             snapshot.threadsComplete = true
         }
-        for index in snapshot.threads.indices {
-            snapshot.threads[index].wait = readWait(pid, tid: snapshot.threads[index].tid)
+        let termTaken = status.caught.union(status.ignored).contains(.term)
+        if depth.everything || !termTaken {
+            for index in snapshot.threads.indices {
+                snapshot.threads[index].wait = readWait(pid, tid: snapshot.threads[index].tid)
+            }
         }
-        readDescriptors(into: &snapshot)
+        let blocksWhatMatters = snapshot.threads.contains {
+            !$0.status.blocked.isDisjoint(with: SignalSet(Signal.thatMatter))
+        }
+        if depth.everything || blocksWhatMatters { readDescriptors(into: &snapshot) }
         if depth.children { snapshot.children = readChildren(pid, threads: snapshot.threads.map(\.tid)) }
         // Go's runtime catches nearly every signal; in table mode read maps only for such processes.
         if depth.maps || status.caught.count >= 28 {
@@ -82,7 +93,7 @@ public struct ProcReader: Sendable {
 
     /// The argument vector, empty for zombies and kernel threads.
     public func readCmdline(_ pid: Int32) -> [String] {
-        guard let text = try? files.read(files.path(pid, "cmdline")) else { return [] }
+        guard let text = try? files.read(files.path(pid, "cmdline"), shortReadIsEnd: true) else { return [] }
         var parts = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
         if parts.last == "" { parts.removeLast() }
         return parts
@@ -96,7 +107,7 @@ public struct ProcReader: Sendable {
         var threads: [ThreadSnapshot] = []
         threads.reserveCapacity(tids.count)
         for tid in tids {
-            guard let text = try? files.read(files.path(pid, thread: tid, "status")),
+            guard let text = try? files.read(files.path(pid, thread: tid, "status"), shortReadIsEnd: true),
                   let status = try? ProcStatus(parsing: text, source: "/proc/\(pid)/task/\(tid)/status")
             else { continue }
             threads.append(ThreadSnapshot(tid: tid, status: status, wait: .none))
@@ -110,7 +121,7 @@ public struct ProcReader: Sendable {
     /// Whether a thread sits in rt_sigtimedwait, and for which signals (read from the set its first argument
     /// points to, through /proc/PID/mem).
     func readWait(_ pid: Int32, tid: Int32) -> ThreadWait {
-        if let text = try? files.read(files.path(pid, thread: tid, "syscall")) {
+        if let text = try? files.read(files.path(pid, thread: tid, "syscall"), shortReadIsEnd: true) {
             let fields = text.split(separator: " ")
             guard let number = fields.first.flatMap({ Int($0) }), number == Self.sigtimedwaitSyscall else {
                 return .none

@@ -41,36 +41,92 @@ public struct ProcStatus: Sendable, Equatable {
     public var uid: UInt32 { uids.first ?? 0 }
 
     /// Parses the text of a status file. Throws `.malformedProcText` naming the first missing or bad field.
+    ///
+    /// Works on UTF-8 bytes: `inspect --all` parses thousands of these and must keep up with `ps`.
     public init(parsing text: String, source: String = "status") throws(SigscopeError) {
-        var fields: [Substring: Substring] = [:]
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            var value = line[line.index(after: colon)...]
-            while let first = value.first, first == " " || first == "\t" { value.removeFirst() }
-            fields[line[..<colon]] = value
+        let bytes = Array(text.utf8)
+        var values: [String: Range<Int>] = [:]
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            var colon = lineStart
+            while colon < lineEnd && bytes[colon] != 0x3A { colon += 1 }
+            if colon < lineEnd {
+                let key = String(decoding: bytes[lineStart..<colon], as: UTF8.self)
+                if Self.keys.contains(key) {
+                    var valueStart = colon + 1
+                    while valueStart < lineEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) {
+                        valueStart += 1
+                    }
+                    values[key] = valueStart..<lineEnd
+                }
+            }
+            lineStart = lineEnd + 1
         }
-        func need(_ key: Substring) throws(SigscopeError) -> Substring {
-            guard let value = fields[key] else {
+        func slice(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        func need(_ key: String) throws(SigscopeError) -> Range<Int> {
+            guard let range = values[key] else {
                 throw SigscopeError(.malformedProcText, "malformed \(source): no \(key) line")
             }
+            return range
+        }
+        func bad(_ key: String, _ range: Range<Int>) -> SigscopeError {
+            SigscopeError(.malformedProcText, "malformed \(source): \(key) is '\(slice(range))'")
+        }
+        /// Whitespace-separated unsigned decimal numbers.
+        func numbers(_ key: String, _ range: Range<Int>) throws(SigscopeError) -> [UInt64] {
+            var result: [UInt64] = []
+            var current: UInt64 = 0
+            var inNumber = false
+            for index in range {
+                let byte = bytes[index]
+                if byte >= 0x30 && byte <= 0x39 {
+                    let (times, overflow1) = current.multipliedReportingOverflow(by: 10)
+                    let (sum, overflow2) = times.addingReportingOverflow(UInt64(byte - 0x30))
+                    if overflow1 || overflow2 { throw bad(key, range) }
+                    current = sum
+                    inNumber = true
+                } else if byte == 0x20 || byte == 0x09 {
+                    if inNumber { result.append(current) }
+                    current = 0
+                    inNumber = false
+                } else {
+                    throw bad(key, range)
+                }
+            }
+            if inNumber { result.append(current) }
+            return result
+        }
+        func number(_ key: String) throws(SigscopeError) -> Int32 {
+            let range = try need(key)
+            let parsed = try numbers(key, range)
+            guard parsed.count == 1, let value = Int32(exactly: parsed[0]) else { throw bad(key, range) }
             return value
         }
-        func number(_ key: Substring) throws(SigscopeError) -> Int32 {
-            let value = try need(key)
-            guard let parsed = Int32(value) else {
-                throw SigscopeError(.malformedProcText, "malformed \(source): \(key) is '\(value)'")
+        func mask(_ key: String) throws(SigscopeError) -> SignalSet {
+            let range = try need(key)
+            var value: UInt64 = 0
+            var digits = 0
+            for index in range {
+                let byte = bytes[index]
+                let nibble: UInt64
+                switch byte {
+                case 0x30...0x39: nibble = UInt64(byte - 0x30)
+                case 0x61...0x66: nibble = UInt64(byte - 0x61 + 10)
+                case 0x41...0x46: nibble = UInt64(byte - 0x41 + 10)
+                default: throw bad(key, range)
+                }
+                if value >> 60 != 0 { throw bad(key, range) }
+                value = value << 4 | nibble
+                digits += 1
             }
-            return parsed
+            guard digits > 0 else { throw bad(key, range) }
+            return SignalSet(rawValue: value)
         }
-        func mask(_ key: Substring) throws(SigscopeError) -> SignalSet {
-            let value = try need(key)
-            guard let parsed = SignalSet(hex: value) else {
-                throw SigscopeError(.malformedProcText, "malformed \(source): \(key) is '\(value)'")
-            }
-            return parsed
-        }
-        name = String(try need("Name"))
-        let stateText = try need("State")
+        name = slice(try need("Name"))
+        let stateRange = try need("State")
+        let stateText = slice(stateRange)
         guard let letter = stateText.first else {
             throw SigscopeError(.malformedProcText, "malformed \(source): empty State")
         }
@@ -84,34 +140,25 @@ public struct ProcStatus: Sendable, Equatable {
         pid = try number("Pid")
         ppid = try number("PPid")
         tracerPid = try number("TracerPid")
-        uids = try need("Uid").split(whereSeparator: { $0 == "\t" || $0 == " " }).map { (part) throws(SigscopeError) in
-            guard let value = UInt32(part) else {
-                throw SigscopeError(.malformedProcText, "malformed \(source): Uid is '\(part)'")
-            }
-            return value
+        let uidRange = try need("Uid")
+        uids = try numbers("Uid", uidRange).map { (value) throws(SigscopeError) -> UInt32 in
+            guard let uid = UInt32(exactly: value) else { throw bad("Uid", uidRange) }
+            return uid
         }
-        if let nspidText = fields["NSpid"] {
-            nspid = try nspidText.split(whereSeparator: { $0 == "\t" || $0 == " " }).map { (part) throws(SigscopeError) in
-                guard let value = Int32(part) else {
-                    throw SigscopeError(.malformedProcText, "malformed \(source): NSpid is '\(nspidText)'")
-                }
-                return value
+        if uids.isEmpty { throw bad("Uid", uidRange) }
+        if let range = values["NSpid"] {
+            nspid = try numbers("NSpid", range).map { (value) throws(SigscopeError) -> Int32 in
+                guard let pid = Int32(exactly: value) else { throw bad("NSpid", range) }
+                return pid
             }
+            if nspid.isEmpty { throw bad("NSpid", range) }
         } else {
             nspid = [pid]
         }
-        if let threadText = fields["Threads"] {
-            guard let count = Int(threadText) else {
-                throw SigscopeError(.malformedProcText, "malformed \(source): Threads is '\(threadText)'")
-            }
-            threads = count
-        } else {
-            threads = 1
-        }
-        let sigq = try need("SigQ").split(separator: "/")
-        guard sigq.count == 2, let queued = Int(sigq[0]), let limit = Int(sigq[1]) else {
-            throw SigscopeError(.malformedProcText, "malformed \(source): SigQ is '\(fields["SigQ"] ?? "")'")
-        }
+        threads = values["Threads"] == nil ? 1 : Int(try number("Threads"))
+        let sigqRange = try need("SigQ")
+        let sigq = slice(sigqRange).split(separator: "/")
+        guard sigq.count == 2, let queued = Int(sigq[0]), let limit = Int(sigq[1]) else { throw bad("SigQ", sigqRange) }
         self.queued = queued
         queueLimit = limit
         pendingThread = try mask("SigPnd")
@@ -119,10 +166,16 @@ public struct ProcStatus: Sendable, Equatable {
         blocked = try mask("SigBlk")
         ignored = try mask("SigIgn")
         caught = try mask("SigCgt")
-        if let kthread = fields["Kthread"] {
-            isKernelThread = kthread == "1"
+        if let range = values["Kthread"] {
+            isKernelThread = slice(range) == "1"
         } else {
-            isKernelThread = (ppid == 2 || pid == 2) && fields["VmSize"] == nil && state != "Z"
+            isKernelThread = (ppid == 2 || pid == 2) && values["VmSize"] == nil && state != "Z"
         }
     }
+
+    /// The keys the parser keeps.
+    private static let keys: Set<String> = [
+        "Name", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid", "NSpid", "Threads", "SigQ", "SigPnd", "ShdPnd",
+        "SigBlk", "SigIgn", "SigCgt", "Kthread", "VmSize",
+    ]
 }

@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// `inspect --all`: every user-space process on the host, read in one pass and judged like a single one.
 public struct ProcessTable: Sendable {
     public var reports: [ProcessReport]
@@ -14,12 +17,23 @@ public struct ProcessTable: Sendable {
         } catch {
             throw SigscopeError(.systemCall, "cannot list \(files.root)")
         }
+        // /proc reads are system calls that do not contend: spread them over the cores.
+        let lanes = max(1, min(4, System.processorCount))
+        let results = Mutex<[[ProcessSnapshot]]>(Array(repeating: [], count: lanes))
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            var mine: [ProcessSnapshot] = []
+            mine.reserveCapacity(pids.count / lanes + 1)
+            for index in stride(from: lane, to: pids.count, by: lanes) {
+                if let snapshot = try? inspector.reader.snapshot(pids[index], depth: .table) { mine.append(snapshot) }
+            }
+            results.withLock { $0[lane] = mine }
+        }
+        let all = results.withLock { $0 }.joined().sorted { $0.pid < $1.pid }
         var snapshots: [ProcessSnapshot] = []
-        snapshots.reserveCapacity(pids.count)
+        snapshots.reserveCapacity(all.count)
         var kernelThreads = 0
         var zombies: [ProcessSnapshot] = []
-        for pid in pids {
-            guard let snapshot = try? inspector.reader.snapshot(pid, depth: .table) else { continue }
+        for snapshot in all {
             if snapshot.status.isKernelThread {
                 kernelThreads += 1
             } else if snapshot.status.isZombie {

@@ -40,6 +40,31 @@ public enum PendingScope: String, Sendable, Hashable {
     case none, thread, shared, both
 }
 
+/// The masks of a process that decide every signal's outcome, combined over its threads once.
+public struct ProcessMasks: Sendable {
+    public var blockedEverywhere: SignalSet
+    public var blockedSomewhere: SignalSet
+    public var ignored: SignalSet
+    public var caught: SignalSet
+    public var pendingThread: SignalSet
+    public var pendingShared: SignalSet
+    public var sigwaited: SignalSet
+    public var signalfd: SignalSet
+    public var namespaceInit: Bool
+
+    public init(_ snapshot: ProcessSnapshot) {
+        blockedEverywhere = snapshot.blockedEverywhere
+        blockedSomewhere = snapshot.blockedSomewhere
+        ignored = snapshot.status.ignored
+        caught = snapshot.status.caught
+        pendingThread = snapshot.pendingThread
+        pendingShared = snapshot.status.pendingShared
+        sigwaited = snapshot.sigwaited
+        signalfd = snapshot.signalfdMask
+        namespaceInit = snapshot.status.isNamespaceInit
+    }
+}
+
 /// The disposition of one signal in one process, and its effective outcome.
 public struct SignalDisposition: Sendable, Hashable {
     public var signal: Signal
@@ -54,16 +79,16 @@ public struct SignalDisposition: Sendable, Hashable {
     /// blocked; a caught one runs its handler; otherwise a thread that does not block it takes the default
     /// action (for a namespace init the default is to drop it); if every thread blocks it, a sigwait thread or
     /// a signalfd reads it, or it stays pending.
-    public init(_ signal: Signal, in snapshot: ProcessSnapshot, runtime: Runtime) {
+    public init(_ signal: Signal, in masks: ProcessMasks, runtime: Runtime) {
         self.signal = signal
-        let everywhere = snapshot.blockedEverywhere.contains(signal)
-        blocked = everywhere ? .all : snapshot.blockedSomewhere.contains(signal) ? .some : .none
-        ignored = snapshot.status.ignored.contains(signal)
-        caught = snapshot.status.caught.contains(signal)
-        let onThread = snapshot.pendingThread.contains(signal)
-        let shared = snapshot.status.pendingShared.contains(signal)
+        let everywhere = masks.blockedEverywhere.contains(signal)
+        blocked = everywhere ? .all : masks.blockedSomewhere.contains(signal) ? .some : .none
+        ignored = masks.ignored.contains(signal)
+        caught = masks.caught.contains(signal)
+        let onThread = masks.pendingThread.contains(signal)
+        let shared = masks.pendingShared.contains(signal)
         pending = onThread && shared ? .both : onThread ? .thread : shared ? .shared : .none
-        let namespaceInit = snapshot.status.isNamespaceInit
+        let namespaceInit = masks.namespaceInit
 
         if signal == .kill {
             handledBy = nil
@@ -77,8 +102,8 @@ public struct SignalDisposition: Sendable, Hashable {
         }
         // A thread in sigwait has the signal unblocked while it waits, so the kernel delivers to it: that
         // counts as blocked-with-a-taker, not as a default action.
-        let sigwaited = snapshot.sigwaited.contains(signal)
-        let readers: SignalHandler? = sigwaited ? .sigwait : snapshot.signalfdMask.contains(signal) ? .signalfd : nil
+        let sigwaited = masks.sigwaited.contains(signal)
+        let readers: SignalHandler? = sigwaited ? .sigwait : masks.signalfd.contains(signal) ? .signalfd : nil
         if ignored {
             // The kernel keeps blocked signals even when ignored (sig_ignored), so a signalfd still reads them.
             if everywhere, let readers {

@@ -17,6 +17,7 @@ public struct SigscopeError: Error, Sendable, Equatable, CustomStringConvertible
         case notReady = "not-ready"
         case unreadableFile = "unreadable-file"
         case systemCall = "system-call"
+        case interrupted = "interrupted"
     }
 
     /// The kind of failure.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SigTrace
 
 struct Inspect: ParsableCommand {
@@ -57,7 +58,7 @@ struct Inspect: ParsableCommand {
             Output.write(format == .json ? render.json(reports) : render.table(table))
         } else {
             let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
-                guard let pid = Int32(text), pid > 0 else {
+                guard let pid = Int32(text.trimmingCharacters(in: .whitespaces)), pid > 0 else {
                     throw SigscopeError(.badInput, "not a process id: '\(text)'")
                 }
                 return pid

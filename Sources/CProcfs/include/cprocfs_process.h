@@ -52,6 +52,24 @@ int cprocfs_tgkill(pid_t tgid, pid_t tid, int sig);
 /// Why C: prctl is variadic. Makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER).
 int cprocfs_set_child_subreaper(int on);
 
+/// What the kernel says about one of our own TCP connections (from getpeername and TCP_INFO).
+struct cprocfs_tcp_progress {
+    /// The peer's port, host byte order.
+    int peer_port;
+    /// The TCP state (1 = ESTABLISHED, as in /proc/net/tcp).
+    int state;
+    /// Bytes the peer's kernel acknowledged, bytes still unacknowledged, bytes not yet sent, bytes received.
+    unsigned long long bytes_acked;
+    unsigned int unacked_segments;
+    unsigned int notsent_bytes;
+    unsigned long long bytes_received;
+};
+
+/// Fills `out` for a connected TCP socket; returns -1 (with errno) for anything else.
+/// Why C: struct tcp_info with tcpi_bytes_acked and tcpi_notsent_bytes is only in <linux/tcp.h>, which
+/// clashes with glibc's <netinet/tcp.h> that Swift imports, and sockaddr unions are awkward in Swift.
+int cprocfs_tcp_progress(int fd, struct cprocfs_tcp_progress *out);
+
 /// Why C: sigset_t manipulation macros; returns the calling thread's blocked mask as a 64-bit set
 /// (bit N-1 = signal N), the same layout as /proc's SigBlk.
 unsigned long long cprocfs_thread_blocked_mask(void);

@@ -1,0 +1,136 @@
+/// How `sigscope check` prints its result: a short timeline as text, JSON with stable snake_case keys, JUnit XML
+/// or GitHub workflow annotations.
+public struct CheckFormat: Sendable {
+    public let style: TextStyle
+
+    public init(style: TextStyle) { self.style = style }
+
+    /// The text report: a headline with the verdict, the timeline, the findings, and the service's last output
+    /// when the check did not pass.
+    public func text(_ result: CheckResult) -> String {
+        let o = result.observation
+        let verdict = switch result.verdict {
+        case .pass: style.green("PASS")
+        case .fail: style.red("FAIL")
+        case .error: style.red("NOT READY")
+        }
+        var lines = ["\(style.bold("sigscope check")): \(verdict)  pid \(o.pid) (\(o.command))"]
+        var facts = ["signal \(o.signal.name)", "grace \(ShutdownVerdict.format(o.grace.seconds)) s"]
+        if o.preStop > .zero { facts.append("pre-stop \(ShutdownVerdict.format(o.preStop.seconds)) s") }
+        if let seconds = o.shutdownSeconds { facts.append("shut down in \(ShutdownVerdict.precise(seconds)) s") }
+        if o.killed { facts.append("SIGKILLed at the end of the grace period") }
+        if let exit = o.exit { facts.append(exit.description) }
+        if let inflight = o.inflight {
+            facts.append("in-flight \(inflight.completed)/\(inflight.requests) completed")
+        }
+        lines.append("  " + facts.joined(separator: ", "))
+        lines.append("")
+        lines.append(style.bold("timeline"))
+        var table = TextTable()
+        table.rightAligned = [0]
+        for event in result.timeline { table.append([ShutdownVerdict.precise(event.seconds), event.text]) }
+        lines += table.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+        if !result.findings.isEmpty {
+            lines.append("")
+            lines.append(style.bold("findings"))
+            var findings = TextTable()
+            for finding in result.findings {
+                findings.append([style.severity(finding.severity, finding.severity.rawValue), finding.rule,
+                                 finding.message])
+                findings.append(["", "", style.dim("hint: \(finding.hint)")])
+            }
+            lines += findings.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+        }
+        if result.verdict != .pass && !result.outputTail.isEmpty {
+            lines.append("")
+            lines.append(style.bold("output of pid \(o.pid) (last \(result.outputTail.count) lines)"))
+            lines += result.outputTail.map { "  | " + $0 }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The JSON report. `verdict`, `shutdown_seconds` and `exit` are always present (null where unknown).
+    public func json(_ result: CheckResult) -> JSONValue {
+        let o = result.observation
+        let exit: JSONValue = switch o.exit {
+        case .exited(let code): .object([("code", .int(Int(code)))])
+        case .signaled(let signal, _): .object([("signal", .string(signal.name))])
+        case nil: .null
+        }
+        let inflight = o.inflight
+        var inflightFields: [(String, JSONValue)] = [
+            ("requests", .int(inflight?.requests ?? 0)), ("in_flight_at_signal", .int(inflight?.inFlightAtSignal ?? 0)),
+            ("finished_before_signal", .int(inflight?.finishedBeforeSignal ?? 0)),
+            ("completed", .int(inflight?.completed ?? 0)), ("failed", .int(inflight?.failed ?? 0)),
+        ]
+        inflightFields.append(("results", .array((inflight?.results ?? []).map { result in
+            .object([
+                ("url", .string(result.url)), ("status", result.outcome?.status.map { .int($0) } ?? .null),
+                ("bytes", result.outcome.map { .int($0.bytes) } ?? .null),
+                ("expected_bytes", result.outcome?.expectedBytes.map { .int($0) } ?? .null),
+                ("complete", .bool(result.outcome?.isComplete ?? false)),
+                ("error", .string(result.outcome == nil ? "no answer" : result.outcome?.error)),
+                ("seconds_after_signal", seconds(result.seconds)),
+            ])
+        })))
+        let probe: JSONValue = o.probe.map { probe in
+            .object([
+                ("url", .string(probe.url)), ("attempts", .int(probe.attempts)), ("served", .int(probe.served)),
+                ("failed", .int(probe.failed)), ("last_served_seconds", seconds(probe.lastServedSeconds)),
+                ("listener_closed_seconds", seconds(probe.listenerClosedSeconds)),
+            ])
+        } ?? .null
+        return .object([
+            ("verdict", .string(result.verdict.rawValue)),
+            ("pid", .int(Int(o.pid))),
+            ("command", .string(o.command)),
+            ("signal", .string(o.signal.name)),
+            ("grace_seconds", seconds(o.grace.seconds)),
+            ("pre_stop_seconds", seconds(o.preStop.seconds)),
+            ("ready_seconds", seconds(result.readySeconds)),
+            ("shutdown_seconds", seconds(o.shutdownSeconds)),
+            ("killed", .bool(o.killed)),
+            ("killed_after_seconds", seconds(result.killedAfterSeconds)),
+            ("exit", exit),
+            ("inflight", .object(inflightFields)),
+            ("probe", probe),
+            ("orphans", .array(o.orphans.map(process))),
+            ("zombies", .array(o.zombies.map(process))),
+            ("findings", .array(result.findings.map(\.json))),
+            ("timeline", .array(result.timeline.map {
+                .object([("seconds", seconds($0.seconds)), ("event", .string($0.text))])
+            })),
+            ("output_tail", .array(result.outputTail.map(JSONValue.string))),
+        ])
+    }
+
+    /// A JUnit XML report with one test case for the shutdown; error findings fail it.
+    public func junit(_ result: CheckResult) -> String {
+        let o = result.observation
+        let testCase = CIReport.TestCase(
+            name: "\(o.signal.name) shutdown of \(o.command)", className: "sigscope.check",
+            seconds: o.shutdownSeconds ?? result.killedAfterSeconds ?? 0, findings: result.findings)
+        return CIReport.junit(suite: "sigscope check", cases: [testCase], failOn: .error)
+    }
+
+    /// GitHub workflow annotations: one per finding, then a notice with the verdict.
+    public func github(_ result: CheckResult) -> String {
+        let o = result.observation
+        let shutdown = o.shutdownSeconds.map { "shut down in \(ShutdownVerdict.precise($0)) s" }
+            ?? (o.killed ? "SIGKILLed after the grace period" : "did not reach the signal")
+        let summary = "\(result.verdict.rawValue): \(o.command) (pid \(o.pid)) \(shutdown) after \(o.signal.name), "
+            + "grace \(ShutdownVerdict.format(o.grace.seconds)) s"
+        return CIReport.githubAnnotations(result.findings) + "::notice title=sigscope check::"
+            + CIReport.escapeData(summary) + "\n"
+    }
+
+    func process(_ process: TreeProcess) -> JSONValue {
+        .object([("pid", .int(Int(process.pid))), ("command", .string(process.command))])
+    }
+
+    /// Seconds rounded to the microsecond, or null.
+    func seconds(_ value: Double?) -> JSONValue {
+        guard let value else { return .null }
+        return .double((value * 1e6).rounded() / 1e6)
+    }
+}

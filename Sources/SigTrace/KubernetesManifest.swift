@@ -1,0 +1,92 @@
+import Yams
+
+/// The pod specs in a Kubernetes YAML file: every document of a multi-document file, `List`s, and the
+/// workload kinds that carry a pod template, each with the line it came from.
+public struct KubernetesManifest {
+    /// One pod spec and the object it belongs to.
+    public struct PodSpec {
+        /// `Deployment`, `Pod`, `CronJob`, ...
+        public var kind: String
+        /// `metadata.name`, or `unnamed`.
+        public var name: String
+        /// The line of the object's `kind:`.
+        public var line: Int
+        /// The pod spec mapping (`spec`, `spec.template.spec`, `spec.jobTemplate.spec.template.spec`).
+        public var spec: Node
+    }
+
+    /// The pod specs found, in file order.
+    public let podSpecs: [PodSpec]
+    /// The lines of the file, for inline suppression comments.
+    public let lines: [String]
+
+    /// Where each kind keeps its pod spec.
+    static let specPaths: [String: [String]] = [
+        "Pod": ["spec"],
+        "PodTemplate": ["template", "spec"],
+        "Deployment": ["spec", "template", "spec"],
+        "StatefulSet": ["spec", "template", "spec"],
+        "DaemonSet": ["spec", "template", "spec"],
+        "ReplicaSet": ["spec", "template", "spec"],
+        "ReplicationController": ["spec", "template", "spec"],
+        "Job": ["spec", "template", "spec"],
+        "CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+    ]
+
+    /// Parses YAML text; throws a one-line error with the line and libyaml's reason when it is not YAML.
+    public init(text: String) throws(SigscopeError) {
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var documents: [Node] = []
+        do {
+            var sequence = try Yams.compose_all(yaml: text)
+            while let node = sequence.next() { documents.append(node) }
+            if let error = sequence.error { throw error }
+        } catch {
+            throw SigscopeError(.badInput, KubernetesManifest.describe(error))
+        }
+        var specs: [PodSpec] = []
+        for document in documents { KubernetesManifest.collect(document, into: &specs) }
+        podSpecs = specs
+    }
+
+    static func collect(_ object: Node, into specs: inout [PodSpec]) {
+        guard object.mapping != nil, let kind = object["kind"]?.string else { return }
+        if kind == "List" || kind.hasSuffix("List") {
+            for item in object["items"]?.sequence ?? Node.Sequence() { collect(item, into: &specs) }
+            return
+        }
+        guard let path = specPaths[kind] else { return }
+        var node: Node? = object
+        for key in path { node = node?[key] }
+        guard let spec = node, spec.mapping != nil else { return }
+        let name = object["metadata"]?["name"]?.string ?? "unnamed"
+        let line = object.mapping?.keys.first(where: { $0.string == "kind" })?.mark?.line ?? object.mark?.line ?? 1
+        specs.append(PodSpec(kind: kind, name: name, line: line, spec: spec))
+    }
+
+    /// libyaml's error as one line: `line 3: mapping values are not allowed in this context`.
+    static func describe(_ error: any Error) -> String {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                 .composer(_, let problem, let mark, _):
+                return "line \(mark.line): \(problem)"
+            default:
+                break
+            }
+        }
+        let text = String(describing: error)
+        return text.split(separator: "\n").first.map(String.init) ?? "not YAML"
+    }
+}
+
+extension Node {
+    /// The 1-based line of this node, 1 when unknown.
+    var line: Int { mark?.line ?? 1 }
+
+    /// The line of `key` in this mapping (where a reader looks for it), else of its value.
+    func line(ofKey key: String) -> Int? {
+        guard let mapping else { return nil }
+        return mapping.keys.first { $0.string == key }?.mark?.line ?? mapping[key]?.line
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One file `sigscope lint` looked at: what kind it is, what was learned and what was found.
+public struct LintedFile: Sendable {
+    /// What a file was linted as.
+    public enum Kind: String, Sendable {
+        case elf, dockerfile, manifest, report, unknown
+    }
+
+    /// The path as given (or found under a given directory).
+    public var path: String
+    public var kind: Kind
+    /// For ELF binaries: class, machine, runtime, signal APIs.
+    public var facts: BinaryFacts?
+    /// The findings left after suppression, sorted by line.
+    public var findings: [Finding]
+    /// How many findings suppression removed.
+    public var suppressed: Int
+
+    public init(path: String, kind: Kind, facts: BinaryFacts? = nil, findings: [Finding], suppressed: Int = 0) {
+        self.path = path
+        self.kind = kind
+        self.facts = facts
+        self.findings = findings
+        self.suppressed = suppressed
+    }
+}
+
+/// Finds the files to lint under the paths given, decides what each one is, runs its rules and applies
+/// suppression. A file that cannot be read or parsed becomes a finding for that file; the rest are still
+/// linted.
+public struct Linter: Sendable {
+    /// Grace-budget inputs for manifests.
+    public var manifestLint: KubernetesManifestLint
+    /// The build context for Dockerfiles' COPY sources; nil means each Dockerfile's own directory.
+    public var context: String?
+    /// `.sigscope.yml` entries.
+    public var suppression: Suppression
+
+    public init(manifestLint: KubernetesManifestLint = KubernetesManifestLint(), context: String? = nil,
+                suppression: Suppression = Suppression()) {
+        self.manifestLint = manifestLint
+        self.context = context
+        self.suppression = suppression
+    }
+
+    /// Directories never descended into.
+    static let skippedDirectories: Set<String> = [".git", ".build", "node_modules", "vendor", ".venv", "__pycache__"]
+
+    /// Lints each path; directories are walked for Dockerfiles, YAML manifests and executable ELF files.
+    public func lint(paths: [String]) -> [LintedFile] {
+        var results: [LintedFile] = []
+        // A file named on its own and found again under a named directory is linted once.
+        var seen = Set<String>()
+        func firstTime(_ path: String) -> Bool { seen.insert((path as NSString).standardizingPath).inserted }
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                let why = SigscopeError.describe(errno: errno)
+                results.append(file(path, .unknown, [LintRule.fileUnreadable.finding(
+                    "cannot read \(path): \(why)", hint: "check the path", file: path)]))
+                continue
+            }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                let found = Linter.walk(path)
+                if found.isEmpty {
+                    results.append(file(path, .unknown, [LintRule.unknownFileType.finding(
+                        "\(path) is a directory with no ELF executable, Dockerfile or YAML manifest in it",
+                        hint: "name the files to lint", file: path)]))
+                }
+                results += found.filter(firstTime).map { lintFile($0) }
+            } else if firstTime(path) {
+                results.append(lintFile(path))
+            }
+        }
+        return results
+    }
+
+    /// Lints one file, deciding its kind from its name and first bytes.
+    public func lintFile(_ path: String) -> LintedFile {
+        let name = (path as NSString).lastPathComponent
+        let lower = name.lowercased()
+        if Linter.isDockerfileName(lower) { return lintDockerfile(path) }
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return file(path, .unknown, [LintRule.fileUnreadable.finding(
+                "cannot read \(path): \(SigscopeError.describe(errno: errno))", hint: "check permissions",
+                file: path)])
+        }
+        let head = (try? handle.read(upToCount: 4)) ?? Data()
+        try? handle.close()
+        if head.elementsEqual([0x7F, 0x45, 0x4C, 0x46]) {
+            let (facts, findings) = BinaryLint.lint(path: path, display: path)
+            return file(path, .elf, findings, facts: facts)
+        }
+        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+           text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces).uppercased()
+               .hasPrefix("FROM ") }) {
+            return lintDockerfile(path)
+        }
+        return file(path, .unknown, [LintRule.unknownFileType.finding(
+            "\(path) is not an ELF binary (no ELF magic), a Dockerfile or a YAML manifest",
+            hint: "lint binaries, Dockerfiles (named Dockerfile or *.Dockerfile) and *.yaml manifests",
+            file: path)])
+    }
+
+    func lintDockerfile(_ path: String) -> LintedFile {
+        guard let text = Linter.readText(path) else { return unreadable(path, .dockerfile) }
+        let dockerfile = Dockerfile(text: text)
+        let lint = DockerfileLint(context: context ?? (path as NSString).deletingLastPathComponent)
+        return file(path, .dockerfile, lint.lint(dockerfile, display: path), lines: dockerfile.lines)
+    }
+
+    func lintManifest(_ path: String) -> LintedFile {
+        guard let text = Linter.readText(path) else { return unreadable(path, .manifest) }
+        do {
+            let manifest = try KubernetesManifest(text: text)
+            return file(path, .manifest, manifestLint.lint(manifest, display: path), lines: manifest.lines)
+        } catch {
+            let line = Int(error.message.split(separator: ":").first?.split(separator: " ").last ?? "")
+            return file(path, .manifest, [LintRule.manifestInvalid.finding(
+                "not valid YAML: \(error.message)", hint: "fix the YAML syntax", file: path, line: line)])
+        }
+    }
+
+    func unreadable(_ path: String, _ kind: LintedFile.Kind) -> LintedFile {
+        file(path, kind, [LintRule.fileUnreadable.finding(
+            "cannot read \(path) as UTF-8 text", hint: "check the path and its encoding", file: path)])
+    }
+
+    /// Applies suppression and sorts the findings.
+    func file(_ path: String, _ kind: LintedFile.Kind, _ findings: [Finding], facts: BinaryFacts? = nil,
+              lines: [String] = []) -> LintedFile {
+        let kept = findings.filter { !suppression.suppresses($0) && !Suppression.inlineSuppresses($0, lines: lines) }
+        let sorted = kept.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            .map(\.element)
+        return LintedFile(path: path, kind: kind, facts: facts, findings: sorted,
+                          suppressed: findings.count - kept.count)
+    }
+
+    static func readText(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+
+    static func isDockerfileName(_ lower: String) -> Bool {
+        lower == "dockerfile" || lower == "containerfile" || lower.hasPrefix("dockerfile.")
+            || lower.hasSuffix(".dockerfile") || lower.hasSuffix(".containerfile")
+    }
+
+    /// The lintable files under a directory, sorted: Dockerfiles, YAML (not `.sigscope.yml`) and executable ELF
+    /// files.
+    static func walk(_ root: String) -> [String] {
+        var found: [String] = []
+        let manager = FileManager.default
+        guard let enumerator = manager.enumerator(atPath: root) else { return [] }
+        while let relative = enumerator.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            let path = (root as NSString).appendingPathComponent(relative)
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                if skippedDirectories.contains(name) { enumerator.skipDescendants() }
+                continue
+            }
+            guard info.st_mode & S_IFMT == S_IFREG else { continue }
+            let lower = name.lowercased()
+            if isDockerfileName(lower) || (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml"))
+                && lower != ".sigscope.yml" && lower != ".sigscope.yaml" {
+                found.append(path)
+            } else if info.st_mode & 0o111 != 0, hasELFMagic(path) {
+                found.append(path)
+            }
+        }
+        return found.sorted()
+    }
+
+    static func hasELFMagic(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return read(fd, &magic, 4) == 4 && magic == [0x7F, 0x45, 0x4C, 0x46]
+    }
+}

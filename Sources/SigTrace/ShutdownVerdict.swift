@@ -1,0 +1,208 @@
+/// The verdict of `sigscope check`.
+public enum CheckVerdict: String, Sendable, Equatable {
+    /// Shut down cleanly within the grace period; no `error` finding.
+    case pass
+    /// At least one `error` finding.
+    case fail
+    /// The check could not run: the service exited or never became ready before the signal.
+    case error
+
+    /// The process exit code that goes with the verdict: 0, 1 or 2.
+    public var exitCode: Int32 {
+        switch self {
+        case .pass: 0
+        case .fail: 1
+        case .error: 2
+        }
+    }
+}
+
+/// Everything `check` observed, before judging. Pure data, so the rules can be tested without processes.
+public struct ShutdownObservation: Sendable {
+    public var pid: Int32
+    public var command: String
+    public var signal: Signal
+    public var grace: Duration
+    public var preStop: Duration
+    /// Why the check could not reach the signal (exited or not ready), if so.
+    public var notReady: String?
+    /// How the main process ended; nil when unknown (`--pid`: not our child) or when it never ended.
+    public var exit: ExitStatus?
+    /// True when the process was gone before the grace period ended, without SIGKILL.
+    public var exitedInTime: Bool
+    /// True when sigscope sent SIGKILL at the end of the grace period.
+    public var killed: Bool
+    /// Seconds from the stop signal to the exit, when it exited by itself.
+    public var shutdownSeconds: Double?
+    /// Exit codes that count as clean (`--accept-exit`; 0 always does).
+    public var acceptedExitCodes: Set<Int32>
+    /// inspect's findings on the process, taken just before the signal.
+    public var forecast: [Finding]
+    /// Descendants still alive after the main process exited, and zombies it left.
+    public var orphans: [TreeProcess]
+    public var zombies: [TreeProcess]
+    public var inflight: InflightSummary?
+    public var probe: ProbeReport?
+
+    /// The grace period left for the process once the pre-stop hook has used its share.
+    public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }
+
+    /// Creates an observation with nothing seen yet.
+    public init(pid: Int32, command: String, signal: Signal, grace: Duration, preStop: Duration,
+                acceptedExitCodes: Set<Int32>) {
+        self.pid = pid
+        self.command = command
+        self.signal = signal
+        self.grace = grace
+        self.preStop = preStop
+        exitedInTime = false
+        killed = false
+        self.acceptedExitCodes = acceptedExitCodes.union([0])
+        forecast = []
+        orphans = []
+        zombies = []
+    }
+}
+
+/// The rules of `check`: findings from what happened, a verdict from the findings.
+public enum ShutdownVerdict {
+    /// Every rule slug `check` can report.
+    public static let slugs = [
+        "not-ready", "killed-by-signal", "grace-exceeded", "exit-nonzero", "inflight-failed", "orphaned-children",
+        "zombie-children", "slow-shutdown", "exit-status-unknown", "sigterm-not-caught", "pid1-sigterm-dropped",
+        "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper", "sigterm-via-signalfd", "sigterm-via-sigwait",
+    ]
+
+    /// inspect's slugs that forecast what the stop signal will do and so belong in a check's findings.
+    public static let forecastSlugs: Set<String> = [
+        "sigterm-not-caught", "pid1-sigterm-dropped", "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper",
+        "zombie-children", "sigterm-via-signalfd", "sigterm-via-sigwait",
+    ]
+
+    /// A shutdown slower than this share of the grace period is a warning.
+    public static let slowShare = 0.8
+
+    /// Judges an observation: the findings (errors first) and the verdict. A `pass` never carries an error.
+    public static func judge(_ observation: ShutdownObservation) -> (CheckVerdict, [Finding]) {
+        let o = observation
+        let who = "pid \(o.pid) (\(o.command))"
+        if let notReady = o.notReady {
+            return (.error, [Finding(rule: "not-ready", severity: .error, message: "\(who) \(notReady)",
+                                     hint: "check the command and --ready; its last output is shown below")])
+        }
+        var outcome: [Finding] = []
+        let grace = format(o.grace.seconds)
+        if o.killed {
+            let preStop = o.preStop > .zero ? " (including a \(format(o.preStop.seconds)) s pre-stop)" : ""
+            outcome.append(Finding(
+                rule: "grace-exceeded", severity: .error,
+                message: "\(who) was still running at the end of the \(grace) s grace period\(preStop) after "
+                    + "\(o.signal.name) and needed SIGKILL",
+                hint: "handle \(o.signal.name): stop accepting, drain in-flight work within the grace period, exit 0"))
+        }
+        switch o.exit {
+        case .signaled(let signal, _) where !(o.killed && signal == .kill):
+            outcome.append(Finding(
+                rule: "killed-by-signal", severity: .error,
+                message: "\(who) died of \(signal.name)'s default action"
+                    + (signal == o.signal ? "" : " (after \(o.signal.name))") + ": "
+                    + "no handler ran, so no request was drained and no cleanup happened",
+                hint: o.signal == .term ? "catch SIGTERM (Go: signal.Notify, then http.Server.Shutdown) and exit 0"
+                    : "catch \(o.signal.name) and exit 0"))
+        case .exited(let code) where !o.acceptedExitCodes.contains(code):
+            let fromSignal = code == 128 + o.signal.rawValue
+            outcome.append(Finding(
+                rule: "exit-nonzero", severity: .error,
+                message: "\(who) exited with code \(code) after \(o.signal.name)"
+                    + (fromSignal ? " (128+\(o.signal.rawValue): the shell's code for death by \(o.signal.name))" : ""),
+                hint: fromSignal ? "exit 0 after a handled \(o.signal.name), or pass --accept-exit \(code) if the "
+                    + "runtime exits \(code) by design (the JVM does)" : "exit 0 after a clean shutdown, or pass "
+                    + "--accept-exit \(code) if that code means success"))
+        default:
+            break
+        }
+        if let inflight = o.inflight, inflight.failed > 0 {
+            let failures = inflight.results.filter { $0.outcome?.isComplete != true }.prefix(3).map {
+                "\($0.url): \($0.outcome?.summary ?? "no answer")"
+            }
+            outcome.append(Finding(
+                rule: "inflight-failed", severity: .error,
+                message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
+                    + "full body: \(failures.joined(separator: "; "))",
+                hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
+        }
+        if !o.orphans.isEmpty {
+            outcome.append(Finding(
+                rule: "orphaned-children", severity: .error,
+                message: "\(who) left \(o.orphans.count) descendant(s) running after it exited: "
+                    + describe(o.orphans) + "; sigscope killed them",
+                hint: "stop and wait for child processes before exiting, or run under tini, whose exit ends them"))
+        }
+        if !o.zombies.isEmpty {
+            outcome.append(Finding(
+                rule: "zombie-children", severity: .warning,
+                message: "\(who) left \(o.zombies.count) zombie child(ren) it never reaped: \(describe(o.zombies))",
+                hint: "wait for children (waitpid) or run under tini or dumb-init, which reap zombies"))
+        }
+        if o.exitedInTime, let seconds = o.shutdownSeconds, o.graceAfterPreStop > 0,
+           seconds > slowShare * o.graceAfterPreStop {
+            outcome.append(Finding(
+                rule: "slow-shutdown", severity: .warning,
+                message: "\(who) took \(precise(seconds)) s to shut down, "
+                    + "\(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
+                    + "of the \(format(o.graceAfterPreStop)) s it had",
+                hint: "shorten the drain or raise the grace period (terminationGracePeriodSeconds)"))
+        }
+        if o.exitedInTime && o.exit == nil {
+            outcome.append(Finding(
+                rule: "exit-status-unknown", severity: .info,
+                message: "\(who) is not sigscope's child, so its exit status is unknown; judged by time only",
+                hint: "start it with sigscope check -- CMD to see its exit status"))
+        }
+        let failed = outcome.contains { $0.severity == .error }
+        // inspect's forecast explains a failure; once the process has shut down cleanly it is only a warning.
+        let forecast = o.forecast.filter { forecastSlugs.contains($0.rule) && !outcome.map(\.rule).contains($0.rule) }
+            .map { finding -> Finding in
+                var finding = finding
+                if !failed && finding.severity == .error { finding.severity = .warning }
+                return finding
+            }
+        let findings = (outcome + forecast).sorted { $0.severity > $1.severity }
+        return (findings.contains { $0.severity == .error } ? .fail : .pass, findings)
+    }
+
+    /// Measured seconds with exactly three decimals: `0.004`, `1.000`.
+    public static func precise(_ seconds: Double) -> String {
+        let millis = Int((seconds * 1000).rounded())
+        let magnitude = abs(millis)
+        let fraction = String(magnitude % 1000)
+        let padded = String(repeating: "0", count: 3 - fraction.count) + fraction
+        return "\(millis < 0 ? "-" : "")\(magnitude / 1000).\(padded)"
+    }
+
+    /// A command line as a shell would need it typed: arguments with spaces or quotes are single-quoted.
+    public static func commandLine(_ arguments: [String]) -> String {
+        arguments.map { argument in
+            let plain = !argument.isEmpty
+                && argument.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,@+%".contains($0) }
+            return plain ? argument : "'" + argument.replacing("'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+
+    /// `4711 (sleep 300), 4712 (...)`, at most five.
+    static func describe(_ processes: [TreeProcess]) -> String {
+        let shown = processes.prefix(5).map { "\($0.pid) (\($0.command))" }.joined(separator: ", ")
+        return processes.count > 5 ? shown + ", ..." : shown
+    }
+
+    /// Seconds with up to three decimals and no trailing zeros: `30`, `1.5`, `0.012`.
+    public static func format(_ seconds: Double) -> String {
+        let millis = Int((seconds * 1000).rounded())
+        let whole = millis / 1000, fraction = millis % 1000
+        guard fraction != 0 else { return String(whole) }
+        var digits = String(fraction)
+        digits = String(repeating: "0", count: 3 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole).\(digits)"
+    }
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import SigTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `check` prints its result.
+enum CheckReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, junit, github
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prove that a service shuts down gracefully within its grace period.",
+        discussion: """
+            Starts the service (in its own process group, output captured) or takes a running one (--pid: that \
+            process WILL be sent the stop signal, and SIGKILL if it outlives the grace period), waits until it is \
+            ready, puts requests in flight, then sends the stop signal to the main process only, as docker stop \
+            and the kubelet do, and SIGKILLs it at the end of the grace period. The exit is watched through a \
+            pidfd, so shutdown_seconds is accurate to the millisecond.
+
+            sigscope makes itself a child subreaper: descendants still running after the main process exits are \
+            reported (orphaned-children) and killed, zombies it left are reported. Nothing sigscope started is \
+            left running, also when sigscope itself is interrupted.
+
+            READINESS (--ready, repeatable; all must pass)
+              tcp:HOST:PORT     a TCP connection is accepted
+              http://URL        a GET answers 2xx
+              log:REGEX         a line of the service's stdout or stderr matches
+              delay:DURATION    this long after the start
+            Without --ready, the first --inflight or --probe URL must accept a TCP connection; with neither, the \
+            service counts as ready at once.
+
+            FINDINGS
+              killed-by-signal     died of the signal's default action: no cleanup ran
+              grace-exceeded       still running at the end of the grace period: needed SIGKILL
+              exit-nonzero         exited with a code not accepted (0 and --accept-exit codes are)
+              inflight-failed      an in-flight request failed or its body was cut short
+              orphaned-children    descendants left running after the main process exited
+              zombie-children      unreaped children left behind (warning)
+              slow-shutdown        took over 80% of the grace period (warning)
+              not-ready            exited or never became ready before the signal
+              sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored, sigterm-blocked, pid1-shell-wrapper
+                                   inspect's forecast, taken just before the signal
+
+            Durations: 30s, 500ms, 2m, or plain seconds.
+
+            EXIT CODES
+              0  pass: shut down cleanly within the grace period (no error finding)
+              1  fail: at least one error finding
+              2  bad input, a command that cannot start, a service that exited or was not ready before the \
+            signal, or sigscope interrupted (the service is stopped first)
+            """
+    )
+
+    @Option(help: ArgumentHelp("Check this running process instead of starting one. It will be signalled.",
+                               valueName: "pid"))
+    var pid: String?
+
+    @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
+    var pid1 = false
+
+    @Option(help: ArgumentHelp("Readiness before the signal: tcp:HOST:PORT, http://URL, log:REGEX, delay:DURATION.",
+                               valueName: "probe"))
+    var ready: [String] = []
+
+    @Option(help: ArgumentHelp("How long to wait for readiness.", valueName: "duration"))
+    var readyTimeout = "30s"
+
+    @Option(help: ArgumentHelp("The stop signal, sent to the main process only.", valueName: "name"))
+    var signal = "TERM"
+
+    @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent.", valueName: "duration"))
+    var grace = "30s"
+
+    @Option(help: ArgumentHelp("Wait this long before the signal, as a preStop sleep; counts against --grace.",
+                               valueName: "duration"))
+    var preStop = "0s"
+
+    @Option(help: ArgumentHelp("A URL to have in flight when the signal goes out (repeatable).", valueName: "url"))
+    var inflight: [String] = []
+
+    @Option(help: ArgumentHelp("Requests in flight per --inflight URL.", valueName: "n"))
+    var inflightCount = 1
+
+    @Option(help: ArgumentHelp("A URL to request on new connections after the signal, to see how long the service "
+                               + "kept serving and when its listener closed.", valueName: "url"))
+    var probe: String?
+
+    @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
+                               valueName: "code"))
+    var acceptExit: [Int32] = []
+
+    @Option(help: "Output format: text, json, junit or github.")
+    var format: CheckReportFormat = .text
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The service's command, after --.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
+        if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
+        if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
+        if inflightCount < 1 || inflightCount > 1000 {
+            throw ValidationError("--inflight-count must be between 1 and 1000")
+        }
+    }
+
+    func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
+        let target: ShutdownCheck.Configuration.Target
+        if let pid {
+            guard let number = Int32(pid), number > 0 else {
+                throw SigscopeError(.badInput, "not a process id: '\(pid)'")
+            }
+            target = .pid(number)
+        } else {
+            target = .command(command)
+        }
+        var config = ShutdownCheck.Configuration(target: target)
+        config.pid1 = pid1
+        config.readiness = try ready.map { (text) throws(SigscopeError) in try ReadinessProbe(parsing: text) }
+        config.readyTimeout = try DurationParser.parse(readyTimeout)
+        config.signal = try Signal(parsing: signal)
+        if config.signal == .kill || config.signal == .stop {
+            throw SigscopeError(.badInput, "--signal \(signal): \(config.signal.name) cannot be handled, so there is "
+                + "no graceful shutdown to test")
+        }
+        config.grace = try DurationParser.parse(grace)
+        guard config.grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
+        config.preStop = try DurationParser.parse(preStop)
+        guard config.preStop < config.grace else {
+            throw SigscopeError(.badInput, "--pre-stop (\(preStop)) must be shorter than --grace (\(grace))")
+        }
+        let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
+        config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }
+        config.probe = try probe.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--probe") }
+        for code in acceptExit where !(0...255).contains(code) {
+            throw SigscopeError(.badInput, "--accept-exit \(code): exit codes are 0 to 255")
+        }
+        config.acceptedExitCodes = Set(acceptExit).union([0])
+        return config
+    }
+
+    func run() throws {
+        let config = try checkConfiguration()
+        let countdown = format == .text && isatty(2) == 1
+        var progress: (@Sendable (Double, Double) -> Void)?
+        if countdown {
+            progress = { used, grace in
+                let text = String(format: "\r  waiting for the exit: %.1f s of %@ s ", used,
+                                  ShutdownVerdict.format(grace))
+                FileOutput.standardError.write(text)
+            }
+        }
+        let check = ShutdownCheck(configuration: config, progress: progress)
+        let result = try check.run()
+        if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+        let render = CheckFormat(style: TextStyle.forDescriptor(1))
+        switch format {
+        case .text: Output.write(render.text(result))
+        case .json: Output.write(render.json(result).pretty() + "\n")
+        case .junit: Output.write(render.junit(result))
+        case .github: Output.write(render.github(result))
+        }
+        if result.verdict == .error, let notReady = result.observation.notReady {
+            Output.error("pid \(result.observation.pid) \(notReady)")
+        }
+        throw ExitCode(result.verdict.exitCode)
+    }
+}

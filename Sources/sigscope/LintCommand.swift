@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import SigTrace
+
+/// How a lint report is printed.
+enum LintFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif, junit, github
+}
+
+struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lint binaries, Dockerfiles and Kubernetes manifests for signal handling before deploying.",
+        discussion: """
+            ELF binaries (read with libelf, mmap'ed): class, machine, static or dynamic, interpreter, the signal \
+            APIs imported or contained (sigaction, signal, signalfd, sigwait...), the runtime: Go (version, module, \
+            whether os/signal.Notify is linked), Rust (signal-hook, tokio::signal, ctrlc), Swift (UnixSignals), \
+            C/C++, and interpreters whose script decides. It says what a stripped binary hides.
+
+            Dockerfiles (final stage): shell-form CMD/ENTRYPOINT and what /bin/sh does as PID 1, entrypoint \
+            scripts that do not exec, STOPSIGNAL validity and fit for nginx, PostgreSQL and httpd, and whether \
+            an init (tini, dumb-init) runs as PID 1.
+
+            Kubernetes YAML (multi-document, Lists; Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, \
+            CronJob): terminationGracePeriodSeconds, preStop and its duration, the grace budget (preStop + \
+            shutdown from --shutdown or --check-report must fit with a margin), sh -c wrappers, \
+            lifecycle.stopSignal and shareProcessNamespace.
+
+            Directories are searched for Dockerfiles, *.yaml/*.yml and executable ELF files. A file that cannot \
+            be read or parsed is a finding for that file; the others are still linted.
+
+            Suppress a finding with a comment on its line or the line above, `# sigscope ignore=RULE[,RULE]`, \
+            or in .sigscope.yml (read from the current directory, or --config):
+              ignore:
+                - go-no-signal-notify
+                - rule: grace-budget-tight
+                  path: k8s/staging/*.yaml
+
+            EXIT CODES
+              0  no finding at or above --fail-on
+              1  a finding at or above --fail-on (default: error)
+              2  bad input: bad option, bad duration, unreadable or malformed --check-report or --config
+            """
+    )
+
+    @Argument(help: "ELF binaries, Dockerfiles, Kubernetes YAML files, or directories holding them.")
+    var paths: [String] = []
+
+    @Option(help: "Output format: text, json, sarif, junit or github.")
+    var format: LintFormat = .text
+
+    @Option(help: "Exit 1 when a finding reaches this severity: error, warning or info.")
+    var failOn: String = "error"
+
+    @Option(help: "The app's measured shutdown time, for the grace budget (30s, 1500ms).")
+    var shutdown: String?
+
+    @Option(help: "A `sigscope check --format json` report whose shutdown time feeds the grace budget.")
+    var checkReport: String?
+
+    @Option(help: "The margin the grace budget must leave (default: 10% of the grace period, at least 2s).")
+    var margin: String?
+
+    @Option(help: "The Docker build context for COPY sources (default: each Dockerfile's directory).")
+    var context: String?
+
+    @Option(help: "The suppression file (default: .sigscope.yml in the current directory, if present).")
+    var config: String?
+
+    @Flag(help: "List the rules with their slug, severity and summary, and exit.")
+    var listRules = false
+
+    func validate() throws {
+        if !listRules && paths.isEmpty { throw ValidationError("give at least one file or directory to lint") }
+        if shutdown != nil && checkReport != nil {
+            throw ValidationError("give --shutdown or --check-report, not both")
+        }
+    }
+
+    func run() throws {
+        if listRules {
+            var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
+            for rule in LintRule.all { table.append([rule.id, rule.severity.rawValue, rule.summary]) }
+            Output.write(table.rendered() + "\n")
+            return
+        }
+        let threshold = try Severity(parsing: failOn)
+        var manifestLint = KubernetesManifestLint()
+        if let margin { manifestLint.margin = try DurationParser.parse(margin) }
+        var extra: [LintedFile] = []
+        if let shutdown {
+            manifestLint.shutdown = try DurationParser.parse(shutdown)
+            manifestLint.shutdownSource = "--shutdown"
+        }
+        if let checkReport {
+            let report = try LintCheckReport.load(path: checkReport)
+            manifestLint.shutdown = report.budgetedShutdown
+            manifestLint.shutdownSource = report.shutdownSeconds == nil
+                ? "did not finish in \(checkReport)" : "measured in \(checkReport)"
+            if let finding = report.finding(file: checkReport) {
+                extra.append(LintedFile(path: checkReport, kind: .report, facts: nil, findings: [finding],
+                                        suppressed: 0))
+            }
+        }
+        let linter = Linter(manifestLint: manifestLint, context: context, suppression: try loadSuppression())
+        let report = LintReport(files: extra + linter.lint(paths: paths), failOn: threshold)
+        switch format {
+        case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
+        case .json: Output.write(report.json.pretty() + "\n")
+        case .sarif: Output.write(Sarif.log(report).pretty() + "\n")
+        case .junit: Output.write(report.junit)
+        case .github: Output.write(report.github)
+        }
+        if report.failed { throw ExitCode(1) }
+    }
+
+    func loadSuppression() throws -> Suppression {
+        let path = config ?? ".sigscope.yml"
+        guard FileManager.default.fileExists(atPath: path) else {
+            if config != nil { throw SigscopeError(.unreadableFile, "cannot read config \(path): no such file") }
+            return Suppression()
+        }
+        guard let data = FileManager.default.contents(atPath: path),
+              let text = String(data: data, encoding: .utf8) else {
+            throw SigscopeError(.unreadableFile, "cannot read config \(path)")
+        }
+        return try Suppression(configText: text, source: path)
+    }
+}

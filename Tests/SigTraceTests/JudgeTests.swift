@@ -1,0 +1,143 @@
+import Testing
+
+@testable import SigTrace
+
+/// The verdict logic on synthetic snapshots: every outcome and rule, without a process.
+@Suite struct JudgeTests {
+    static func status(caught: UInt64 = 0, ignored: UInt64 = 0, blocked: UInt64 = 0, nspid: String = "4711",
+                       pid: Int32 = 4711, name: String = "app") throws -> ProcStatus {
+        let text = """
+            Name:\t\(name)
+            State:\tS (sleeping)
+            Tgid:\t\(pid)
+            Pid:\t\(pid)
+            PPid:\t1
+            TracerPid:\t0
+            Uid:\t0\t0\t0\t0
+            NSpid:\t\(nspid)
+            Threads:\t1
+            SigQ:\t0/1000
+            SigPnd:\t0000000000000000
+            ShdPnd:\t0000000000000000
+            SigBlk:\t\(SignalSet(rawValue: blocked).hex)
+            SigIgn:\t\(SignalSet(rawValue: ignored).hex)
+            SigCgt:\t\(SignalSet(rawValue: caught).hex)
+            VmSize:\t1000 kB
+            """
+        return try ProcStatus(parsing: text)
+    }
+
+    static let term: UInt64 = 1 << 14
+
+    @Test func defaultTermTerminatesAndWarns() throws {
+        let report = Inspector.judge(.fixture(try Self.status()))
+        #expect(report.disposition(.term).outcome == .terminates)
+        #expect(report.findings.map(\.rule) == ["sigterm-not-caught"])
+    }
+
+    @Test func caughtTermIsHandled() throws {
+        let report = Inspector.judge(.fixture(try Self.status(caught: Self.term)))
+        #expect(report.disposition(.term).outcome == .handled)
+        #expect(report.disposition(.term).handledBy == .handler)
+        #expect(report.findings.isEmpty)
+    }
+
+    @Test func namespaceInitWithoutHandlerDropsTerm() throws {
+        let report = Inspector.judge(.fixture(try Self.status(nspid: "4711\t1")))
+        #expect(report.disposition(.term).outcome == .dropped)
+        #expect(report.findings.first?.rule == "pid1-sigterm-dropped")
+        #expect(report.findings.first?.severity == .error)
+        // SIGKILL is forced through from the parent namespace; SIGCHLD is ignored by default anyway.
+        #expect(report.disposition(.kill).outcome == .terminates)
+        #expect(report.disposition(.chld).outcome == .ignored)
+    }
+
+    @Test func namespaceInitWithHandlerIsFine() throws {
+        let report = Inspector.judge(.fixture(try Self.status(caught: Self.term, nspid: "4711\t1")))
+        #expect(report.disposition(.term).outcome == .handled)
+        #expect(!report.findings.contains { $0.severity == .error })
+    }
+
+    @Test func ignoredTermIsAnError() throws {
+        let report = Inspector.judge(.fixture(try Self.status(ignored: Self.term)))
+        #expect(report.disposition(.term).outcome == .ignored)
+        #expect(report.findings.map(\.rule) == ["sigterm-ignored"])
+    }
+
+    @Test func blockedTermWithNobodyWaitingStaysPending() throws {
+        let report = Inspector.judge(.fixture(try Self.status(blocked: Self.term)))
+        #expect(report.disposition(.term).outcome == .staysPending)
+        #expect(report.disposition(.term).blocked == .all)
+        #expect(report.findings.map(\.rule) == ["sigterm-blocked"])
+        #expect(Inspector.looksTransient(report))
+    }
+
+    @Test func signalfdTakesBlockedTerm() throws {
+        let status = try Self.status(blocked: Self.term)
+        let report = Inspector.judge(.fixture(status, signalfds: [SignalfdDescriptor(fd: 5, mask: [.term])]))
+        #expect(report.disposition(.term).outcome == .handled)
+        #expect(report.disposition(.term).handledBy == .signalfd)
+        #expect(report.findings.map(\.rule) == ["sigterm-via-signalfd"])
+        #expect(!Inspector.looksTransient(report))
+    }
+
+    @Test func signalfdInitIsNotDropped() throws {
+        let status = try Self.status(blocked: Self.term, nspid: "9\t1", name: "systemd")
+        let report = Inspector.judge(.fixture(status, signalfds: [SignalfdDescriptor(fd: 5, mask: [.term])]))
+        #expect(report.disposition(.term).outcome == .handled)
+    }
+
+    @Test func sigwaitThreadTakesTermEvenThoughItsMaskShowsItUnblocked() throws {
+        // While in sigtimedwait the kernel unblocks the awaited signals in that thread's SigBlk.
+        let report = Inspector.judge(.fixture(try Self.status(), wait: .sigwait([.term])))
+        #expect(report.disposition(.term).outcome == .handled)
+        #expect(report.disposition(.term).handledBy == .sigwait)
+        #expect(report.findings.map(\.rule) == ["sigterm-via-sigwait"])
+    }
+
+    @Test func shellAsInitWithChildIsAWrapper() throws {
+        let status = try Self.status(nspid: "4711\t1", name: "sh")
+        var snapshot = ProcessSnapshot.fixture(status, children: [
+            ChildProcess(pid: 4712, comm: "node", state: "S", cmdline: ["node", "server.js"]),
+        ])
+        snapshot.exe = "/usr/bin/dash"
+        let report = Inspector.judge(snapshot)
+        #expect(report.runtime == .shell)
+        #expect(Set(report.findings.map(\.rule)) == ["pid1-sigterm-dropped", "pid1-shell-wrapper"])
+        #expect(report.findings.first { $0.rule == "pid1-shell-wrapper" }!.message.contains("node server.js"))
+    }
+
+    @Test func zombieChildrenAreCounted() throws {
+        let children = (1...3).map { ChildProcess(pid: 5000 + $0, comm: "worker", state: "Z", cmdline: []) }
+        let report = Inspector.judge(.fixture(try Self.status(caught: Self.term), children: children))
+        let finding = try #require(report.findings.first { $0.rule == "zombie-children" })
+        #expect(finding.message.contains("3 zombie"))
+    }
+
+    @Test func listenerWithDefaultSigpipeIsWarned() throws {
+        var snapshot = ProcessSnapshot.fixture(try Self.status(caught: Self.term))
+        snapshot.listensOnTCP = true
+        #expect(Inspector.judge(snapshot).findings.map(\.rule) == ["sigpipe-default"])
+        snapshot.status.ignored.insert(.pipe)
+        #expect(Inspector.judge(snapshot).findings.isEmpty)
+    }
+
+    @Test func goCatchAllIsNotProofOfHandling() throws {
+        var snapshot = ProcessSnapshot.fixture(try Self.status(caught: 0xffff_fffe_7fc1_fefd))
+        snapshot.goHeapMapped = true
+        let report = Inspector.judge(snapshot)
+        #expect(report.runtime == .go)
+        #expect(report.findings.map(\.rule) == ["runtime-catch-all"])
+    }
+
+    @Test func jsonHasTheStableKeys() throws {
+        let report = Inspector.judge(.fixture(try Self.status(nspid: "4711\t1")))
+        let json = InspectFormat(style: TextStyle(colored: false)).json([report])
+        for key in ["\"processes\"", "\"pid\"", "\"comm\"", "\"cmdline\"", "\"ppid\"", "\"state\"", "\"nspid\"",
+                    "\"pid1\": true", "\"threads\"", "\"signals\"", "\"number\"", "\"name\"", "\"default_action\"",
+                    "\"blocked\"", "\"ignored\"", "\"caught\"", "\"pending\"", "\"handled_by\"", "\"outcome\"",
+                    "\"findings\"", "\"rule\"", "\"severity\"", "\"message\"", "\"hint\""] {
+            #expect(json.contains(key), "missing \(key)")
+        }
+    }
+}

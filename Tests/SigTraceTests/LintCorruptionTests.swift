@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+@testable import SigTrace
+
+/// A small deterministic generator, so a failing corruption case can be replayed from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension ProcessTests {
+    /// Truncated and bit-flipped ELF files, garbage YAML and Dockerfiles: each gives findings for that file and
+    /// never a crash (a crash here would take the whole test process down).
+    @Suite final class LintCorruption {
+        let directory: String
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+        init() throws {
+            directory = NSTemporaryDirectory() + "sigscope-lint-corrupt-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+
+        func write(_ bytes: [UInt8], _ name: String, executable: Bool = true) throws -> String {
+            let path = "\(directory)/\(name)"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            if executable { chmod(path, 0o755) }
+            return path
+        }
+
+        @Test func truncatedELFs() throws {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try Fixtures.c("lint-sigaction"))))
+            for size in [0, 1, 4, 16, 40, 63, 64, 65, 300, 1000, bytes.count / 2, bytes.count - 300, bytes.count - 1] {
+                let path = try write(Array(bytes.prefix(size)), "truncated-\(size)")
+                let (_, findings) = BinaryLint.lint(path: path, display: path)
+                #expect(!findings.isEmpty, "size \(size)")
+                #expect(findings.allSatisfy { $0.file == path })
+                if size < bytes.count / 2 {
+                    #expect(findings.contains { $0.rule == "elf-corrupt" }, "size \(size): \(findings.map(\.rule))")
+                }
+            }
+        }
+
+        @Test(arguments: ["c", "go"])
+        func bitFlippedELFs(kind: String) throws {
+            let source = kind == "c" ? try Fixtures.c("lint-signalfd") : try Fixtures.go("lint-notify")
+            let original = Array(try Data(contentsOf: URL(fileURLWithPath: source)))
+            var random = SplitMix64(state: kind == "c" ? 1 : 2)
+            let image = try ELFImage(path: source)
+            // Aim at what parsers read: the ELF header, the section header table at the end, .go.buildinfo.
+            var hot: [Range<Int>] = [0..<64, max(0, original.count - 4096)..<original.count]
+            if let info = image.section(named: ".go.buildinfo"), let bytes = image.bytes(of: info),
+               let base = bytes.baseAddress {
+                let offset = original.withUnsafeBytes { base - $0.baseAddress! }
+                if offset >= 0 && offset < original.count { hot.append(offset..<min(original.count, offset + 256)) }
+            }
+            for round in 0..<120 {
+                var bytes = original
+                for _ in 0..<Int.random(in: 1...8, using: &random) {
+                    let range = round % 3 == 2 ? 0..<bytes.count : hot[Int.random(in: 0..<hot.count, using: &random)]
+                    let index = Int.random(in: range, using: &random)
+                    bytes[index] ^= UInt8(1) << UInt8.random(in: 0...7, using: &random)
+                }
+                let path = try write(bytes, "flipped-\(kind)-\(round)")
+                let (_, findings) = BinaryLint.lint(path: path, display: path)
+                #expect(!findings.isEmpty, "round \(round)")
+                unlink(path)
+            }
+        }
+
+        @Test func goBuildInfoOnRandomBytes() {
+            var random = SplitMix64(state: 3)
+            let magic: [UInt8] = [0xFF] + Array(" Go buildinf:".utf8)
+            for _ in 0..<500 {
+                let count = Int.random(in: 0...80, using: &random)
+                var bytes = magic + (0..<count).map { _ in UInt8.random(in: 0...255, using: &random) }
+                if bytes.count > 15 { bytes[15] |= 2 }
+                bytes.withUnsafeBytes { _ = GoBuildInfo(bytes: $0) }
+            }
+        }
+
+        @Test func garbageYAMLAndDockerfiles() throws {
+            var random = SplitMix64(state: 4)
+            let valid = try String(contentsOfFile: "\(TestPaths.packageRoot)/fixtures/lint/k8s/prestop.yaml",
+                                   encoding: .utf8)
+            let alphabet = Array(":-[]{}\"'&*!|>%@`#\n\t ,?".utf8)
+            for round in 0..<150 {
+                var bytes = Array(valid.utf8)
+                for _ in 0..<Int.random(in: 1...12, using: &random) {
+                    let index = Int.random(in: 0..<bytes.count, using: &random)
+                    bytes[index] = round % 2 == 0 ? alphabet.randomElement(using: &random)!
+                        : UInt8.random(in: 0...255, using: &random)
+                }
+                let yaml = try write(bytes, "garbage-\(round).yaml", executable: false)
+                let docker = try write(bytes, "garbage-\(round).Dockerfile", executable: false)
+                for path in [yaml, docker] {
+                    let file = Linter().lintFile(path)
+                    #expect(file.findings.allSatisfy { $0.file == path })
+                }
+            }
+            let binary = try write((0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) }, "noise.yaml")
+            let file = Linter().lintFile(binary)
+            #expect([["file-unreadable"], ["manifest-invalid"]].contains(file.findings.map(\.rule)))
+        }
+
+        @Test func cliLintsTheRestAfterBadFiles() throws {
+            let elf = Array(try Data(contentsOf: URL(fileURLWithPath: try Fixtures.c("lint-sigaction"))))
+            let truncated = try write(Array(elf.prefix(100)), "truncated")
+            var flipped = elf
+            flipped[0] ^= 0x01
+            let notELF = try write(flipped, "flipped-magic")
+            let garbage = try write(Array("kind: Pod\nspec: [unclosed\n  - : :\n".utf8), "garbage.yaml",
+                                    executable: false)
+            let good = "\(TestPaths.packageRoot)/fixtures/lint/docker/shell-form.Dockerfile"
+            let result = try sigscope("lint", "--format", "json", truncated, notELF, garbage, directory,
+                                      "\(directory)/missing", good)
+            #expect(result.exitCode == 1)
+            #expect(result.stderr.isEmpty)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let findings = try #require(json["findings"] as? [[String: Any]])
+            func rules(_ file: String) -> [String] {
+                findings.filter { $0["file"] as? String == file }.compactMap { $0["rule"] as? String }
+            }
+            #expect(rules(truncated) == ["elf-corrupt"])
+            #expect(rules(notELF) == ["unknown-file-type"])
+            #expect(rules(garbage) == ["manifest-invalid"])
+            #expect(rules("\(directory)/missing") == ["file-unreadable"])
+            #expect(rules(good) == ["shell-form-pid1"])
+            // The directory was walked, and the files already named were not linted twice.
+            let files = try #require(json["files"] as? [[String: Any]]).compactMap { $0["file"] as? String }
+            #expect(files.count == Set(files).count)
+        }
+    }
+}
