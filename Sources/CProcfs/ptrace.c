@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -99,6 +100,7 @@ static int install(int sig, void (*handler)(int), int flags) {
 
 int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms) {
     atomic_store(&tracer_tid, (pid_t)syscall(SYS_gettid));
+    (void)prctl(PR_SET_NAME, "sigscope-tracer", 0, 0, 0);  // for top -H, perf and TracerPid look-ups
     if (install(wake_signal(), on_wake, 0) != 0) return -1;
     sigset_t unblock;
     sigemptyset(&unblock);

@@ -1,3 +1,4 @@
+import CProcfs
 import Synchronization
 
 #if canImport(Glibc)
@@ -107,5 +108,16 @@ public final class SignalTracer: Sendable {
                                 errno: result)
         }
         pthread_detach(thread)
+    }
+}
+
+/// What other threads share with the tracer thread: the stop flag.
+final class TracerControl: Sendable {
+    let stopRequested = Atomic<Bool>(false)
+
+    /// Asks the tracer thread to detach and end; safe from any thread.
+    func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+        cprocfs_tracer_kick()
     }
 }

@@ -316,34 +316,9 @@ final class TracerThread: @unchecked Sendable {
 
     /// The delivery as the siginfo describes it, with the sender's comm and cmdline read now.
     func delivery(_ signal: Signal, _ info: cprocfs_siginfo) -> SignalDelivery {
-        let code = SiginfoCode(signal: signal, code: info.code)
-        var result = SignalDelivery(signal: signal, code: code)
-        result.errno = info.errno_value
-        switch code.origin {
-        case .process, .child:
-            result.senderPid = info.pid
-            result.senderUid = info.uid
-            if configuration.readSenders, info.pid > 0 {
-                (result.senderComm, result.senderCmdline) = senders.lookup(info.pid)
-            }
-            if code.origin == .child { result.childStatus = info.status }
-        case .timer:
-            result.timerId = info.timer_id
-            result.timerOverrun = info.overrun
-        case .fault:
-            result.faultAddress = info.addr
-        case .poll:
-            result.pollDescriptor = info.fd
-            result.pollBand = info.band
-        case .syscall:
-            result.syscall = info.syscall
-            result.faultAddress = info.addr
-        case .kernel:
-            break
-        }
-        if code.carriesValue {
-            result.valueInt = info.value_int
-            result.valuePointer = info.value_ptr
+        var result = SignalDelivery(signal: signal, siginfo: info)
+        if configuration.readSenders, result.code.carriesSender, let pid = result.senderPid, pid > 0 {
+            (result.senderComm, result.senderCmdline) = senders.lookup(pid)
         }
         return result
     }
@@ -427,16 +402,5 @@ final class TracerThread: @unchecked Sendable {
                 break
             }
         }
-    }
-}
-
-/// What other threads share with the tracer thread: the stop flag.
-final class TracerControl: Sendable {
-    let stopRequested = Atomic<Bool>(false)
-
-    /// Asks the tracer thread to detach and end; safe from any thread.
-    func requestStop() {
-        stopRequested.store(true, ordering: .releasing)
-        cprocfs_tracer_kick()
     }
 }

@@ -72,7 +72,8 @@ int cprocfs_ptrace_geteventmsg(pid_t tid, unsigned long *out);
 /// signal whose no-op handler has no SA_RESTART, so a blocked waitpid returns EINTR), a timer that sends it to
 /// that thread every `interval_ms` (the bound on how long a stop request can go unnoticed, since one that
 /// lands just before waitpid is lost), and handlers for `stop_mask`'s signals that record them and send the
-/// wake signal at once. One tracer thread per process at a time. Returns 0, or -1 with errno set.
+/// wake signal at once. Also names the thread `sigscope-tracer`. One tracer thread per process at a time.
+/// Returns 0, or -1 with errno set.
 int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms);
 
 /// Stops the timer and restores the stop signals' earlier dispositions. Call on the tracer thread.
