@@ -88,6 +88,8 @@ static void on_stop_signal(int sig) {
 }
 
 static struct sigaction previous_actions[65];
+static struct sigaction chld_previous;
+static int chld_changed;
 
 static int install(int sig, void (*handler)(int), int flags) {
     struct sigaction action;
@@ -109,6 +111,17 @@ int cprocfs_tracer_wakeup_start(unsigned long long stop_mask, int interval_ms) {
         if (!(stop_mask & (1ULL << (sig - 1)))) continue;
         if (install(sig, on_stop_signal, SA_RESTART) != 0) return -1;
         sigaddset(&unblock, sig);
+    }
+    // Every ptrace stop would send the tracer's process a SIGCHLD, which wakes some idle thread (libdispatch
+    // parks the main thread in sigsuspend) only to be discarded: SA_NOCLDSTOP stops that. waitpid is woken
+    // through the wait queue, not the signal, and exits still send SIGCHLD.
+    if (!(stop_mask & (1ULL << (SIGCHLD - 1)))) {
+        struct sigaction current;
+        if (sigaction(SIGCHLD, NULL, &current) == 0 && current.sa_handler == SIG_DFL) {
+            chld_previous = current;
+            current.sa_flags |= SA_NOCLDSTOP;
+            chld_changed = sigaction(SIGCHLD, &current, NULL) == 0;
+        }
     }
     stop_signals_armed = stop_mask;
     if (pthread_sigmask(SIG_UNBLOCK, &unblock, NULL) != 0) return -1;
@@ -136,6 +149,10 @@ void cprocfs_tracer_wakeup_stop(void) {
         if (stop_signals_armed & (1ULL << (sig - 1))) (void)sigaction(sig, &previous_actions[sig], NULL);
     }
     stop_signals_armed = 0;
+    if (chld_changed) {
+        (void)sigaction(SIGCHLD, &chld_previous, NULL);
+        chld_changed = 0;
+    }
     atomic_store(&tracer_tid, 0);
 }
 

@@ -8,7 +8,7 @@ import Glibc
 /// Traces the signals delivered to processes with ptrace, at no cost per system call: tracees stop only when a
 /// signal is delivered (PTRACE_CONT, never PTRACE_SYSCALL), and every signal is re-injected unchanged.
 ///
-/// Events arrive as an `AsyncStream`; the stream finishes when every traced process has exited, the duration has
+/// Events arrive as an `AsyncSequence` (`events`, or `batches` of the events seen together); it finishes when every traced process has exited, the duration has
 /// passed, `stop()` was called, or one of `Configuration.stopSignals` reached sigscope. On every ending but the
 /// first, each process is detached as it was found: running, or group-stopped.
 ///
@@ -47,14 +47,18 @@ public final class SignalTracer: Sendable {
     /// Whether a tracer thread runs: its wake-up signal and timer are process-wide, so one at a time.
     static let active = Atomic<Bool>(false)
 
-    /// The events, in the order the tracer saw them.
-    public let events: AsyncStream<SignalEvent>
+    /// The events in the order the tracer saw them, in batches: those seen within a few milliseconds of each other
+    /// come together, so a consumer can write them at once. Iterate this or `events`, not both.
+    public let batches: AsyncStream<[SignalEvent]>
+
+    /// The events one by one, in the order the tracer saw them. Iterate this or `batches`, not both.
+    public var events: SignalEvents { SignalEvents(batches: batches) }
     /// The processes traced from the start (the launched command's pid for `.launch`).
     public let pids: [Int32]
     private let control: TracerControl
 
-    private init(events: AsyncStream<SignalEvent>, pids: [Int32], control: TracerControl) {
-        self.events = events
+    private init(batches: AsyncStream<[SignalEvent]>, pids: [Int32], control: TracerControl) {
+        self.batches = batches
         self.pids = pids
         self.control = control
     }
@@ -68,7 +72,7 @@ public final class SignalTracer: Sendable {
             throw SigscopeError(.badInput, "a signal tracer is already running in this process")
         }
         let control = TracerControl()
-        let (stream, continuation) = AsyncStream<SignalEvent>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<[SignalEvent]>.makeStream(bufferingPolicy: .unbounded)
         let loop = TracerThread(target: target, configuration: configuration, continuation: continuation,
                                 control: control)
         do throws(SigscopeError) {
@@ -81,7 +85,7 @@ public final class SignalTracer: Sendable {
         let result = loop.startResult.withLock { $0 }
         switch result {
         case .success(let pids):
-            return SignalTracer(events: stream, pids: pids, control: control)
+            return SignalTracer(batches: stream, pids: pids, control: control)
         case .failure(let error):
             throw error
         case nil:
@@ -120,4 +124,29 @@ final class TracerControl: Sendable {
         stopRequested.store(true, ordering: .releasing)
         cprocfs_tracer_kick()
     }
+}
+
+/// A tracer's events one by one: `SignalTracer.batches`, flattened.
+public struct SignalEvents: AsyncSequence, Sendable {
+    public typealias Element = SignalEvent
+    let batches: AsyncStream<[SignalEvent]>
+
+    /// Walks each batch, then waits for the next.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<[SignalEvent]>.AsyncIterator
+        var batch: [SignalEvent] = []
+        var index = 0
+
+        public mutating func next() async -> SignalEvent? {
+            while index >= batch.count {
+                guard let next = await base.next() else { return nil }
+                batch = next
+                index = 0
+            }
+            index += 1
+            return batch[index - 1]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: batches.makeAsyncIterator()) }
 }

@@ -32,7 +32,7 @@ final class TracerThread: @unchecked Sendable {
 
     let target: SignalTracer.Target
     let configuration: SignalTracer.Configuration
-    let continuation: AsyncStream<SignalEvent>.Continuation
+    let continuation: AsyncStream<[SignalEvent]>.Continuation
     let control: TracerControl
     /// The start-up result for `SignalTracer.start`, handed over through `started`.
     let startResult = Mutex<Result<[Int32], SigscopeError>?>(nil)
@@ -49,7 +49,7 @@ final class TracerThread: @unchecked Sendable {
     private let attachment = TraceAttachment()
 
     init(target: SignalTracer.Target, configuration: SignalTracer.Configuration,
-         continuation: AsyncStream<SignalEvent>.Continuation, control: TracerControl) {
+         continuation: AsyncStream<[SignalEvent]>.Continuation, control: TracerControl) {
         self.target = target
         self.configuration = configuration
         self.continuation = continuation
@@ -235,10 +235,10 @@ final class TracerThread: @unchecked Sendable {
         if event.monotonicNanoseconds &- lastFlush >= Self.coalescing { flush() }
     }
 
-    /// Hands every queued event to the stream.
+    /// Hands every queued event to the stream, as one batch.
     private func flush() {
         guard !pending.isEmpty else { return }
-        for event in pending { continuation.yield(event) }
+        continuation.yield(pending)
         pending.removeAll(keepingCapacity: true)
         lastFlush = Clocks.monotonicNanoseconds()
     }

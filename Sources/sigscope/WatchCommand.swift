@@ -84,9 +84,14 @@ struct Watch: AsyncParsableCommand {
                      + "Ctrl-C detaches and leaves \(numbers.isEmpty ? "it" : "them") running")
         if format == .text { sink.write(render.textHeader()) }
         var summary = WatchSummary()
-        for await event in tracer.events {
-            summary.record(event)
-            sink.write(format == .json ? render.json(event) : render.text(event))
+        // One write per batch: a flood must not cost a system call per event.
+        for await batch in tracer.batches {
+            var text = ""
+            for event in batch {
+                summary.record(event)
+                text += format == .json ? render.json(event) : render.text(event)
+            }
+            sink.write(text)
         }
         if format == .json {
             sink.write(summary.json())
