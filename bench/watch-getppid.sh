@@ -28,15 +28,21 @@ measure() {
     tail -n +$((before + 2)) "$out" | head -n "$samples" | awk '{ s += $2; n++ } END { printf "%.0f", s / n }'
 }
 
+# Untraced and sigscope phases alternate three times (the machine's speed drifts by a few percent from one
+# second to the next, so a single pair can mislead), then strace once, then untraced again.
 sleep 1
-untraced=$(measure)
-
-"$sigscope" watch --pid "$target" --output /dev/null 2>/dev/null &
-tracer=$!
-sleep 0.5
-grep -q "^TracerPid:[[:space:]]*[1-9]" /proc/$target/status || { echo "sigscope did not attach" >&2; exit 1; }
-traced=$(measure)
-kill -INT "$tracer"; wait "$tracer" || true; tracer=
+untraced_sum=0
+traced_sum=0
+for _ in 1 2 3; do
+    untraced_sum=$((untraced_sum + $(measure)))
+    "$sigscope" watch --pid "$target" --output /dev/null 2>/dev/null &
+    tracer=$!
+    sleep 0.5
+    grep -q "^TracerPid:[[:space:]]*[1-9]" /proc/$target/status || { echo "sigscope did not attach" >&2; exit 1; }
+    traced_sum=$((traced_sum + $(measure)))
+    kill -INT "$tracer"; wait "$tracer" || true; tracer=
+    grep -q "^TracerPid:[[:space:]]*0" /proc/$target/status || { echo "sigscope did not detach" >&2; exit 1; }
+done
 
 strace -e trace=none -o /dev/null -p "$target" 2>/dev/null &
 tracer=$!
@@ -46,13 +52,11 @@ kill -INT "$tracer"; wait "$tracer" || true; tracer=
 
 untraced_after=$(measure)
 
-awk -v u="$untraced" -v t="$traced" -v s="$straced" -v a="$untraced_after" -v n="$samples" 'BEGIN {
-    base = (u + a) / 2
-    printf "getppid calls per second, mean of %d one-second samples per phase, phases in this order, same run\n", n
-    printf "  %-38s %14.0f\n", "untraced", u
-    printf "  %-38s %14.0f   %.1f%% of untraced\n", "sigscope watch --pid (release)", t, 100 * t / base
-    printf "  %-38s %14.0f   %.2f%% of untraced\n", "strace -e trace=none -p", s, 100 * s / base
-    printf "  %-38s %14.0f\n", "untraced again, after both detached", a
-    printf "(untraced = the mean of the two untraced phases)\n"
+awk -v u="$((untraced_sum / 3))" -v t="$((traced_sum / 3))" -v s="$straced" -v a="$untraced_after" -v n="$samples" 'BEGIN {
+    printf "getppid calls per second, mean of %d one-second samples per phase, same run\n", n
+    printf "  %-44s %14.0f\n", "untraced (3 phases)", u
+    printf "  %-44s %14.0f   %.1f%% of untraced\n", "sigscope watch --pid, release (3 phases)", t, 100 * t / u
+    printf "  %-44s %14.0f   %.2f%% of untraced\n", "strace -e trace=none -p", s, 100 * s / u
+    printf "  %-44s %14.0f\n", "untraced again, after strace detached", a
     printf "sigscope runs the loop at %.0fx strace'\''s rate\n", t / s
 }'
