@@ -137,6 +137,7 @@ public struct SignalEvents: AsyncSequence, Sendable {
         var batch: [SignalEvent] = []
         var index = 0
 
+        /// The next event, waiting for the tracer's next batch when this one is used up; nil once it ended.
         public mutating func next() async -> SignalEvent? {
             while index >= batch.count {
                 guard let next = await base.next() else { return nil }

@@ -5,8 +5,10 @@ import Glibc
 /// Renders `watch` events: one aligned text line each in the spirit of strace, or one JSON object per line with
 /// stable snake_case keys (`event`, `time`, `pid`, `tid`, then the event's own).
 public struct WatchFormat: Sendable {
+    /// Colours for the text format (none when not a terminal).
     public var style: TextStyle
 
+    /// A renderer with the given text style.
     public init(style: TextStyle) { self.style = style }
 
     /// The header line of the text format.

@@ -2,7 +2,9 @@
 public struct WatchSummary: Sendable {
     /// Who sent a signal: a process (pid and comm) or the kernel.
     public struct Sender: Hashable, Sendable {
+        /// The sending process; nil for the kernel, 0 for a process outside the receiver's PID namespace.
         public var pid: Int32?
+        /// Its comm when the signal arrived.
         public var comm: String?
     }
 
