@@ -197,3 +197,22 @@ extension ProcessTests.WatchAttach {
         #expect((try? String(contentsOfFile: statusFile, encoding: .utf8)) == "0\n")
     }
 }
+
+extension ProcessTests.WatchAttach {
+    @Test func attachingAndDetachingInTheMiddleOfAFloodLosesNoSignal() throws {
+        let output = NSTemporaryDirectory() + "sigscope-midflood-\(UUID().uuidString).out"
+        defer { unlink(output) }
+        let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        var options = SpawnedProcess.Options()
+        options.stdout = fd
+        let flood = try Running([try Fixtures.c("watch-target"), "flood", "400000"], options: options)
+        close(fd)
+        let watch = try WatchSession(["--pid", String(flood.pid)])
+        #expect(watch.waitForEvent { $0.string("event") == "signal" } != nil)
+        #expect(watch.finish(sending: SIGINT) == .exited(0))
+        #expect(flood.process.stop(after: .seconds(30)) == .exited(0))
+        let line = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        #expect(line.hasPrefix("signals 400000 usr1 200000 rt 200000 sum 79999800000 expected 79999800000"))
+        #expect(watch.events.contains { $0.string("event") == "detached" })
+    }
+}
