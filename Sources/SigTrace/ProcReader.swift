@@ -71,6 +71,7 @@ public struct ProcReader: Sendable {
         if depth.maps || status.caught.count >= 28 {
             (snapshot.libraries, snapshot.goHeapMapped) = readMaps(pid)
         }
+        if depth.maps { snapshot.executableRuntime = executableRuntime(pid) }
         return snapshot
     }
 
@@ -211,6 +212,14 @@ public struct ProcReader: Sendable {
             else { return nil }
             return ChildProcess(pid: child, comm: status.name, state: status.state, cmdline: readCmdline(child))
         }
+    }
+
+    /// Go or Swift, from the section headers of /proc/PID/exe (readable even when the file was replaced).
+    func executableRuntime(_ pid: Int32) -> Runtime? {
+        guard let image = try? ELFImage(path: files.path(pid, "exe")) else { return nil }
+        if image.isGo { return .go }
+        if image.isSwift { return .swift }
+        return nil
     }
 
     /// Basenames of the shared objects in /proc/PID/maps, and whether the Go heap arena is mapped.
