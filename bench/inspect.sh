@@ -22,7 +22,7 @@ echo "processes on the host: $TOTAL"
 hyperfine -N --warmup 3 --runs 30 --export-json /tmp/sigscope-bench-inspect.json \
   "$SIGSCOPE inspect --all --format json" \
   "ps -eo pid,pending,blocked,ignored,caught" \
-  "$SIGSCOPE inspect $LEADER" >/dev/null
+  "$SIGSCOPE inspect $(pgrep -n -g "$LEADER" sleep)" >/dev/null
 python3 - <<'PY'
 import json
 r = json.load(open("/tmp/sigscope-bench-inspect.json"))["results"]

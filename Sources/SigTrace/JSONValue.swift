@@ -94,6 +94,12 @@ public enum JSONValue: Sendable, Equatable {
 
     private static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(0x22)
+        // Most strings need no escaping: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: value.utf8)
+            out.append(0x22)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
