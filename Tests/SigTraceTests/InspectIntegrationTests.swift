@@ -160,12 +160,7 @@ extension ProcessTests {
         /// swift-service-lifecycle's UnixSignals: libdispatch both installs handlers and reads signalfds; the
         /// Swift runtime's crash handlers must not be mistaken for the app's.
         @Test func swiftServiceLifecycleProgramIsHandled() throws {
-            let package = "\(TestPaths.packageRoot)/fixtures/lint/swift-lifecycle"
-            let scratch = "\(Fixtures.outputDirectory)/swift-lifecycle"
-            let build = try run(["swift", "build", "--package-path", package, "--scratch-path", scratch],
-                                timeout: .seconds(300))
-            #expect(build.exitCode == 0, "\(build.stderr)")
-            let process = try Running(["\(scratch)/debug/LifecycleFixture"])
+            let process = try Running([try Fixtures.swiftLifecycle()])
             #expect(waitUntil { (try? inspect(process.pid))?.snapshot.signalfdMask.contains(.term) == true })
             let report = try inspect(process.pid)
             #expect(report.runtime == .swift)
