@@ -6,10 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-2000}
-scripts/install-deps
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
-swift build -c release --product sigscope >/dev/null
-SIGSCOPE=$PWD/.build/release/sigscope
+scripts/install-deps
+SIGSCOPE=$(scripts/build-release)
 
 # N sleepers in one process group, removed on exit whatever happens.
 setsid bash -c "for i in \$(seq $N); do sleep 600 & done; wait" &

@@ -32,14 +32,15 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// An array rendered one compact element per line: a large list stays small and still greps line by line.
-    public static func lines(_ key: String, _ elements: [JSONValue]) -> String {
+    /// `rendered` holds the elements already rendered compactly (so they can be rendered in parallel).
+    public static func lines(_ key: String, rendered elements: [String]) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(elements.count * 512)
+        out.reserveCapacity(elements.reduce(64) { $0 + $1.utf8.count + 2 })
         out.append(contentsOf: "{".utf8)
         writeString(key, to: &out)
         out.append(contentsOf: ": [\n".utf8)
         for (index, element) in elements.enumerated() {
-            element.write(to: &out, indent: 0, level: 0)
+            out.append(contentsOf: element.utf8)
             out.append(contentsOf: (index + 1 < elements.count ? ",\n" : "\n").utf8)
         }
         out.append(contentsOf: "]}\n".utf8)
