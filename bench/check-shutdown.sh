@@ -14,8 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10}
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
-swift build -c release --product sigscope >/dev/null
-SIGSCOPE=$PWD/.build/release/sigscope
+scripts/install-deps
+SIGSCOPE=$(scripts/build-release)
 FIXTURE=$PWD/.build/fixtures/check-service
 mkdir -p .build/fixtures
 cc -O2 -o "$FIXTURE" fixtures/c/check-service.c

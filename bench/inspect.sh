@@ -6,10 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-2000}
-scripts/install-deps
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
-swift build -c release --product sigscope >/dev/null
-SIGSCOPE=$PWD/.build/release/sigscope
+scripts/install-deps
+SIGSCOPE=$(scripts/build-release)
 
 # N sleepers in one process group, removed on exit whatever happens.
 setsid bash -c "for i in \$(seq $N); do sleep 600 & done; wait" &
@@ -22,7 +21,7 @@ echo "processes on the host: $TOTAL"
 hyperfine -N --warmup 3 --runs 30 --export-json /tmp/sigscope-bench-inspect.json \
   "$SIGSCOPE inspect --all --format json" \
   "ps -eo pid,pending,blocked,ignored,caught" \
-  "$SIGSCOPE inspect $LEADER" >/dev/null
+  "$SIGSCOPE inspect $(pgrep -n -g "$LEADER" sleep)" >/dev/null
 python3 - <<'PY'
 import json
 r = json.load(open("/tmp/sigscope-bench-inspect.json"))["results"]

@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BLOB_MB=${1:-60}
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
-swift build -c release --product sigscope >/dev/null
-SIGSCOPE=$PWD/.build/release/sigscope
+scripts/install-deps
+SIGSCOPE=$(scripts/build-release)
 WORK=$PWD/.build/bench-lint
 mkdir -p "$WORK"
 

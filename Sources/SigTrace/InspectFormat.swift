@@ -12,8 +12,11 @@ public struct InspectFormat: Sendable {
 
     /// The JSON document: `{"processes": [...]}`, indented for a few processes, one process per line for many.
     public func json(_ reports: [ProcessReport]) -> String {
-        let processes = reports.map { $0.json(allSignals: allSignals) }
-        if processes.count > 8 { return JSONValue.lines("processes", processes) }
+        let all = allSignals
+        if reports.count > 8 {
+            return JSONValue.lines("processes", rendered: Lanes.map(reports) { $0.json(allSignals: all).rendered() })
+        }
+        let processes = reports.map { $0.json(allSignals: all) }
         return JSONValue.object([("processes", .array(processes))]).pretty() + "\n"
     }
 

@@ -103,7 +103,7 @@ public struct Inspector: Sendable {
     /// Judges a snapshot: runtime, dispositions, findings. Pure: no I/O.
     public static func judge(_ snapshot: ProcessSnapshot, samples: Int = 1) -> ProcessReport {
         let runtime = Runtime.detect(exe: snapshot.exe, comm: snapshot.status.name, libraries: snapshot.libraries,
-                                     goHeapMapped: snapshot.goHeapMapped)
+                                     goHeapMapped: snapshot.goHeapMapped, executable: snapshot.executableRuntime)
         let masks = ProcessMasks(snapshot)
         let signals = Signal.all.map { SignalDisposition($0, in: masks, runtime: runtime) }
         let findings = InspectRules.findings(snapshot: snapshot, runtime: runtime, term: signals[14],

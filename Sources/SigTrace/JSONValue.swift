@@ -32,14 +32,15 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// An array rendered one compact element per line: a large list stays small and still greps line by line.
-    public static func lines(_ key: String, _ elements: [JSONValue]) -> String {
+    /// `rendered` holds the elements already rendered compactly (so they can be rendered in parallel).
+    public static func lines(_ key: String, rendered elements: [String]) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(elements.count * 512)
+        out.reserveCapacity(elements.reduce(64) { $0 + $1.utf8.count + 2 })
         out.append(contentsOf: "{".utf8)
         writeString(key, to: &out)
         out.append(contentsOf: ": [\n".utf8)
         for (index, element) in elements.enumerated() {
-            element.write(to: &out, indent: 0, level: 0)
+            out.append(contentsOf: element.utf8)
             out.append(contentsOf: (index + 1 < elements.count ? ",\n" : "\n").utf8)
         }
         out.append(contentsOf: "]}\n".utf8)
@@ -94,6 +95,12 @@ public enum JSONValue: Sendable, Equatable {
 
     private static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(0x22)
+        // Most strings need no escaping: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: value.utf8)
+            out.append(0x22)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

@@ -37,12 +37,15 @@ public struct ProcReader: Sendable {
 
     /// Reads one process. Throws one-line errors: no such process, permission denied, malformed status.
     public func snapshot(_ pid: Int32, depth: Depth = .full) throws(SigscopeError) -> ProcessSnapshot {
+        let directory: ProcDirectory
         let statusText: String
         do {
-            statusText = try files.read(files.path(pid, "status"), shortReadIsEnd: true)
+            directory = try files.directory(pid)
+            statusText = try directory.read("status")
         } catch {
             throw Self.error(error, pid: pid, what: "status")
         }
+        defer { directory.close() }
         let status = try ProcStatus(parsing: statusText, source: "/proc/\(pid)/status")
         var snapshot = ProcessSnapshot(
             pid: pid, status: status, cmdline: [], exe: nil,
@@ -50,8 +53,8 @@ public struct ProcReader: Sendable {
             signalfds: [], descriptorsRead: false, listensOnTCP: false, children: [], libraries: [],
             goHeapMapped: false)
         if status.isKernelThread || status.isZombie { return snapshot }
-        snapshot.cmdline = readCmdline(pid)
-        snapshot.exe = try? files.readLink(files.path(pid, "exe"))
+        snapshot.cmdline = Self.splitCmdline((try? directory.read("cmdline")) ?? "")
+        snapshot.exe = try? directory.readLink("exe")
         if status.threads > 1 {
             snapshot.threads = readThreads(pid, leader: status)
             snapshot.threadsComplete = true
@@ -59,7 +62,7 @@ public struct ProcReader: Sendable {
         let termTaken = status.caught.union(status.ignored).contains(.term)
         if depth.everything || !termTaken {
             for index in snapshot.threads.indices {
-                snapshot.threads[index].wait = readWait(pid, tid: snapshot.threads[index].tid)
+                snapshot.threads[index].wait = readWait(directory, pid: pid, tid: snapshot.threads[index].tid)
             }
         }
         let blocksWhatMatters = snapshot.threads.contains {
@@ -71,6 +74,7 @@ public struct ProcReader: Sendable {
         if depth.maps || status.caught.count >= 28 {
             (snapshot.libraries, snapshot.goHeapMapped) = readMaps(pid)
         }
+        if depth.maps { snapshot.executableRuntime = executableRuntime(pid) }
         return snapshot
     }
 
@@ -93,7 +97,11 @@ public struct ProcReader: Sendable {
 
     /// The argument vector, empty for zombies and kernel threads.
     public func readCmdline(_ pid: Int32) -> [String] {
-        guard let text = try? files.read(files.path(pid, "cmdline"), shortReadIsEnd: true) else { return [] }
+        Self.splitCmdline((try? files.read(files.path(pid, "cmdline"), shortReadIsEnd: true)) ?? "")
+    }
+
+    /// Splits /proc/PID/cmdline text at its NULs.
+    static func splitCmdline(_ text: String) -> [String] {
         var parts = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
         if parts.last == "" { parts.removeLast() }
         return parts
@@ -120,8 +128,8 @@ public struct ProcReader: Sendable {
 
     /// Whether a thread sits in rt_sigtimedwait, and for which signals (read from the set its first argument
     /// points to, through /proc/PID/mem).
-    func readWait(_ pid: Int32, tid: Int32) -> ThreadWait {
-        if let text = try? files.read(files.path(pid, thread: tid, "syscall"), shortReadIsEnd: true) {
+    func readWait(_ directory: ProcDirectory, pid: Int32, tid: Int32) -> ThreadWait {
+        if let text = try? directory.read("task/\(tid)/syscall") {
             let fields = text.split(separator: " ")
             guard let number = fields.first.flatMap({ Int($0) }), number == Self.sigtimedwaitSyscall else {
                 return .none
@@ -132,7 +140,7 @@ public struct ProcReader: Sendable {
             return .sigwait(readSignalSet(pid, at: address))
         }
         // Without ptrace access the wait channel (readable by anyone) still tells a sigwait.
-        if let channel = try? files.read(files.path(pid, thread: tid, "wchan")), channel.contains("sigtimedwait") {
+        if let channel = try? directory.read("task/\(tid)/wchan"), channel.contains("sigtimedwait") {
             return .sigwait(nil)
         }
         return .none
@@ -205,12 +213,28 @@ public struct ProcReader: Sendable {
             guard let text = try? files.read(files.path(pid, thread: tid, "children")) else { continue }
             pids.append(contentsOf: text.split(separator: " ").compactMap { Int32($0.trimmingWhitespaceSubstring()) })
         }
+        // Command lines only for the first few live children: messages name one, and a parent of thousands
+        // must not cost thousands of extra reads.
+        var described = 0
         return pids.sorted().compactMap { child in
-            guard let text = try? files.read(files.path(child, "status")),
+            guard let text = try? files.read(files.path(child, "status"), shortReadIsEnd: true),
                   let status = try? ProcStatus(parsing: text)
             else { return nil }
-            return ChildProcess(pid: child, comm: status.name, state: status.state, cmdline: readCmdline(child))
+            var cmdline: [String] = []
+            if !status.isZombie && described < 4 {
+                described += 1
+                cmdline = readCmdline(child)
+            }
+            return ChildProcess(pid: child, comm: status.name, state: status.state, cmdline: cmdline)
         }
+    }
+
+    /// Go or Swift, from the section headers of /proc/PID/exe (readable even when the file was replaced).
+    func executableRuntime(_ pid: Int32) -> Runtime? {
+        guard let image = try? ELFImage(path: files.path(pid, "exe")) else { return nil }
+        if image.isGo { return .go }
+        if image.isSwift { return .swift }
+        return nil
     }
 
     /// Basenames of the shared objects in /proc/PID/maps, and whether the Go heap arena is mapped.

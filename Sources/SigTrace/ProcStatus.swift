@@ -45,7 +45,7 @@ public struct ProcStatus: Sendable, Equatable {
     /// Works on UTF-8 bytes: `inspect --all` parses thousands of these and must keep up with `ps`.
     public init(parsing text: String, source: String = "status") throws(SigscopeError) {
         let bytes = Array(text.utf8)
-        var values: [String: Range<Int>] = [:]
+        var found = [Range<Int>?](repeating: nil, count: Self.keys.count)
         var lineStart = 0
         while lineStart < bytes.count {
             var lineEnd = lineStart
@@ -54,19 +54,20 @@ public struct ProcStatus: Sendable, Equatable {
             while colon < lineEnd && bytes[colon] != 0x3A { colon += 1 }
             if colon < lineEnd {
                 let key = String(decoding: bytes[lineStart..<colon], as: UTF8.self)
-                if Self.keys.contains(key) {
+                if let slot = Self.keys.firstIndex(of: key) {
                     var valueStart = colon + 1
                     while valueStart < lineEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) {
                         valueStart += 1
                     }
-                    values[key] = valueStart..<lineEnd
+                    found[slot] = valueStart..<lineEnd
                 }
             }
             lineStart = lineEnd + 1
         }
+        func lookup(_ key: String) -> Range<Int>? { Self.keys.firstIndex(of: key).flatMap { found[$0] } }
         func slice(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
         func need(_ key: String) throws(SigscopeError) -> Range<Int> {
-            guard let range = values[key] else {
+            guard let range = lookup(key) else {
                 throw SigscopeError(.malformedProcText, "malformed \(source): no \(key) line")
             }
             return range
@@ -146,7 +147,7 @@ public struct ProcStatus: Sendable, Equatable {
             return uid
         }
         if uids.isEmpty { throw bad("Uid", uidRange) }
-        if let range = values["NSpid"] {
+        if let range = lookup("NSpid") {
             nspid = try numbers("NSpid", range).map { (value) throws(SigscopeError) -> Int32 in
                 guard let pid = Int32(exactly: value) else { throw bad("NSpid", range) }
                 return pid
@@ -155,7 +156,7 @@ public struct ProcStatus: Sendable, Equatable {
         } else {
             nspid = [pid]
         }
-        threads = values["Threads"] == nil ? 1 : Int(try number("Threads"))
+        threads = lookup("Threads") == nil ? 1 : Int(try number("Threads"))
         let sigqRange = try need("SigQ")
         let sigq = slice(sigqRange).split(separator: "/")
         guard sigq.count == 2, let queued = Int(sigq[0]), let limit = Int(sigq[1]) else { throw bad("SigQ", sigqRange) }
@@ -166,15 +167,15 @@ public struct ProcStatus: Sendable, Equatable {
         blocked = try mask("SigBlk")
         ignored = try mask("SigIgn")
         caught = try mask("SigCgt")
-        if let range = values["Kthread"] {
+        if let range = lookup("Kthread") {
             isKernelThread = slice(range) == "1"
         } else {
-            isKernelThread = (ppid == 2 || pid == 2) && values["VmSize"] == nil && state != "Z"
+            isKernelThread = (ppid == 2 || pid == 2) && lookup("VmSize") == nil && state != "Z"
         }
     }
 
     /// The keys the parser keeps.
-    private static let keys: Set<String> = [
+    private static let keys: [String] = [
         "Name", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid", "NSpid", "Threads", "SigQ", "SigPnd", "ShdPnd",
         "SigBlk", "SigIgn", "SigCgt", "Kthread", "VmSize",
     ]

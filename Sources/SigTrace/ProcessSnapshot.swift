@@ -59,6 +59,8 @@ public struct ProcessSnapshot: Sendable, Equatable {
     public var libraries: [String]
     /// True when /proc/PID/maps shows the Go heap arena.
     public var goHeapMapped: Bool
+    /// What the executable's ELF sections say it was built with (Go or Swift), when it was read.
+    public var executableRuntime: Runtime? = nil
 
     /// Signals blocked by every thread (sigwait threads count as blocking what they wait for, as the
     /// kernel restores that mask when the wait ends).

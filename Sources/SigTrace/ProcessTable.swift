@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// `inspect --all`: every user-space process on the host, read in one pass and judged like a single one.
 public struct ProcessTable: Sendable {
     public var reports: [ProcessReport]
@@ -17,18 +14,7 @@ public struct ProcessTable: Sendable {
         } catch {
             throw SigscopeError(.systemCall, "cannot list \(files.root)")
         }
-        // /proc reads are system calls that do not contend: spread them over the cores.
-        let lanes = max(1, min(4, System.processorCount))
-        let results = Mutex<[[ProcessSnapshot]]>(Array(repeating: [], count: lanes))
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            var mine: [ProcessSnapshot] = []
-            mine.reserveCapacity(pids.count / lanes + 1)
-            for index in stride(from: lane, to: pids.count, by: lanes) {
-                if let snapshot = try? inspector.reader.snapshot(pids[index], depth: .table) { mine.append(snapshot) }
-            }
-            results.withLock { $0[lane] = mine }
-        }
-        let all = results.withLock { $0 }.joined().sorted { $0.pid < $1.pid }
+        let all = Lanes.map(pids) { pid in try? inspector.reader.snapshot(pid, depth: .table) }.compactMap { $0 }
         var snapshots: [ProcessSnapshot] = []
         snapshots.reserveCapacity(all.count)
         var kernelThreads = 0
@@ -49,16 +35,13 @@ public struct ProcessTable: Sendable {
                 pid: snapshot.pid, comm: snapshot.status.name, state: snapshot.status.state,
                 cmdline: snapshot.cmdline))
         }
-        var reports: [ProcessReport] = []
-        reports.reserveCapacity(snapshots.count)
-        for var snapshot in snapshots {
-            snapshot.children = children[snapshot.pid] ?? []
-            var report = Inspector.judge(snapshot)
-            if Inspector.looksTransient(report), var again = try? inspector.inspect(snapshot.pid, depth: .table) {
-                again.snapshot.children = snapshot.children
-                report = Inspector.judge(again.snapshot, samples: again.samples)
-            }
-            reports.append(report)
+        for index in snapshots.indices { snapshots[index].children = children[snapshots[index].pid] ?? [] }
+        let reports = Lanes.map(snapshots) { snapshot in
+            let report = Inspector.judge(snapshot)
+            guard Inspector.looksTransient(report), var again = try? inspector.inspect(snapshot.pid, depth: .table)
+            else { return report }
+            again.snapshot.children = snapshot.children
+            return Inspector.judge(again.snapshot, samples: again.samples)
         }
         return ProcessTable(reports: reports, skippedKernelThreads: kernelThreads, skippedZombies: zombies.count)
     }

@@ -20,7 +20,9 @@ public enum Runtime: String, Sendable, Hashable {
     /// Detects the runtime from the executable's path, the comm, the shared objects mapped and the
     /// address-space layout. `goHeapMapped` is true when /proc/PID/maps has the Go heap arena at
     /// 0xc000000000, which every Go program on amd64 and arm64 maps.
-    public static func detect(exe: String?, comm: String, libraries: [String], goHeapMapped: Bool) -> Runtime {
+    /// `executable` is what the ELF sections of the executable say, when they were read.
+    public static func detect(exe: String?, comm: String, libraries: [String], goHeapMapped: Bool,
+                              executable: Runtime? = nil) -> Runtime {
         let base = exe.map { path -> String in
             let name = path.split(separator: "/").last.map(String.init) ?? path
             return name.hasSuffix(" (deleted)") ? String(name.dropLast(10)) : name
@@ -32,8 +34,8 @@ public enum Runtime: String, Sendable, Hashable {
         if base.hasPrefix("ruby") || maps("libruby") { return .ruby }
         if base == "perl" || base.hasPrefix("perl5") { return .perl }
         if shells.contains(base) || shells.contains(comm) { return .shell }
-        if goHeapMapped { return .go }
-        if maps("libswiftCore.so") { return .swift }
+        if goHeapMapped || executable == .go { return .go }
+        if maps("libswiftCore.so") || executable == .swift { return .swift }
         return .native
     }
 

@@ -157,6 +157,20 @@ extension ProcessTests {
             #expect(process.running.process.stop(after: .seconds(5)) == .signaled(.term, coreDumped: false))
         }
 
+        /// swift-service-lifecycle's UnixSignals: libdispatch both installs handlers and reads signalfds; the
+        /// Swift runtime's crash handlers must not be mistaken for the app's.
+        @Test func swiftServiceLifecycleProgramIsHandled() throws {
+            let process = try Running([try Fixtures.swiftLifecycle()])
+            #expect(waitUntil { (try? inspect(process.pid))?.snapshot.signalfdMask.contains(.term) == true })
+            let report = try inspect(process.pid)
+            #expect(report.runtime == .swift)
+            #expect(report.disposition(.term).outcome == .handled)
+            #expect(report.disposition(.segv).handledBy == .runtimeCrashHandler)
+            #expect(!report.findings.contains { $0.severity != .info })
+            kill(process.pid, SIGTERM)
+            #expect(process.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
+        }
+
         @Test func pythonWithoutHandlerIsLeftToTheScript() throws {
             let process = try FixtureProcess(["python3", "-c", "import time; print('ready', flush=True); time.sleep(60)"])
             let report = try inspect(process.pid)

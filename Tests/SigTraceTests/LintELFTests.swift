@@ -179,12 +179,7 @@ extension ProcessTests.LintELF {
     /// fixtures/lint/swift-lifecycle: a SwiftPM package using swift-service-lifecycle's UnixSignals, built in the
     /// test run (about 10 s; only the UnixSignals targets compile).
     @Test func swiftWithUnixSignals() throws {
-        let package = "\(TestPaths.packageRoot)/fixtures/lint/swift-lifecycle"
-        let scratch = "\(Fixtures.outputDirectory)/swift-lifecycle"
-        let result = try run(["swift", "build", "--package-path", package, "--scratch-path", scratch],
-                             timeout: .seconds(300))
-        #expect(result.exitCode == 0, "\(result.stderr)")
-        let binary = "\(scratch)/debug/LifecycleFixture"
+        let binary = try Fixtures.swiftLifecycle()
         let (facts, findings) = try lint(binary)
         #expect(facts.runtime == "swift")
         #expect(facts.signalLibraries.contains("UnixSignals"))

@@ -58,6 +58,17 @@ enum Fixtures {
         return output
     }
 
+    /// Builds fixtures/lint/swift-lifecycle (a SwiftPM package using swift-service-lifecycle's UnixSignals, about
+    /// 10 s the first time) and returns the path of its binary.
+    static func swiftLifecycle() throws -> String {
+        let package = "\(TestPaths.packageRoot)/fixtures/lint/swift-lifecycle"
+        let scratch = "\(outputDirectory)/swift-lifecycle"
+        let result = try run(["swift", "build", "--package-path", package, "--scratch-path", scratch],
+                             timeout: .seconds(300))
+        guard result.exitCode == 0 else { throw FixtureError(message: "building \(package) failed: \(result.stderr)") }
+        return "\(scratch)/debug/LifecycleFixture"
+    }
+
     /// The path of a script fixture (shell or Python) under fixtures/.
     static func script(_ relativePath: String) -> String { "\(TestPaths.packageRoot)/fixtures/\(relativePath)" }
 
