@@ -10,8 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-100000}
 runs=${2:-5}
-swift build -c release --product sigscope >&2
-sigscope=$PWD/.build/release/sigscope
+sigscope=$(scripts/build-release)
 mkdir -p .build/bench
 cc -O2 -pthread -o .build/bench/watch-target fixtures/c/watch-target.c
 target=$PWD/.build/bench/watch-target

@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 samples=${1:-4}
-swift build -c release --product sigscope >&2
-sigscope=.build/release/sigscope
+sigscope=$(scripts/build-release)
 mkdir -p .build/bench
 cc -O2 -pthread -o .build/bench/watch-target fixtures/c/watch-target.c
 out=.build/bench/watch-getppid.out
