@@ -40,7 +40,6 @@ final class TracerThread: @unchecked Sendable {
 
     private var tasks: [Int32: Task] = [:]
     private var processes: [Int32: Process] = [:]
-    private var launched: Set<Int32> = []
     private var detaching = false
     private var pending: [SignalEvent] = []
     private var lastFlush: UInt64 = 0
@@ -210,7 +209,6 @@ final class TracerThread: @unchecked Sendable {
             process.stop()
             throw attachment.seizeError(process.pid, errno: code)
         }
-        launched.insert(process.pid)
         processes[process.pid] = Process(pid: process.pid)
         adopt(tid: process.pid, pid: process.pid)
         var byte: UInt8 = 1
@@ -383,7 +381,6 @@ final class TracerThread: @unchecked Sendable {
     private func forgetProcess(_ pid: Int32) {
         guard let process = processes.removeValue(forKey: pid) else { return }
         for tid in process.threads { tasks.removeValue(forKey: tid) }
-        launched.remove(pid)
     }
 
     /// Ends the trace cleanly: interrupts every thread, and detaches each at its next stop, re-injecting a

@@ -100,6 +100,19 @@ extension ProcessTests {
             #expect(result.stderr.contains("SIGCHLD"))
         }
 
+        @Test func aCommandSigscopeStartedDiesWithSigscope() throws {
+            let watch = try WatchSession(["--", fixture, "wait"])
+            let exec = try #require(watch.waitForEvent { $0.string("event") == "exec" })
+            let pid = try #require(exec.int("pid").map(Int32.init))
+            #expect(waitUntil { (try? ProcFiles().read("/proc/\(pid)/status"))?.contains("State:\tS") == true })
+            #expect(watch.finish(sending: SIGKILL) == .signaled(.kill, coreDumped: false))
+            // PTRACE_O_EXITKILL: gone, or a zombie waiting for its new parent to reap it.
+            #expect(waitUntil {
+                guard let text = try? ProcFiles().read("/proc/\(pid)/status") else { return true }
+                return text.contains("State:\tZ")
+            })
+        }
+
         @Test func signalTracerStreamsEventsToAnAsyncSequence() async throws {
             let tracer = try SignalTracer.start(.launch([fixture, "child", "5"], SpawnedProcess.Options()))
             var names: [String] = []
