@@ -4,8 +4,11 @@ public enum InspectRules {
     public static let slugs = [
         "sigterm-not-caught", "sigterm-ignored", "sigterm-blocked", "pid1-sigterm-dropped", "pid1-shell-wrapper",
         "zombie-children", "sigterm-via-signalfd", "sigterm-via-sigwait", "runtime-catch-all", "runtime-decides",
-        "sigpipe-default",
+        "sigpipe-default", "no-verdict",
     ]
+
+    /// SIGTERM outcomes a signalfd or sigwait sigscope could not see would change.
+    static let uncertainWhenRestricted: Set<SignalOutcome> = [.terminates, .dumpsCore, .dropped, .staysPending]
 
     /// Judges a process whose SIGTERM disposition is `term`.
     public static func findings(snapshot: ProcessSnapshot, runtime: Runtime, term: SignalDisposition,
@@ -16,6 +19,13 @@ public enum InspectRules {
         let isInit = snapshot.status.isNamespaceInit
         let liveChildren = snapshot.children.filter { $0.state != "Z" }
 
+        if snapshot.restricted && uncertainWhenRestricted.contains(term.outcome) {
+            return [Finding(
+                rule: "no-verdict", severity: .info,
+                message: "\(who) belongs to uid \(snapshot.status.uid) and sigscope may not read its descriptors or its "
+                    + "threads' system calls: a signalfd or sigwait taking SIGTERM would go unseen",
+                hint: "run as root (or with CAP_SYS_PTRACE), or as uid \(snapshot.status.uid)")]
+        }
         switch term.outcome {
         case .dropped:
             findings.append(Finding(
@@ -99,7 +109,7 @@ public enum InspectRules {
                 hint: isInit ? "run under tini or dumb-init, which reap zombies" : "wait for children (waitpid) or "
                     + "set SIGCHLD to SIG_IGN"))
         }
-        if snapshot.listensOnTCP && (pipe.outcome == .terminates || pipe.outcome == .dropped) {
+        if snapshot.listensOnTCP && pipe.outcome == .terminates {
             findings.append(Finding(
                 rule: "sigpipe-default", severity: .warning,
                 message: "\(who) listens on TCP and leaves SIGPIPE at its default: a write to a connection the "

@@ -83,6 +83,13 @@ public struct Inspector: Sendable {
             snapshot = next
             report = Self.judge(snapshot, samples: samples)
         }
+        if report.snapshot.restricted && InspectRules.uncertainWhenRestricted.contains(report.disposition(.term).outcome) {
+            throw SigscopeError(
+                .permissionDenied,
+                "permission denied reading /proc/\(pid)/fd and its threads' syscall files (pid \(pid) belongs to uid "
+                    + "\(report.snapshot.status.uid)): without them a signalfd or sigwait is invisible, so there is no "
+                    + "verdict; run as root or as that user", errno: EACCES)
+        }
         return report
     }
 

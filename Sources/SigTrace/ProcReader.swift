@@ -62,7 +62,9 @@ public struct ProcReader: Sendable {
         let termTaken = status.caught.union(status.ignored).contains(.term)
         if depth.everything || !termTaken {
             for index in snapshot.threads.indices {
-                snapshot.threads[index].wait = readWait(directory, pid: pid, tid: snapshot.threads[index].tid)
+                let wait = readWait(directory, pid: pid, tid: snapshot.threads[index].tid)
+                snapshot.threads[index].wait = wait ?? .none
+                if wait == nil { snapshot.restricted = true }
             }
         }
         let blocksWhatMatters = snapshot.threads.contains {
@@ -128,22 +130,24 @@ public struct ProcReader: Sendable {
 
     /// Whether a thread sits in rt_sigtimedwait, and for which signals (read from the set its first argument
     /// points to, through /proc/PID/mem).
-    func readWait(_ directory: ProcDirectory, pid: Int32, tid: Int32) -> ThreadWait {
-        if let text = try? directory.read("task/\(tid)/syscall") {
-            let fields = text.split(separator: " ")
-            guard let number = fields.first.flatMap({ Int($0) }), number == Self.sigtimedwaitSyscall else {
-                return .none
-            }
-            guard fields.count > 1, let address = UInt64(fields[1].dropFirst(2), radix: 16) else {
-                return .sigwait(nil)
-            }
-            return .sigwait(readSignalSet(pid, at: address))
+    /// Returns nil when the syscall file may not be read (another user's process, no CAP_SYS_PTRACE).
+    func readWait(_ directory: ProcDirectory, pid: Int32, tid: Int32) -> ThreadWait? {
+        let text: String
+        do {
+            text = try directory.read("task/\(tid)/syscall")
+        } catch .forbidden {
+            return nil
+        } catch {
+            return ThreadWait.none
         }
-        // Without ptrace access the wait channel (readable by anyone) still tells a sigwait.
-        if let channel = try? directory.read("task/\(tid)/wchan"), channel.contains("sigtimedwait") {
+        let fields = text.split(separator: " ")
+        guard let number = fields.first.flatMap({ Int($0) }), number == Self.sigtimedwaitSyscall else {
+            return ThreadWait.none
+        }
+        guard fields.count > 1, let address = UInt64(fields[1].dropFirst(2), radix: 16) else {
             return .sigwait(nil)
         }
-        return .none
+        return .sigwait(readSignalSet(pid, at: address))
     }
 
     /// Reads the 64-bit sigset_t at `address` in the process's memory, nil if that is not allowed.
@@ -159,7 +163,13 @@ public struct ProcReader: Sendable {
     /// Reads signalfd masks and whether any descriptor is a listening TCP socket.
     func readDescriptors(into snapshot: inout ProcessSnapshot) {
         let pid = snapshot.pid
-        guard let fds = try? files.listNumbers(files.path(pid, "fd")) else { return }
+        let fds: [Int32]
+        do {
+            fds = try files.listNumbers(files.path(pid, "fd"))
+        } catch {
+            if error == .forbidden { snapshot.restricted = true }
+            return
+        }
         snapshot.descriptorsRead = true
         var socketInodes: Set<UInt64> = []
         for fd in fds {

@@ -59,6 +59,9 @@ public struct ProcessSnapshot: Sendable, Equatable {
     public var libraries: [String]
     /// True when /proc/PID/maps shows the Go heap arena.
     public var goHeapMapped: Bool
+    /// True when the descriptor table or a thread's system call could not be read for lack of permission: a
+    /// signalfd or sigwait taking a signal would then go unseen.
+    public var restricted = false
     /// What the executable's ELF sections say it was built with (Go or Swift), when it was read.
     public var executableRuntime: Runtime? = nil
 

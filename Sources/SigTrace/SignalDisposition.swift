@@ -115,6 +115,13 @@ public struct SignalDisposition: Sendable, Hashable {
             }
             return
         }
+        // Blocked in every thread: no handler runs until something unblocks it; only a signalfd or a sigwait
+        // thread takes it. (SIGCONT continues a stopped process when sent, blocked or not.)
+        if everywhere && signal != .cont {
+            handledBy = readers
+            outcome = readers != nil ? .handled : signal.defaultAction == .ignore ? .ignored : .staysPending
+            return
+        }
         if caught {
             if runtime == .swift, Signal.swiftRuntimeCrashSignals.contains(signal) {
                 handledBy = .runtimeCrashHandler
@@ -125,23 +132,13 @@ public struct SignalDisposition: Sendable, Hashable {
             }
             return
         }
-        if !everywhere {
-            handledBy = nil
-            switch signal.defaultAction {
-            case .ignore: outcome = .ignored
-            case .continue: outcome = .continues
-            case .terminate: outcome = namespaceInit ? .dropped : .terminates
-            case .core: outcome = namespaceInit ? .dropped : .dumpsCore
-            case .stop: outcome = namespaceInit ? .dropped : .stops
-            }
-            return
-        }
-        if let readers {
-            handledBy = readers
-            outcome = .handled
-        } else {
-            handledBy = nil
-            outcome = signal.defaultAction == .ignore ? .ignored : .staysPending
+        handledBy = nil
+        switch signal.defaultAction {
+        case .ignore: outcome = .ignored
+        case .continue: outcome = .continues
+        case .terminate: outcome = namespaceInit ? .dropped : .terminates
+        case .core: outcome = namespaceInit ? .dropped : .dumpsCore
+        case .stop: outcome = namespaceInit ? .dropped : .stops
         }
     }
 

@@ -87,7 +87,10 @@ extension ProcessTests {
             let text = try sigscope("inspect", String(process.pid), "--threads")
             #expect(text.exitCode == 0)
             #expect(text.stdout.contains(blockers[0].status.blocked.hex))
-            #expect(text.stdout.contains("+60 signals") || text.stdout.contains("+"))
+            // The all-blocking thread blocks 60 signals the leader does not; the other threads match the leader.
+            let row = try #require(text.stdout.split(separator: "\n").first { $0.contains(blockers[0].status.blocked.hex) })
+            #expect(row.hasSuffix("+60 signals"))
+            #expect(text.stdout.split(separator: "\n").filter { $0.hasSuffix("same") }.count == 2)
         }
 
         @Test func namespaceInitWithoutHandlerDropsTerm() throws {
@@ -192,6 +195,38 @@ extension ProcessTests {
                                   "inspect", String(process.pid), "--format", "json"])
             #expect(result.exitCode == 0, "\(result.stderr)")
             #expect(result.stdout.contains("\"sigterm\": \"handled\""))
+        }
+
+        @Test func unprivilegedUserGetsNoFalseVerdictWhereSignalfdIsHidden() throws {
+            // As nobody, /proc/PID/fd of a root process is unreadable: the blocked SIGTERM looks stuck, but a
+            // signalfd takes it. sigscope must say it cannot tell, not report sigterm-blocked.
+            let process = try FixtureProcess([fixture, "--signalfd"])
+            let result = try run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.sigscope,
+                                  "inspect", String(process.pid)])
+            #expect(result.exitCode == 2)
+            #expect(result.stderr.contains("permission denied"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(!result.stdout.contains("sigterm-blocked"))
+            #expect(try inspect(process.pid).disposition(.term).handledBy == .signalfd)
+        }
+
+        @Test func caughtButBlockedTermStaysPendingForReal() throws {
+            let process = try FixtureProcess(["python3", "-c", """
+                import signal, sys, time
+                signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+                signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+                print('ready', flush=True)
+                time.sleep(60)
+                """])
+            let report = try inspect(process.pid)
+            #expect(report.disposition(.term).caught)
+            #expect(report.disposition(.term).outcome == .staysPending)
+            #expect(report.findings.map(\.rule).contains("sigterm-blocked"))
+            kill(process.pid, SIGTERM)
+            Clocks.sleep(for: .milliseconds(200))
+            let status = try ProcStatus(parsing: try ProcFiles().read("/proc/\(process.pid)/status"))
+            #expect(status.pendingShared.contains(.term))
+            #expect(!status.isZombie)
         }
 
         @Test func allListsEveryProcessIncludingTheFixture() throws {

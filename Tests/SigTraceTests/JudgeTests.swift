@@ -72,6 +72,13 @@ import Testing
         #expect(Inspector.looksTransient(report))
     }
 
+    @Test func caughtButBlockedEverywhereStaysPending() throws {
+        // A handler that never runs: SIGTERM is blocked in every thread and nobody reads it.
+        let report = Inspector.judge(.fixture(try Self.status(caught: Self.term, blocked: Self.term)))
+        #expect(report.disposition(.term).outcome == .staysPending)
+        #expect(report.findings.map(\.rule) == ["sigterm-blocked"])
+    }
+
     @Test func signalfdTakesBlockedTerm() throws {
         let status = try Self.status(blocked: Self.term)
         let report = Inspector.judge(.fixture(status, signalfds: [SignalfdDescriptor(fd: 5, mask: [.term])]))
@@ -120,6 +127,15 @@ import Testing
         #expect(Inspector.judge(snapshot).findings.map(\.rule) == ["sigpipe-default"])
         snapshot.status.ignored.insert(.pipe)
         #expect(Inspector.judge(snapshot).findings.isEmpty)
+    }
+
+    @Test func namespaceInitListenerDoesNotDieOfSigpipe() throws {
+        // The kernel drops SIGPIPE to a namespace init without a handler, so writes to closed sockets cannot kill it.
+        var snapshot = ProcessSnapshot.fixture(try Self.status(caught: Self.term, nspid: "4711\t1"))
+        snapshot.listensOnTCP = true
+        let report = Inspector.judge(snapshot)
+        #expect(report.disposition(.pipe).outcome == .dropped)
+        #expect(!report.findings.contains { $0.rule == "sigpipe-default" })
     }
 
     @Test func goCatchAllIsNotProofOfHandling() throws {
