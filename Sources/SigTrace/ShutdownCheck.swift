@@ -215,8 +215,11 @@ struct CheckRun {
         }
 
         // inspect's forecast, just before the signal.
-        if config.signal == .term, let report = try? Inspector().inspect(pid) {
-            observation.forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
+        if let report = try? Inspector().inspect(pid) {
+            if config.signal == .term {
+                observation.forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
+            }
+            observation.forecastOutcome = report.disposition(config.signal).outcome
         }
         let descendantsBefore = child == nil ? tree.descendants(of: [pid]) : []
 
@@ -262,6 +265,8 @@ struct CheckRun {
             watch.send(.kill)
             _ = watch.waitForExit(timeout: .seconds(5))
             killedAfter = seconds(since: signalAt)
+            // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
+            if child == nil && watch.hasExited { observation.exit = .signaled(.kill, coreDumped: false) }
         }
         let endAt = exitAt ?? now
         if let child {
@@ -316,7 +321,8 @@ struct CheckRun {
     /// The result for a service that exited or never became ready: stops it and keeps its status and output.
     mutating func notReady(_ what: String) -> CheckResult {
         let exited = watch.hasExited
-        if !exited {
+        // Only what sigscope started is stopped here; a --pid target was never signalled, so it is left running.
+        if !exited && child != nil {
             watch.send(.kill)
             _ = watch.waitForExit(timeout: .seconds(5))
         }

@@ -38,6 +38,9 @@ public struct ShutdownObservation: Sendable {
     public var acceptedExitCodes: Set<Int32>
     /// inspect's findings on the process, taken just before the signal.
     public var forecast: [Finding]
+    /// inspect's outcome for the stop signal, taken just before it was sent; decides a `--pid` target's verdict,
+    /// whose exit status sigscope cannot read.
+    public var forecastOutcome: SignalOutcome?
     /// Descendants still alive after the main process exited, and zombies it left.
     public var orphans: [TreeProcess]
     public var zombies: [TreeProcess]
@@ -153,7 +156,16 @@ public enum ShutdownVerdict {
                     + "of the \(format(o.graceAfterPreStop)) s it had",
                 hint: "shorten the drain or raise the grace period (terminationGracePeriodSeconds)"))
         }
-        if o.exitedInTime && o.exit == nil {
+        if o.exitedInTime && o.exit == nil
+            && (o.forecastOutcome == .terminates || o.forecastOutcome == .dumpsCore) {
+            outcome.append(Finding(
+                rule: "killed-by-signal", severity: .error,
+                message: "\(who) exited after \(o.signal.name) and had no handler for it just before: it died of the "
+                    + "default action, so no request was drained and no cleanup happened (its exit status cannot be "
+                    + "read: it is not sigscope's child)",
+                hint: o.signal == .term ? "catch SIGTERM (Go: signal.Notify, then http.Server.Shutdown) and exit 0"
+                    : "catch \(o.signal.name) and exit 0"))
+        } else if o.exitedInTime && o.exit == nil {
             outcome.append(Finding(
                 rule: "exit-status-unknown", severity: .info,
                 message: "\(who) is not sigscope's child, so its exit status is unknown; judged by time only",

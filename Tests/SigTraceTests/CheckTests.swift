@@ -233,6 +233,35 @@ extension ProcessTests {
             #expect(fixture.running.process.wait() == SigTrace.ExitStatus.exited(0))
         }
 
+        @Test func runningProcessThatDiesOfSigtermFailsByPid() throws {
+            // Not sigscope's child: the exit status is unreadable, but the forecast taken just before the signal
+            // (no handler) and the exit tell a death by the default action.
+            let fixture = try FixtureProcess([service, "default"])
+            let check = try CheckRun(["--pid", String(fixture.pid), "--grace", "2s"])
+            #expect(check.verdict == "fail")
+            #expect(check.result.exitCode == 1)
+            #expect(check.rules.contains("killed-by-signal"))
+            #expect(fixture.running.process.wait() == .signaled(.term, coreDumped: false))
+        }
+
+        @Test func runningProcessThatIgnoresSigtermIsKilledByPid() throws {
+            let fixture = try FixtureProcess([service, "ignore"])
+            let check = try CheckRun(["--pid", String(fixture.pid), "--grace", "1s"])
+            #expect(check.verdict == "fail")
+            #expect(check.rules.contains("grace-exceeded"))
+            #expect(check.exit?["signal"] as? String == "SIGKILL")
+            #expect(fixture.running.process.wait() == .signaled(.kill, coreDumped: false))
+        }
+
+        @Test func runningProcessThatIsNotReadyIsLeftAlone() throws {
+            let fixture = try FixtureProcess([service, "ignore"])
+            let check = try CheckRun(["--pid", String(fixture.pid), "--ready", "tcp:127.0.0.1:\(freePort())",
+                                      "--ready-timeout", "300ms"])
+            #expect(check.result.exitCode == 2)
+            #expect(kill(fixture.pid, 0) == 0)
+            #expect(fixture.running.process.poll() == nil)
+        }
+
         @Test func interruptedCheckStopsTheServiceFirst() throws {
             var options = SpawnedProcess.Options()
             options.stdout = open("/dev/null", O_WRONLY | O_CLOEXEC)
