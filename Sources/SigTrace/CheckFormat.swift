@@ -101,6 +101,7 @@ public struct CheckFormat: Sendable {
                 .object([("seconds", seconds($0.seconds)), ("event", .string($0.text))])
             })),
             ("output_tail", .array(result.outputTail.map(JSONValue.string))),
+            ("trace", result.trace.map { .array($0.map(WatchFormat.jsonValue)) } ?? .null),
         ])
     }
 

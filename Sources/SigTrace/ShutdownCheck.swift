@@ -23,6 +23,8 @@ public struct CheckResult: Sendable {
     public var outputTail: [String]
     /// Seconds from the signal to the SIGKILL'd process's death.
     public var killedAfterSeconds: Double?
+    /// With `--trace`: every signal, fork and exit the traced tree saw.
+    public var trace: [SignalEvent]? = nil
 }
 
 /// The graceful-shutdown test: start (or attach to) a service, wait until it is ready, put requests in flight,
@@ -55,6 +57,8 @@ public struct ShutdownCheck: Sendable {
         public var acceptedExitCodes: Set<Int32> = [0]
         /// The longest wait for the in-flight requests to be proven sent.
         public var inflightSendTimeout: Duration = .seconds(5)
+        /// Record the signals the service and its descendants receive and forward (ptrace).
+        public var trace = false
 
         public init(target: Target) { self.target = target }
     }
@@ -101,6 +105,8 @@ struct CheckRun {
     var timeline: [TimelineEvent] = []
     var observation: ShutdownObservation
     var reaped = false
+    /// The tracer of `--trace`, started just before the signal.
+    var trace: ShutdownTrace?
 
     init(config: ShutdownCheck.Configuration) throws(SigscopeError) {
         self.config = config
@@ -222,6 +228,12 @@ struct CheckRun {
             observation.forecastOutcome = report.disposition(config.signal).outcome
         }
         let descendantsBefore = child == nil ? tree.descendants(of: [pid]) : []
+        if config.trace {
+            // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
+            let tree = [pid] + self.tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
+            trace = try ShutdownTrace(pids: tree)
+            note("tracing \(tree.count) process(es)")
+        }
 
         // The signal, to the main process only.
         let probe = config.probe.map(ListenerProbe.init)
@@ -270,8 +282,10 @@ struct CheckRun {
         }
         let endAt = exitAt ?? now
         if let child {
-            observation.exit = child.wait()
+            observation.exit = child.wait() ?? tracedExit()
             reaped = true
+        } else if observation.exit == nil {
+            observation.exit = tracedExit()
         }
         probe?.stop()
         note("pid \(pid) \(observation.exit?.description ?? "exited")"
@@ -311,11 +325,27 @@ struct CheckRun {
                 note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
+        let traced = trace?.finish()
+        for event in traced ?? [] {
+            if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
+        }
         timeline.sort { $0.seconds < $1.seconds }
         let (verdict, findings) = ShutdownVerdict.judge(observation)
         return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
                            readySeconds: readySeconds, outputTail: output?.tail() ?? [],
-                           killedAfterSeconds: killedAfter)
+                           killedAfterSeconds: killedAfter, trace: traced)
+    }
+
+    /// With `--trace`, the service's status as its tracer saw it: the tracer, not sigscope's wait, may have
+    /// reaped it. Waits up to two seconds for the event.
+    func tracedExit() -> ExitStatus? {
+        guard let trace else { return nil }
+        let deadline = now + 2_000_000_000
+        while now < deadline {
+            if let status = ShutdownTrace.exitStatus(of: pid, in: trace.snapshot) { return status }
+            Clocks.sleep(for: .milliseconds(2))
+        }
+        return nil
     }
 
     /// The result for a service that exited or never became ready: stops it and keeps its status and output.
@@ -327,7 +357,7 @@ struct CheckRun {
             _ = watch.waitForExit(timeout: .seconds(5))
         }
         if let child, !reaped {
-            let status = child.wait()
+            let status = child.wait() ?? tracedExit()
             if exited { observation.exit = status }
             reaped = true
         }
@@ -342,6 +372,7 @@ struct CheckRun {
 
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
+        trace?.stop()
         guard child != nil else { return }
         if !reaped {
             watch.send(.kill)

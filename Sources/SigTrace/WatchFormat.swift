@@ -81,7 +81,10 @@ public struct WatchFormat: Sendable {
     }
 
     /// One event as a JSON line.
-    public func json(_ event: SignalEvent) -> String {
+    public func json(_ event: SignalEvent) -> String { Self.jsonValue(event).rendered() + "\n" }
+
+    /// One event as a JSON object with the keys of `watch --format json` (`check --trace` embeds these).
+    public static func jsonValue(_ event: SignalEvent) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("event", .string(event.name)), ("time", .string(Self.isoTime(event.wallSeconds))),
             ("monotonic_ns", .int(Int(event.monotonicNanoseconds))), ("pid", .int(Int(event.pid))),
@@ -126,7 +129,7 @@ public struct WatchFormat: Sendable {
         case .detached(let stopped):
             fields.append(("state", .string(stopped ? "stopped" : "running")))
         }
-        return JSONValue.object(fields).rendered() + "\n"
+        return JSONValue.object(fields)
     }
 
     /// `HH:MM:SS.micros` in local time.

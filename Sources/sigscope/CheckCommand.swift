@@ -62,6 +62,11 @@ struct Check: ParsableCommand {
     @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
     var pid1 = false
 
+    @Flag(help: """
+        Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether         a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
+        """)
+    var trace = false
+
     @Option(help: ArgumentHelp("Readiness before the signal: tcp:HOST:PORT, http://URL, log:REGEX, delay:DURATION.",
                                valueName: "probe"))
     var ready: [String] = []
@@ -120,6 +125,7 @@ struct Check: ParsableCommand {
         }
         var config = ShutdownCheck.Configuration(target: target)
         config.pid1 = pid1
+        config.trace = trace
         config.readiness = try ready.map { (text) throws(SigscopeError) in try ReadinessProbe(parsing: text) }
         config.readyTimeout = try DurationParser.parse(readyTimeout)
         config.signal = try Signal(parsing: signal)

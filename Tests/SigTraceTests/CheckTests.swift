@@ -189,6 +189,38 @@ extension ProcessTests {
             check.assertNothingLeft()
         }
 
+        /// The trace's signal deliveries: (receiver pid, signal, sender pid, sender comm).
+        static func deliveries(_ check: CheckRun) -> [(Int32, String, Int32?, String?)] {
+            (check.json["trace"] as? [[String: Any]] ?? []).filter { $0["event"] as? String == "signal" }.map {
+                (Int32($0["pid"] as? Int ?? 0), $0["signal"] as? String ?? "", ($0["sender_pid"] as? Int).map(Int32.init),
+                 $0["sender_comm"] as? String)
+            }
+        }
+
+        @Test func traceShowsTheShellAsPID1PassingNothingOn() throws {
+            let check = try CheckRun(["--trace", "--pid1", "--grace", "1s", "--ready", "delay:300ms", "--",
+                                      "sh", "-c", "sleep 1000; true"])
+            #expect(check.verdict == "fail")
+            let terms = Self.deliveries(check).filter { $0.1 == "SIGTERM" }
+            // SIGTERM reached the shell (sent from outside its namespace: sender pid 0) and nobody else.
+            #expect(terms.count == 1)
+            #expect(terms.first?.0 == check.pid)
+            #expect(terms.first?.2 == 0)
+            #expect(check.exit?["signal"] as? String == "SIGKILL")
+            check.assertNothingLeft()
+        }
+
+        @Test func traceShowsTiniForwardingSigterm() throws {
+            let check = try CheckRun(["--trace", "--pid1", "--grace", "2s", "--ready", "delay:300ms", "--accept-exit",
+                                      "143", "--", "tini", "--", "sh", "-c", "sleep 1000; true"])
+            #expect(check.verdict == "pass", "\(check.result.stdout)")
+            let forwarded = Self.deliveries(check).filter { $0.1 == "SIGTERM" && $0.0 != check.pid }
+            #expect(forwarded.count == 1)
+            #expect(forwarded.first?.2 == check.pid)
+            #expect(forwarded.first?.3 == "tini")
+            check.assertNothingLeft()
+        }
+
         @Test func orphanedChildIsReportedAndKilled() throws {
             let check = try CheckRun(["--grace", "2s", "--ready", "log:ready", "--", service, "orphan"])
             #expect(check.verdict == "fail")

@@ -1,0 +1,106 @@
+import Dispatch
+import Synchronization
+
+/// `check --trace`: the watch tracer on the service and its descendants during a check, so the report shows which
+/// process received the stop signal and whether it passed it on (a shell that does not forward SIGTERM shows up as
+/// a SIGTERM to the shell and none to its child).
+///
+/// The tracer thread reaps the traced service's exit (a tracee's exit goes to its tracer, and sigscope is also its
+/// parent), so the exit status comes from the trace's `exit`/`killed` event.
+final class ShutdownTrace: Sendable {
+    private let tracer: SignalTracer
+    private let store = EventStore()
+    /// For a service in its own PID namespace (`--pid1`): the traced processes by their pid inside it, so a
+    /// sender pid as the receiver reports it can be named in sigscope's namespace.
+    private let insideNamespace: [Int32: ChildProcess]
+    private let ended = DispatchSemaphore(value: 0)
+
+    /// The events received so far, shared with the task that drains the tracer's stream.
+    private final class EventStore: Sendable {
+        let events = Mutex<[SignalEvent]>([])
+    }
+
+    /// Seizes `pids` (the service first, then its descendants) and, as they fork, their new children. A
+    /// descendant that exits meanwhile is left out; the service itself must be seized.
+    init(pids: [Int32]) throws(SigscopeError) {
+        let files = ProcFiles()
+        let ownDepth = (try? ProcStatus(parsing: files.read("/proc/self/status")))?.nspid.count ?? 1
+        var inside: [Int32: ChildProcess] = [:]
+        for pid in pids {
+            guard let text = try? files.read(files.path(pid, "status")), let status = try? ProcStatus(parsing: text),
+                  status.nspid.count > ownDepth, let innermost = status.nspid.last else { continue }
+            inside[innermost] = ChildProcess(pid: pid, comm: status.name, state: status.state,
+                                             cmdline: ProcReader().readCmdline(pid))
+        }
+        insideNamespace = inside
+        var configuration = SignalTracer.Configuration()
+        configuration.followForks = true
+        do {
+            tracer = try SignalTracer.start(.attach(pids), configuration: configuration)
+        } catch {
+            guard pids.count > 1 else { throw error }
+            tracer = try SignalTracer.start(.attach([pids[0]]), configuration: configuration)
+        }
+        let batches = tracer.batches
+        let store = store
+        let ended = ended
+        Task.detached {
+            for await batch in batches { store.events.withLock { $0.append(contentsOf: batch) } }
+            ended.signal()
+        }
+    }
+
+    /// Detaches from whatever still runs and returns every event, waiting up to two seconds for the last ones.
+    func finish() -> [SignalEvent] {
+        tracer.stop()
+        _ = ended.wait(timeout: .now() + .seconds(2))
+        let receivers = Set(insideNamespace.values.map(\.pid))
+        return store.events.withLock { $0 }.map { event in
+            guard case .signal(var delivery) = event.kind, receivers.contains(event.pid),
+                  let sender = delivery.senderPid, let known = insideNamespace[sender] else { return event }
+            delivery.senderPid = known.pid
+            delivery.senderComm = known.comm
+            delivery.senderCmdline = known.cmdline
+            var translated = event
+            translated.kind = .signal(delivery)
+            return translated
+        }
+    }
+
+    /// Detaches without waiting for the last events (on the way out of an interrupted or failed check).
+    func stop() { tracer.stop() }
+
+    /// The events so far (the tracer keeps running).
+    var snapshot: [SignalEvent] { store.events.withLock { $0 } }
+
+    /// How `pid` ended, from its `exit` or `killed` event.
+    static func exitStatus(of pid: Int32, in events: [SignalEvent]) -> ExitStatus? {
+        for event in events.reversed() where event.pid == pid {
+            switch event.kind {
+            case .exit(let code): return .exited(code)
+            case .killed(let signal, let core): return .signaled(signal, coreDumped: core)
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// A line for the check's timeline, for the events that tell the shutdown story: signals, forks, exits.
+    static func timelineText(_ event: SignalEvent) -> String? {
+        let target = event.tid == event.pid ? "pid \(event.pid)" : "pid \(event.pid) thread \(event.tid)"
+        switch event.kind {
+        case .signal(let delivery):
+            var sender = ""
+            if let senderPid = delivery.senderPid {
+                sender = " from " + (senderPid == 0 ? "outside its PID namespace"
+                    : "pid \(senderPid)" + (delivery.senderComm.map { " (\($0))" } ?? ""))
+            }
+            return "trace: \(delivery.signal.name) delivered to \(target)\(sender), \(delivery.code.name)"
+        case .fork(let child): return "trace: pid \(event.pid) started pid \(child)"
+        case .exit(let code): return "trace: pid \(event.pid) exited with code \(code)"
+        case .killed(let signal, let core): return "trace: pid \(event.pid) killed by \(signal.name)"
+            + (core ? " (core dumped)" : "")
+        default: return nil
+        }
+    }
+}
