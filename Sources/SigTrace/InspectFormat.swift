@@ -14,7 +14,10 @@ public struct InspectFormat: Sendable {
     public func json(_ reports: [ProcessReport]) -> String {
         let all = allSignals
         if reports.count > 8 {
-            return JSONValue.lines("processes", rendered: Lanes.map(reports) { $0.json(allSignals: all).rendered() })
+            let cache = RenderedSignals()
+            return JSONValue.lines("processes", rendered: Lanes.map(reports) {
+                $0.json(allSignals: all, cache: cache).rendered()
+            })
         }
         let processes = reports.map { $0.json(allSignals: all) }
         return JSONValue.object([("processes", .array(processes))]).pretty() + "\n"

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,8 +21,10 @@ public struct ProcessReport: Sendable {
 
     /// The JSON object of `inspect --format json` for this process; `allSignals` false keeps the signals
     /// that matter plus any pending, sigwaited or signalfd-read one.
-    public func json(allSignals: Bool) -> JSONValue {
+    public func json(allSignals: Bool, cache: RenderedSignals? = nil) -> JSONValue {
         let shown = shownSignals(all: allSignals)
+        let dispositions = shown.map(disposition)
+        let signals = cache?.rendered(dispositions) ?? .array(dispositions.map(\.json))
         return .object([
             ("pid", .int(Int(pid))), ("comm", .string(snapshot.status.name)),
             ("cmdline", .array(snapshot.cmdline.map(JSONValue.string))), ("exe", .string(snapshot.exe)),
@@ -33,7 +37,7 @@ public struct ProcessReport: Sendable {
             ("signalfds", .array(snapshot.signalfds.map {
                 .object([("fd", .int(Int($0.fd))), ("sigmask", .string($0.mask.hex))])
             })),
-            ("signals", .array(shown.map { disposition($0).json })),
+            ("signals", signals),
             ("findings", .array(findings.map(\.json))),
             ("samples", .int(samples)),
         ])
@@ -49,6 +53,23 @@ public struct ProcessReport: Sendable {
         set.formUnion(snapshot.signalfdMask)
         set.formIntersection(SignalSet(rawValue: ~SignalSet([Signal(32), Signal(33)]).rawValue))
         return set.signals
+    }
+}
+
+/// The `signals` arrays of many processes, rendered once per distinct list: on a host most processes share a
+/// handful of dispositions, and `inspect --all --format json` would otherwise render the same text thousands of
+/// times.
+public final class RenderedSignals: Sendable {
+    private let texts = Mutex<[[SignalDisposition]: String]>([:])
+
+    public init() {}
+
+    /// The rendered JSON array of these dispositions.
+    func rendered(_ dispositions: [SignalDisposition]) -> JSONValue {
+        if let text = texts.withLock({ $0[dispositions] }) { return .raw(text) }
+        let text = JSONValue.array(dispositions.map(\.json)).rendered()
+        texts.withLock { $0[dispositions] = text }
+        return .raw(text)
     }
 }
 

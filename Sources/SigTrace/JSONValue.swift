@@ -9,6 +9,8 @@ public enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// JSON already rendered compactly, written as it is (a fragment many documents share, rendered once).
+    case raw(String)
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
 
@@ -61,6 +63,7 @@ public enum JSONValue: Sendable, Equatable {
                 out.append(contentsOf: "null".utf8)
             }
         case .string(let value): JSONValue.writeString(value, to: &out)
+        case .raw(let text): out.append(contentsOf: text.utf8)
         case .array(let values):
             guard !values.isEmpty else { out.append(contentsOf: "[]".utf8); return }
             out.append(0x5B)

@@ -146,6 +146,15 @@ import Testing
         #expect(report.findings.map(\.rule) == ["runtime-catch-all"])
     }
 
+    @Test func sharedSignalTablesRenderLikeFreshOnes() throws {
+        let cache = RenderedSignals()
+        let reports = [try Self.status(), try Self.status(caught: Self.term), try Self.status()]
+            .map { Inspector.judge(.fixture($0)) }
+        for report in reports + reports {
+            #expect(report.json(allSignals: false, cache: cache).rendered() == report.json(allSignals: false).rendered())
+        }
+    }
+
     @Test func jsonHasTheStableKeys() throws {
         let report = Inspector.judge(.fixture(try Self.status(nspid: "4711\t1")))
         let json = InspectFormat(style: TextStyle(colored: false)).json([report])
