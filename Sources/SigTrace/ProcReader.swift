@@ -37,15 +37,13 @@ public struct ProcReader: Sendable {
 
     /// Reads one process. Throws one-line errors: no such process, permission denied, malformed status.
     public func snapshot(_ pid: Int32, depth: Depth = .full) throws(SigscopeError) -> ProcessSnapshot {
-        let directory: ProcDirectory
+        let directory = files.directory(pid)
         let statusText: String
         do {
-            directory = try files.directory(pid)
             statusText = try directory.read("status")
         } catch {
             throw Self.error(error, pid: pid, what: "status")
         }
-        defer { directory.close() }
         let status = try ProcStatus(parsing: statusText, source: "/proc/\(pid)/status")
         var snapshot = ProcessSnapshot(
             pid: pid, status: status, cmdline: [], exe: nil,
