@@ -52,7 +52,8 @@ public struct ProcReader: Sendable {
             goHeapMapped: false)
         if status.isKernelThread || status.isZombie { return snapshot }
         snapshot.cmdline = Self.splitCmdline((try? directory.read("cmdline")) ?? "")
-        snapshot.exe = try? directory.readLink("exe")
+        // `--all` names runtimes from comm and maps; the executable's path costs a d_path per process.
+        if depth.everything { snapshot.exe = try? directory.readLink("exe") }
         if status.threads > 1 {
             snapshot.threads = readThreads(pid, leader: status)
             snapshot.threadsComplete = true
@@ -102,7 +103,7 @@ public struct ProcReader: Sendable {
 
     /// Splits /proc/PID/cmdline text at its NULs.
     static func splitCmdline(_ text: String) -> [String] {
-        var parts = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        var parts = text.utf8.split(separator: 0, omittingEmptySubsequences: false).map { String(Substring($0)) }
         if parts.last == "" { parts.removeLast() }
         return parts
     }

@@ -11,6 +11,10 @@ struct Inspect: ParsableCommand {
             outcome: handled (by a handler, signalfd or sigwait), terminates, dumps-core, ignored, dropped (PID 1 \
             of its namespace without a handler) or stays-pending (blocked with nobody waiting).
 
+            `--all` reads what a verdict needs at about the cost of `ps`: descriptors (signalfd, listening \
+            sockets) only of processes that block a signal that matters, so `sigpipe-default` needs `inspect PID`, \
+            and not the executable's path (`exe` is null; runtimes come from the command name and maps).
+
             Masks change from moment to moment (pthread_create blocks every signal briefly); a read that looks \
             torn is repeated a few times within milliseconds and the steady state is judged.
 
