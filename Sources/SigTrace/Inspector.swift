@@ -95,7 +95,7 @@ public struct Inspector: Sendable {
     public func inspect(_ pid: Int32, depth: ProcReader.Depth = .full) throws(SigscopeError) -> ProcessReport {
         var samples = 1
         var snapshot = try reader.snapshot(pid, depth: depth)
-        try Self.checkInspectable(snapshot, files: reader.files)
+        try reader.requireUserProcess(snapshot.status)
         var report = Self.judge(snapshot, samples: samples)
         while Self.looksTransient(report) && samples < maxSamples {
             Clocks.sleep(for: interval)
@@ -112,20 +112,6 @@ public struct Inspector: Sendable {
                     + "verdict; run as root or as that user", errno: EACCES)
         }
         return report
-    }
-
-    /// Throws for the processes that get no verdict: kernel threads and zombies.
-    static func checkInspectable(_ snapshot: ProcessSnapshot, files: ProcFiles) throws(SigscopeError) {
-        let status = snapshot.status
-        if status.isKernelThread {
-            throw SigscopeError(.kernelThread, "pid \(snapshot.pid) is a kernel thread (\(status.name)): kernel "
-                + "threads take no signals from user space, so there is no verdict")
-        }
-        if status.isZombie {
-            let parent = (try? files.read(files.path(status.ppid, "comm")))?.trimmingWhitespace() ?? "?"
-            throw SigscopeError(.zombie, "pid \(snapshot.pid) is a zombie (\(status.name) exited, not reaped by its "
-                + "parent \(status.ppid) (\(parent))): it takes no signals")
-        }
     }
 
     /// Judges a snapshot: runtime, dispositions, findings. Pure: no I/O.

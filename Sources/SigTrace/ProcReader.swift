@@ -79,6 +79,20 @@ public struct ProcReader: Sendable {
         return snapshot
     }
 
+    /// Throws for processes no signal verdict or trace applies to: kernel threads and zombies. The one check that
+    /// `inspect`, `watch` and `check --pid` share.
+    public func requireUserProcess(_ status: ProcStatus) throws(SigscopeError) {
+        if status.isKernelThread {
+            throw SigscopeError(.kernelThread, "pid \(status.pid) (\(status.name)) is a kernel thread: it takes no "
+                + "signals from user space, so there is nothing to judge or trace")
+        }
+        if status.isZombie {
+            let parent = (try? files.read(files.path(status.ppid, "comm")))?.trimmingWhitespace() ?? "gone"
+            throw SigscopeError(.zombie, "pid \(status.pid) (\(status.name)) is a zombie: it has exited and waits to "
+                + "be reaped by its parent \(status.ppid) (\(parent)); it takes no signals")
+        }
+    }
+
     /// Maps a read failure of a process-level file to the user-facing error.
     static func error(_ failure: ProcFiles.Failure, pid: Int32, what: String) -> SigscopeError {
         switch failure {
@@ -102,8 +116,13 @@ public struct ProcReader: Sendable {
     }
 
     /// Splits /proc/PID/cmdline text at its NULs.
-    static func splitCmdline(_ text: String) -> [String] {
-        var parts = text.utf8.split(separator: 0, omittingEmptySubsequences: false).map { String(Substring($0)) }
+    static func splitCmdline(_ text: String) -> [String] { splitCmdline(bytes: text.utf8) }
+
+    /// Splits the bytes of /proc/PID/cmdline at their NULs (a trailing NUL ends the last argument).
+    static func splitCmdline<Bytes: Collection<UInt8>>(bytes: Bytes) -> [String] {
+        var parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         if parts.last == "" { parts.removeLast() }
         return parts
     }

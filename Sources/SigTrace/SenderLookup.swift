@@ -36,10 +36,8 @@ final class SenderLookup {
                 if let decoded = handles.decoded, comm == handles.rawComm, cmdline == handles.rawCmdline {
                     return decoded
                 }
-                var parts = cmdline.split(separator: 0, omittingEmptySubsequences: false)
-                    .map { String(decoding: $0, as: UTF8.self) }
-                if parts.last == "" { parts.removeLast() }
-                let decoded = (String(decoding: comm, as: UTF8.self).trimmingWhitespace(), parts)
+                let decoded = (String(decoding: comm, as: UTF8.self).trimmingWhitespace(),
+                               ProcReader.splitCmdline(bytes: cmdline))
                 handles.rawComm = comm
                 handles.rawCmdline = cmdline
                 handles.decoded = decoded

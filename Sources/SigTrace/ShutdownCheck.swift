@@ -144,8 +144,8 @@ struct CheckRun {
             child = nil
             output = nil
             pid = target
-            let snapshot = try ProcReader().snapshot(target, depth: .table)
-            try Inspector.checkInspectable(snapshot, files: ProcFiles())
+            let reader = ProcReader()
+            try reader.requireUserProcess(try reader.snapshot(target, depth: .table).status)
             watch = try ExitWatch(pid: target)
         }
         var cmdline = ProcReader().readCmdline(pid)

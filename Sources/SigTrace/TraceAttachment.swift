@@ -23,15 +23,7 @@ public struct TraceAttachment: Sendable {
         if status.tgid == getpid() {
             throw SigscopeError(.badInput, "pid \(pid) is sigscope itself: a tracer cannot trace its own process")
         }
-        if status.isKernelThread {
-            throw SigscopeError(
-                .kernelThread, "pid \(pid) (\(status.name)) is a kernel thread: it has no user-space signals to trace")
-        }
-        if status.isZombie {
-            throw SigscopeError(
-                .zombie,
-                "pid \(pid) (\(status.name)) is a zombie: it has exited and waits to be reaped by its parent \(status.ppid)")
-        }
+        try ProcReader(files: files).requireUserProcess(status)
         if status.tracerPid != 0 { throw alreadyTraced(pid, status: status, tracer: status.tracerPid) }
         return status
     }
