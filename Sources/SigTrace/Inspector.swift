@@ -46,7 +46,7 @@ public struct ProcessReport: Sendable {
     /// The signals a report shows: all 64, or those that matter plus any with something unusual about them.
     public func shownSignals(all: Bool) -> [Signal] {
         if all { return Signal.all }
-        var set = SignalSet(Signal.thatMatter)
+        var set = Signal.thatMatterSet
         set.formUnion(snapshot.status.pendingShared)
         set.formUnion(snapshot.pendingThread)
         set.formUnion(snapshot.sigwaited)

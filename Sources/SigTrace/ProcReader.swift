@@ -47,8 +47,8 @@ public struct ProcReader: Sendable {
         let status = try ProcStatus(parsing: statusText, source: "/proc/\(pid)/status")
         var snapshot = ProcessSnapshot(
             pid: pid, status: status, cmdline: [], exe: nil,
-            threads: [ThreadSnapshot(tid: pid, status: status, wait: .none)], threadsComplete: status.threads <= 1,
-            signalfds: [], descriptorsRead: false, listensOnTCP: false, children: [], libraries: [],
+            threads: [ThreadSnapshot(tid: pid, status: status, wait: .none)],
+            signalfds: [], listensOnTCP: false, children: [], libraries: [],
             goHeapMapped: false)
         if status.isKernelThread || status.isZombie { return snapshot }
         snapshot.cmdline = Self.splitCmdline((try? directory.read("cmdline")) ?? "")
@@ -56,7 +56,6 @@ public struct ProcReader: Sendable {
         if depth.everything { snapshot.exe = try? directory.readLink("exe") }
         if status.threads > 1 {
             snapshot.threads = readThreads(pid, leader: status)
-            snapshot.threadsComplete = true
         }
         let termTaken = status.caught.union(status.ignored).contains(.term)
         if depth.everything || !termTaken {
@@ -67,7 +66,7 @@ public struct ProcReader: Sendable {
             }
         }
         let blocksWhatMatters = snapshot.threads.contains {
-            !$0.status.blocked.isDisjoint(with: SignalSet(Signal.thatMatter))
+            !$0.status.blocked.isDisjoint(with: Signal.thatMatterSet)
         }
         if depth.everything || blocksWhatMatters { readDescriptors(into: &snapshot) }
         if depth.children { snapshot.children = readChildren(pid, threads: snapshot.threads.map(\.tid)) }
@@ -188,7 +187,6 @@ public struct ProcReader: Sendable {
             if error == .forbidden { snapshot.restricted = true }
             return
         }
-        snapshot.descriptorsRead = true
         var socketInodes: Set<UInt64> = []
         for fd in fds {
             guard let target = try? files.readLink(files.path(pid, "fd/\(fd)")) else { continue }

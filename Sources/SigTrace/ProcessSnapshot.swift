@@ -47,11 +47,7 @@ public struct ProcessSnapshot: Sendable, Equatable {
     public var exe: String?
     /// Every thread, the leader first; only the leader when threads were not read.
     public var threads: [ThreadSnapshot]
-    /// True when `threads` lists every thread rather than only the leader.
-    public var threadsComplete: Bool
     public var signalfds: [SignalfdDescriptor]
-    /// True when the descriptor table was read (signalfds and sockets are known).
-    public var descriptorsRead: Bool
     /// True when the process has a listening TCP socket.
     public var listensOnTCP: Bool
     public var children: [ChildProcess]

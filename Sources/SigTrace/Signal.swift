@@ -63,6 +63,9 @@ public struct Signal: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     /// `inspect`.
     public static let thatMatter: [Signal] = [.hup, .int, .quit, .usr1, .usr2, .pipe, .term, .chld]
 
+    /// The same signals as a set.
+    public static let thatMatterSet = SignalSet(thatMatter)
+
     /// The crash handlers the Swift runtime installs in every Swift program: they say nothing about the app.
     public static let swiftRuntimeCrashSignals: SignalSet = [.ill, .trap, .abrt, .bus, .fpe, .segv]
 

@@ -16,9 +16,6 @@ public struct TextStyle: Sendable {
         return TextStyle(colored: isatty(fd) == 1 && noColor.isEmpty && term != "dumb")
     }
 
-    /// True if standard output is a terminal.
-    public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
-
     public func red(_ text: String) -> String { wrap(text, "31") }
     public func yellow(_ text: String) -> String { wrap(text, "33") }
     public func green(_ text: String) -> String { wrap(text, "32") }

@@ -117,8 +117,8 @@ extension ProcessSnapshot {
                         children: [ChildProcess] = [], libraries: [String] = []) -> ProcessSnapshot {
         ProcessSnapshot(
             pid: status.pid, status: status, cmdline: ["/usr/bin/app"], exe: "/usr/bin/app",
-            threads: [ThreadSnapshot(tid: status.pid, status: status, wait: wait)], threadsComplete: true,
-            signalfds: signalfds, descriptorsRead: true, listensOnTCP: false, children: children,
+            threads: [ThreadSnapshot(tid: status.pid, status: status, wait: wait)],
+            signalfds: signalfds, listensOnTCP: false, children: children,
             libraries: libraries, goHeapMapped: false)
     }
 }
