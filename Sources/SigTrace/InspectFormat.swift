@@ -12,15 +12,21 @@ public struct InspectFormat: Sendable {
 
     /// The JSON document: `{"processes": [...]}`, indented for a few processes, one process per line for many.
     public func json(_ reports: [ProcessReport]) -> String {
+        String(decoding: jsonPieces(reports).joined(), as: UTF8.self)
+    }
+
+    /// The JSON document as UTF-8 pieces to write in order (`inspect --all` renders thousands of processes on
+    /// every core and writes the pieces without joining them).
+    public func jsonPieces(_ reports: [ProcessReport]) -> [[UInt8]] {
         let all = allSignals
         if reports.count > 8 {
-            let cache = RenderedSignals()
-            return JSONValue.lines("processes", rendered: Lanes.map(reports) {
-                $0.json(allSignals: all, cache: cache).rendered()
-            })
+            return JSONValue.lines("processes", count: reports.count, makeState: RenderedSignals.init) {
+                index, cache, out in
+                reports[index].json(allSignals: all, cache: cache).write(compactTo: &out)
+            }
         }
         let processes = reports.map { $0.json(allSignals: all) }
-        return JSONValue.object([("processes", .array(processes))]).pretty() + "\n"
+        return [Array((JSONValue.object([("processes", .array(processes))]).pretty() + "\n").utf8)]
     }
 
     /// One process in detail: header, signal table, threads (with --threads), findings.

@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,17 +56,17 @@ public struct ProcessReport: Sendable {
 
 /// The `signals` arrays of many processes, rendered once per distinct list: on a host most processes share a
 /// handful of dispositions, and `inspect --all --format json` would otherwise render the same text thousands of
-/// times.
-public final class RenderedSignals: Sendable {
-    private let texts = Mutex<[[SignalDisposition]: String]>([:])
+/// times. One per lane of work: it is not shared between threads.
+public final class RenderedSignals {
+    private var texts: [[SignalDisposition]: String] = [:]
 
     public init() {}
 
     /// The rendered JSON array of these dispositions.
     func rendered(_ dispositions: [SignalDisposition]) -> JSONValue {
-        if let text = texts.withLock({ $0[dispositions] }) { return .raw(text) }
+        if let text = texts[dispositions] { return .raw(text) }
         let text = JSONValue.array(dispositions.map(\.json)).rendered()
-        texts.withLock { $0[dispositions] = text }
+        texts[dispositions] = text
         return .raw(text)
     }
 }

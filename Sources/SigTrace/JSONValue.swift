@@ -33,20 +33,29 @@ public enum JSONValue: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// An array rendered one compact element per line: a large list stays small and still greps line by line.
-    /// `rendered` holds the elements already rendered compactly (so they can be rendered in parallel).
-    public static func lines(_ key: String, rendered elements: [String]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(elements.reduce(64) { $0 + $1.utf8.count + 2 })
-        out.append(contentsOf: "{".utf8)
-        writeString(key, to: &out)
-        out.append(contentsOf: ": [\n".utf8)
-        for (index, element) in elements.enumerated() {
-            out.append(contentsOf: element.utf8)
-            out.append(contentsOf: (index + 1 < elements.count ? ",\n" : "\n").utf8)
+    /// Appends the compact rendering to `out`.
+    public func write(compactTo out: inout [UInt8]) { write(to: &out, indent: 0, level: 0) }
+
+    /// An object with one array of `count` elements, rendered one compact element per line, so a large list
+    /// stays small and still greps line by line. The elements are rendered on every core in consecutive slices,
+    /// each slice into its own buffer with its own `State` (a cache, say) from `makeState`, by
+    /// `element(index, &state, &out)`. Returned as UTF-8 pieces to be written in order.
+    public static func lines<State>(_ key: String, count: Int, makeState: @Sendable () -> State,
+                                    element: @Sendable (Int, inout State, inout [UInt8]) -> Void) -> [[UInt8]] {
+        var head: [UInt8] = Array("{".utf8)
+        writeString(key, to: &head)
+        head.append(contentsOf: ": [\n".utf8)
+        let body = Lanes.mapSlices(count) { range in
+            var state = makeState()
+            var out: [UInt8] = []
+            out.reserveCapacity(range.count * 2048)
+            for index in range {
+                element(index, &state, &out)
+                out.append(contentsOf: (index + 1 < count ? ",\n" : "\n").utf8)
+            }
+            return out
         }
-        out.append(contentsOf: "]}\n".utf8)
-        return String(decoding: out, as: UTF8.self)
+        return [head] + body + [Array("]}\n".utf8)]
     }
 
     /// Writes UTF-8 bytes; `indent` 0 means compact.

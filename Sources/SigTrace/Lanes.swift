@@ -22,6 +22,21 @@ enum Lanes {
         return results.map { $0! }
     }
 
+    /// `body` applied to consecutive slices of `0..<total`, one slice per lane, results in slice order: for work
+    /// whose results are concatenated (rendered output), each lane fills one buffer of its own.
+    static func mapSlices<U: Sendable>(_ total: Int, _ body: @Sendable (Range<Int>) -> U) -> [U] {
+        let lanes = total > 64 ? count : 1
+        guard lanes > 1 else { return [body(0..<total)] }
+        var results = [U?](repeating: nil, count: lanes)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = Slots(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                slots.buffer[lane] = body(total * lane / lanes..<total * (lane + 1) / lanes)
+            }
+        }
+        return results.map { $0! }
+    }
+
     /// The results buffer shared by the lanes. Unchecked: each index is written by exactly one lane, and the
     /// buffer is read only after `concurrentPerform` has returned.
     private struct Slots<U>: @unchecked Sendable {

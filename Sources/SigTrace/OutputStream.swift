@@ -26,16 +26,23 @@ public struct FileOutput: Sendable {
     /// Writes all of `text`, retrying short writes and EINTR; a closed pipe ends the write silently.
     public func write(_ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes UTF-8 pieces in order, as `write(_:)` does.
+    public func write(pieces: [[UInt8]]) {
+        for piece in pieces { piece.withUnsafeBytes { write($0) } }
+    }
+
+    private func write(_ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
             }
+            offset += written
         }
     }
 

@@ -34,6 +34,11 @@ public struct ProcFiles: Sendable {
     /// second `read` per file; that holds for files the kernel renders in one piece (status, stat, syscall,
     /// fdinfo, cmdline), not for line-by-line tables such as net/tcp.
     public func read(_ path: String, shortReadIsEnd: Bool = false) throws(Failure) -> String {
+        String(decoding: try readBytes(path, shortReadIsEnd: shortReadIsEnd), as: UTF8.self)
+    }
+
+    /// Reads a whole file as bytes, straight into the array's storage (no String in between).
+    public func readBytes(_ path: String, shortReadIsEnd: Bool = false) throws(Failure) -> [UInt8] {
         let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
@@ -41,21 +46,23 @@ public struct ProcFiles: Sendable {
         var chunk = 4096
         while true {
             var readError: Int32 = 0
-            let added = withUnsafeTemporaryAllocation(byteCount: chunk, alignment: 1) { buffer -> Int in
+            var added = 0
+            bytes.reserveCapacity(bytes.count + chunk)
+            let before = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            bytes.withUnsafeMutableBytes { buffer in
                 var result: Int
-                repeat { result = Glibc.read(fd, buffer.baseAddress, chunk) } while result < 0 && errno == EINTR
-                if result < 0 {
-                    readError = errno
-                } else if result > 0 {
-                    bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<result]))
-                }
-                return result
+                repeat {
+                    result = Glibc.read(fd, buffer.baseAddress! + before, chunk)
+                } while result < 0 && errno == EINTR
+                if result < 0 { readError = errno } else { added = result }
             }
-            if added < 0 { throw Failure(errno: readError) }
+            bytes.removeLast(chunk - added)
+            if readError != 0 { throw Failure(errno: readError) }
             if added == 0 || (shortReadIsEnd && added < chunk) { break }
             chunk = min(chunk * 2, 1 << 20)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The target of a symbolic link such as /proc/PID/exe. The corresponding C function is `readlink`.
@@ -106,6 +113,11 @@ public struct ProcDirectory: Sendable {
     /// Reads NAME (or task/TID/NAME) under the process's directory.
     public func read(_ name: String, shortReadIsEnd: Bool = true) throws(ProcFiles.Failure) -> String {
         try files.read(base + name, shortReadIsEnd: shortReadIsEnd)
+    }
+
+    /// Reads NAME (or task/TID/NAME) under the process's directory as bytes.
+    public func readBytes(_ name: String, shortReadIsEnd: Bool = true) throws(ProcFiles.Failure) -> [UInt8] {
+        try files.readBytes(base + name, shortReadIsEnd: shortReadIsEnd)
     }
 
     /// Reads a link under the process's directory (`exe`, `fd/3`).

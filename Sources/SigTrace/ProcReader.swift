@@ -11,7 +11,7 @@ public struct ProcReader: Sendable {
         /// Read children through /proc/PID/task/TID/children (in `--all` mode the table gives them).
         public var children: Bool
         /// Read the descriptor table (signalfds, listening sockets) and every thread's syscall even when the
-        /// masks make them irrelevant to SIGTERM. Off, descriptors are read only when a thread blocks a signal
+        /// masks make them irrelevant to SIGTERM. Off, descriptors are read only when every thread blocks a signal
         /// that matters, and waits only when SIGTERM is neither caught nor ignored: `--all` then costs about what
         /// `ps` does, and `sigpipe-default` needs `inspect PID`.
         public var everything: Bool
@@ -38,20 +38,20 @@ public struct ProcReader: Sendable {
     /// Reads one process. Throws one-line errors: no such process, permission denied, malformed status.
     public func snapshot(_ pid: Int32, depth: Depth = .full) throws(SigscopeError) -> ProcessSnapshot {
         let directory = files.directory(pid)
-        let statusText: String
+        let statusBytes: [UInt8]
         do {
-            statusText = try directory.read("status")
+            statusBytes = try directory.readBytes("status")
         } catch {
             throw Self.error(error, pid: pid, what: "status")
         }
-        let status = try ProcStatus(parsing: statusText, source: "/proc/\(pid)/status")
+        let status = try Self.parseStatus(statusBytes, source: "/proc/\(pid)/status")
         var snapshot = ProcessSnapshot(
             pid: pid, status: status, cmdline: [], exe: nil,
             threads: [ThreadSnapshot(tid: pid, status: status, wait: .none)],
             signalfds: [], listensOnTCP: false, children: [], libraries: [],
             goHeapMapped: false)
         if status.isKernelThread || status.isZombie { return snapshot }
-        snapshot.cmdline = Self.splitCmdline((try? directory.read("cmdline")) ?? "")
+        snapshot.cmdline = Self.splitCmdline(bytes: (try? directory.readBytes("cmdline")) ?? [])
         // `--all` names runtimes from comm and maps; the executable's path costs a d_path per process.
         if depth.everything { snapshot.exe = try? directory.readLink("exe") }
         if status.threads > 1 {
@@ -65,10 +65,11 @@ public struct ProcReader: Sendable {
                 if wait == nil { snapshot.restricted = true }
             }
         }
-        let blocksWhatMatters = snapshot.threads.contains {
-            !$0.status.blocked.isDisjoint(with: Signal.thatMatterSet)
+        // A signalfd decides an outcome only for a signal every thread blocks; otherwise a thread that does not
+        // block it takes it.
+        if depth.everything || !snapshot.blockedEverywhere.isDisjoint(with: Signal.thatMatterSet) {
+            readDescriptors(into: &snapshot)
         }
-        if depth.everything || blocksWhatMatters { readDescriptors(into: &snapshot) }
         if depth.children { snapshot.children = readChildren(pid, threads: snapshot.threads.map(\.tid)) }
         // Go's runtime catches nearly every signal; in table mode read maps only for such processes.
         if depth.maps || status.caught.count >= 28 {
@@ -134,8 +135,8 @@ public struct ProcReader: Sendable {
         var threads: [ThreadSnapshot] = []
         threads.reserveCapacity(tids.count)
         for tid in tids {
-            guard let text = try? files.read(files.path(pid, thread: tid, "status"), shortReadIsEnd: true),
-                  let status = try? ProcStatus(parsing: text, source: "/proc/\(pid)/task/\(tid)/status")
+            guard let bytes = try? files.readBytes(files.path(pid, thread: tid, "status"), shortReadIsEnd: true),
+                  let status = try? Self.parseStatus(bytes)
             else { continue }
             threads.append(ThreadSnapshot(tid: tid, status: status, wait: .none))
         }
@@ -149,22 +150,61 @@ public struct ProcReader: Sendable {
     /// points to, through /proc/PID/mem).
     /// Returns nil when the syscall file may not be read (another user's process, no CAP_SYS_PTRACE).
     func readWait(_ directory: ProcDirectory, pid: Int32, tid: Int32) -> ThreadWait? {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try directory.read("task/\(tid)/syscall")
+            // A single-threaded process's own syscall file is the same as its thread's, one path step shorter.
+            bytes = try directory.readBytes(tid == pid ? "syscall" : "task/\(tid)/syscall")
         } catch .forbidden {
             return nil
         } catch {
             return ThreadWait.none
         }
-        let fields = text.split(separator: " ")
-        guard let number = fields.first.flatMap({ Int($0) }), number == Self.sigtimedwaitSyscall else {
-            return ThreadWait.none
+        switch Self.parseSyscall(bytes) {
+        case .none: return ThreadWait.none
+        case .some((let number, _)) where number != Self.sigtimedwaitSyscall: return ThreadWait.none
+        case .some((_, let argument)):
+            guard let address = argument else { return .sigwait(nil) }
+            return .sigwait(readSignalSet(pid, at: address))
         }
-        guard fields.count > 1, let address = UInt64(fields[1].dropFirst(2), radix: 16) else {
-            return .sigwait(nil)
+    }
+
+    /// The system call number and first argument of a /proc/PID/syscall text (`128 0x7ffd... 0x0 ...`); nil for
+    /// `running`, `-1 ...` (not in a system call) or anything else that does not start with a number.
+    static func parseSyscall(_ bytes: [UInt8]) -> (number: Int, argument: UInt64?)? {
+        var index = 0
+        var number = 0
+        while index < bytes.count, bytes[index] >= 0x30 && bytes[index] <= 0x39, number < 1 << 20 {
+            number = number * 10 + Int(bytes[index] - 0x30)
+            index += 1
         }
-        return .sigwait(readSignalSet(pid, at: address))
+        guard index > 0 else { return nil }
+        guard index + 3 < bytes.count, bytes[index] == 0x20, bytes[index + 1] == 0x30, bytes[index + 2] == 0x78
+        else { return (number, nil) }
+        index += 3
+        var argument: UInt64 = 0
+        var digits = 0
+        while index < bytes.count, digits < 16 {
+            let byte = bytes[index]
+            let nibble: UInt64
+            switch byte {
+            case 0x30...0x39: nibble = UInt64(byte - 0x30)
+            case 0x61...0x66: nibble = UInt64(byte - 0x61 + 10)
+            default: return (number, digits > 0 ? argument : nil)
+            }
+            argument = argument << 4 | nibble
+            digits += 1
+            index += 1
+        }
+        return (number, digits > 0 ? argument : nil)
+    }
+
+    /// Parses status bytes as read from /proc.
+    static func parseStatus(_ bytes: [UInt8], source: @autoclosure () -> String = "status")
+        throws(SigscopeError) -> ProcStatus {
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(SigscopeError) in try ProcStatus(bytes: buffer, source: source()) }
+        }
+        return try parsed.get()
     }
 
     /// Reads the 64-bit sigset_t at `address` in the process's memory, nil if that is not allowed.

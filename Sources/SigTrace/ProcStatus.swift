@@ -41,43 +41,48 @@ public struct ProcStatus: Sendable, Equatable {
     public var uid: UInt32 { uids.first ?? 0 }
 
     /// Parses the text of a status file. Throws `.malformedProcText` naming the first missing or bad field.
-    ///
-    /// Works on UTF-8 bytes: `inspect --all` parses thousands of these and must keep up with `ps`.
     public init(parsing text: String, source: String = "status") throws(SigscopeError) {
-        let bytes = Array(text.utf8)
+        var text = text
+        let parsed = text.withUTF8 { bytes in Result { () throws(SigscopeError) in try Self(bytes: bytes, source: source) } }
+        self = try parsed.get()
+    }
+
+    /// Parses the bytes of a status file as read from /proc, without building a String per line: `inspect --all`
+    /// parses thousands of these and must keep up with `ps`.
+    public init(bytes: UnsafeBufferPointer<UInt8>, source: @autoclosure () -> String = "status") throws(SigscopeError) {
         var found = [Range<Int>?](repeating: nil, count: Self.keys.count)
         var lineStart = 0
-        while lineStart < bytes.count {
+        let end = bytes.count
+        while lineStart < end {
             var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            while lineEnd < end && bytes[lineEnd] != 0x0A { lineEnd += 1 }
             var colon = lineStart
             while colon < lineEnd && bytes[colon] != 0x3A { colon += 1 }
-            if colon < lineEnd {
-                let key = String(decoding: bytes[lineStart..<colon], as: UTF8.self)
-                if let slot = Self.keys.firstIndex(of: key) {
-                    var valueStart = colon + 1
-                    while valueStart < lineEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) {
-                        valueStart += 1
-                    }
-                    found[slot] = valueStart..<lineEnd
+            if colon < lineEnd, let slot = Self.slot(bytes, lineStart..<colon) {
+                var valueStart = colon + 1
+                while valueStart < lineEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) {
+                    valueStart += 1
                 }
+                found[slot] = valueStart..<lineEnd
             }
             lineStart = lineEnd + 1
         }
-        func lookup(_ key: String) -> Range<Int>? { Self.keys.firstIndex(of: key).flatMap { found[$0] } }
-        func slice(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
-        func need(_ key: String) throws(SigscopeError) -> Range<Int> {
+        func lookup(_ key: Key) -> Range<Int>? { found[key.rawValue] }
+        func slice(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+        func need(_ key: Key) throws(SigscopeError) -> Range<Int> {
             guard let range = lookup(key) else {
-                throw SigscopeError(.malformedProcText, "malformed \(source): no \(key) line")
+                throw SigscopeError(.malformedProcText, "malformed \(source()): no \(key.name) line")
             }
             return range
         }
-        func bad(_ key: String, _ range: Range<Int>) -> SigscopeError {
-            SigscopeError(.malformedProcText, "malformed \(source): \(key) is '\(slice(range))'")
+        func bad(_ key: Key, _ range: Range<Int>) -> SigscopeError {
+            SigscopeError(.malformedProcText, "malformed \(source()): \(key.name) is '\(slice(range))'")
         }
-        /// Whitespace-separated unsigned decimal numbers.
-        func numbers(_ key: String, _ range: Range<Int>) throws(SigscopeError) -> [UInt64] {
-            var result: [UInt64] = []
+        /// Whitespace-separated unsigned decimal numbers, each passed to `take`.
+        func numbers(_ key: Key, _ range: Range<Int>, _ take: (UInt64) throws(SigscopeError) -> Void)
+            throws(SigscopeError) {
             var current: UInt64 = 0
             var inNumber = false
             for index in range {
@@ -89,23 +94,27 @@ public struct ProcStatus: Sendable, Equatable {
                     current = sum
                     inNumber = true
                 } else if byte == 0x20 || byte == 0x09 {
-                    if inNumber { result.append(current) }
+                    if inNumber { try take(current) }
                     current = 0
                     inNumber = false
                 } else {
                     throw bad(key, range)
                 }
             }
-            if inNumber { result.append(current) }
-            return result
+            if inNumber { try take(current) }
         }
-        func number(_ key: String) throws(SigscopeError) -> Int32 {
+        func number(_ key: Key) throws(SigscopeError) -> Int32 {
             let range = try need(key)
-            let parsed = try numbers(key, range)
-            guard parsed.count == 1, let value = Int32(exactly: parsed[0]) else { throw bad(key, range) }
+            var value: Int32?
+            var count = 0
+            try numbers(key, range) { (number) throws(SigscopeError) in
+                count += 1
+                value = Int32(exactly: number)
+            }
+            guard count == 1, let value else { throw bad(key, range) }
             return value
         }
-        func mask(_ key: String) throws(SigscopeError) -> SignalSet {
+        func mask(_ key: Key) throws(SigscopeError) -> SignalSet {
             let range = try need(key)
             var value: UInt64 = 0
             var digits = 0
@@ -125,58 +134,89 @@ public struct ProcStatus: Sendable, Equatable {
             guard digits > 0 else { throw bad(key, range) }
             return SignalSet(rawValue: value)
         }
-        name = slice(try need("Name"))
-        let stateRange = try need("State")
-        let stateText = slice(stateRange)
-        guard let letter = stateText.first else {
-            throw SigscopeError(.malformedProcText, "malformed \(source): empty State")
+        name = slice(try need(.name))
+        let stateRange = try need(.state)
+        guard !stateRange.isEmpty else {
+            throw SigscopeError(.malformedProcText, "malformed \(source()): empty State")
         }
-        state = letter
-        if let open = stateText.firstIndex(of: "("), let close = stateText.lastIndex(of: ")"), open < close {
-            stateDescription = String(stateText[stateText.index(after: open)..<close])
-        } else {
-            stateDescription = String(letter)
+        state = Character(Unicode.Scalar(bytes[stateRange.lowerBound]))
+        var open = stateRange.lowerBound
+        while open < stateRange.upperBound && bytes[open] != 0x28 { open += 1 }
+        var close = stateRange.upperBound - 1
+        while close > open && bytes[close] != 0x29 { close -= 1 }
+        stateDescription = open < close ? slice(open + 1..<close) : String(state)
+        tgid = try number(.tgid)
+        pid = try number(.pid)
+        ppid = try number(.ppid)
+        tracerPid = try number(.tracerPid)
+        let uidRange = try need(.uid)
+        var uids: [UInt32] = []
+        uids.reserveCapacity(4)
+        try numbers(.uid, uidRange) { (value) throws(SigscopeError) in
+            guard let uid = UInt32(exactly: value) else { throw bad(.uid, uidRange) }
+            uids.append(uid)
         }
-        tgid = try number("Tgid")
-        pid = try number("Pid")
-        ppid = try number("PPid")
-        tracerPid = try number("TracerPid")
-        let uidRange = try need("Uid")
-        uids = try numbers("Uid", uidRange).map { (value) throws(SigscopeError) -> UInt32 in
-            guard let uid = UInt32(exactly: value) else { throw bad("Uid", uidRange) }
-            return uid
-        }
-        if uids.isEmpty { throw bad("Uid", uidRange) }
-        if let range = lookup("NSpid") {
-            nspid = try numbers("NSpid", range).map { (value) throws(SigscopeError) -> Int32 in
-                guard let pid = Int32(exactly: value) else { throw bad("NSpid", range) }
-                return pid
+        if uids.isEmpty { throw bad(.uid, uidRange) }
+        self.uids = uids
+        if let range = lookup(.nspid) {
+            var nspid: [Int32] = []
+            try numbers(.nspid, range) { (value) throws(SigscopeError) in
+                guard let pid = Int32(exactly: value) else { throw bad(.nspid, range) }
+                nspid.append(pid)
             }
-            if nspid.isEmpty { throw bad("NSpid", range) }
+            if nspid.isEmpty { throw bad(.nspid, range) }
+            self.nspid = nspid
         } else {
             nspid = [pid]
         }
-        threads = lookup("Threads") == nil ? 1 : Int(try number("Threads"))
-        let sigqRange = try need("SigQ")
-        let sigq = slice(sigqRange).split(separator: "/")
-        guard sigq.count == 2, let queued = Int(sigq[0]), let limit = Int(sigq[1]) else { throw bad("SigQ", sigqRange) }
+        threads = lookup(.threads) == nil ? 1 : Int(try number(.threads))
+        let sigqRange = try need(.sigq)
+        var slash = sigqRange.lowerBound
+        while slash < sigqRange.upperBound && bytes[slash] != 0x2F { slash += 1 }
+        var queue: [UInt64] = []
+        if slash < sigqRange.upperBound {
+            try numbers(.sigq, sigqRange.lowerBound..<slash) { (value) throws(SigscopeError) in queue.append(value) }
+            try numbers(.sigq, slash + 1..<sigqRange.upperBound) { (value) throws(SigscopeError) in queue.append(value) }
+        }
+        guard queue.count == 2, let queued = Int(exactly: queue[0]), let limit = Int(exactly: queue[1]) else {
+            throw bad(.sigq, sigqRange)
+        }
         self.queued = queued
         queueLimit = limit
-        pendingThread = try mask("SigPnd")
-        pendingShared = try mask("ShdPnd")
-        blocked = try mask("SigBlk")
-        ignored = try mask("SigIgn")
-        caught = try mask("SigCgt")
-        if let range = lookup("Kthread") {
-            isKernelThread = slice(range) == "1"
+        pendingThread = try mask(.sigPnd)
+        pendingShared = try mask(.shdPnd)
+        blocked = try mask(.sigBlk)
+        ignored = try mask(.sigIgn)
+        caught = try mask(.sigCgt)
+        if let range = lookup(.kthread) {
+            isKernelThread = range.count == 1 && bytes[range.lowerBound] == 0x31
         } else {
-            isKernelThread = (ppid == 2 || pid == 2) && lookup("VmSize") == nil && state != "Z"
+            isKernelThread = (ppid == 2 || pid == 2) && lookup(.vmSize) == nil && state != "Z"
         }
     }
 
-    /// The keys the parser keeps.
-    private static let keys: [String] = [
-        "Name", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid", "NSpid", "Threads", "SigQ", "SigPnd", "ShdPnd",
-        "SigBlk", "SigIgn", "SigCgt", "Kthread", "VmSize",
-    ]
+    /// The slot of a line's key among `keys`, nil for a line the parser does not keep.
+    private static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> Int? {
+        for (slot, candidate) in keyBytes.enumerated() where candidate.count == key.count {
+            var index = 0
+            while index < candidate.count && candidate[index] == bytes[key.lowerBound + index] { index += 1 }
+            if index == candidate.count { return slot }
+        }
+        return nil
+    }
+
+    /// The keys the parser keeps, in the order of `Key`.
+    private enum Key: Int, CaseIterable {
+        case name, state, tgid, pid, ppid, tracerPid, uid, nspid, threads, sigq, sigPnd, shdPnd, sigBlk, sigIgn, sigCgt,
+             kthread, vmSize
+
+        /// The key as the status file spells it.
+        var name: String {
+            ["Name", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid", "NSpid", "Threads", "SigQ", "SigPnd",
+             "ShdPnd", "SigBlk", "SigIgn", "SigCgt", "Kthread", "VmSize"][rawValue]
+        }
+    }
+
+    private static let keys = Key.allCases
+    private static let keyBytes: [[UInt8]] = Key.allCases.map { Array($0.name.utf8) }
 }

@@ -12,8 +12,9 @@ struct Inspect: ParsableCommand {
             of its namespace without a handler) or stays-pending (blocked with nobody waiting).
 
             `--all` reads what a verdict needs at about the cost of `ps`: descriptors (signalfd, listening \
-            sockets) only of processes that block a signal that matters, so `sigpipe-default` needs `inspect PID`, \
-            and not the executable's path (`exe` is null; runtimes come from the command name and maps).
+            sockets) only of processes where every thread blocks a signal that matters, so `sigpipe-default` \
+            needs `inspect PID`, and not the executable's path (`exe` is null; runtimes come from the command \
+            name and maps).
 
             Masks change from moment to moment (pthread_create blocks every signal briefly); a read that looks \
             torn is repeated a few times within milliseconds and the steady state is judged.
@@ -59,7 +60,11 @@ struct Inspect: ParsableCommand {
         if all {
             let table = try ProcessTable.scan(inspector: inspector)
             reports = table.reports
-            Output.write(format == .json ? render.json(reports) : render.table(table))
+            if format == .json {
+                FileOutput.standardOutput.write(pieces: render.jsonPieces(reports))
+            } else {
+                Output.write(render.table(table))
+            }
         } else {
             let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
                 guard let pid = Int32(text.trimmingCharacters(in: .whitespaces)), pid > 0 else {

@@ -89,6 +89,26 @@ import Testing
         #expect(forbidden.message.contains("permission denied reading /proc/4711/status"))
     }
 
+    @Test func syscallFileGivesNumberAndFirstArgument() {
+        let waiting = Array("128 0x7ffc2a1b3c40 0x0 0x0 0x8 0x0 0x0 0x7ffc2a1b3b88 0x7f0e8d8c5a2e\n".utf8)
+        let parsed = ProcReader.parseSyscall(waiting)
+        #expect(parsed?.number == 128)
+        #expect(parsed?.argument == 0x7ffc_2a1b_3c40)
+        #expect(ProcReader.parseSyscall(Array("230 0x0 0x0\n".utf8))?.argument == 0)
+        #expect(ProcReader.parseSyscall(Array("running\n".utf8)) == nil)
+        #expect(ProcReader.parseSyscall(Array("-1 0x7ffc2a1b3b88 0x7f0e8d8c5a2e\n".utf8)) == nil)
+        #expect(ProcReader.parseSyscall(Array("61".utf8))?.argument == nil)
+        #expect(ProcReader.parseSyscall([]) == nil)
+    }
+
+    @Test func statusParsesFromBytesAsFromText() throws {
+        let text = try TestPaths.procText("redis.status")
+        let fromBytes = try ProcReader.parseStatus(Array(text.utf8))
+        #expect(fromBytes == (try ProcStatus(parsing: text)))
+        #expect(fromBytes.stateDescription == "sleeping")
+        #expect(fromBytes.queued == 0 && fromBytes.queueLimit == 96365)
+    }
+
     @Test func signalfdMaskFromFdinfo() {
         let fdinfo = "pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1057\nsigmask:\t0000000000004000\n"
         #expect(ProcReader.signalfdMask(fdinfo) == [.term])
