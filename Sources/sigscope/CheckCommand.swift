@@ -31,7 +31,8 @@ struct Check: ParsableCommand {
               log:REGEX         a line of the service's stdout or stderr matches
               delay:DURATION    this long after the start
             Without --ready, the first --inflight or --probe URL must accept a TCP connection; with neither, the \
-            service counts as ready at once.
+            service counts as ready at once. URLs are plain http:// (sigscope speaks no TLS) and redirects are not \
+            followed: a 3xx is the answer.
 
             FINDINGS
               killed-by-signal     died of the signal's default action: no cleanup ran
@@ -84,14 +85,15 @@ struct Check: ParsableCommand {
                                valueName: "duration"))
     var preStop = "0s"
 
-    @Option(help: ArgumentHelp("A URL to have in flight when the signal goes out (repeatable).", valueName: "url"))
+    @Option(help: ArgumentHelp("An http:// URL to have in flight when the signal goes out (repeatable).",
+                               valueName: "url"))
     var inflight: [String] = []
 
     @Option(help: ArgumentHelp("Requests in flight per --inflight URL.", valueName: "n"))
     var inflightCount = 1
 
-    @Option(help: ArgumentHelp("A URL to request on new connections after the signal, to see how long the service "
-                               + "kept serving and when its listener closed.", valueName: "url"))
+    @Option(help: ArgumentHelp("An http:// URL to request on new connections after the signal, to see how long the "
+                               + "service kept serving and when its listener closed.", valueName: "url"))
     var probe: String?
 
     @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
