@@ -10,16 +10,16 @@ enum Lanes {
     static func map<T: Sendable, U: Sendable>(_ items: [T], _ transform: @Sendable (T) -> U) -> [U] {
         let lanes = count
         guard lanes > 1, items.count > 64 else { return items.map(transform) }
-        var results = [U?](repeating: nil, count: items.count)
-        results.withUnsafeMutableBufferPointer { buffer in
+        // Each lane initializes its own indices of the result in place: no optional buffer copied afterwards.
+        return [U](unsafeUninitializedCapacity: items.count) { buffer, initialized in
             let slots = Slots(buffer: buffer)
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 for index in stride(from: lane, to: items.count, by: lanes) {
-                    slots.buffer[index] = transform(items[index])
+                    (slots.buffer.baseAddress! + index).initialize(to: transform(items[index]))
                 }
             }
+            initialized = items.count
         }
-        return results.map { $0! }
     }
 
     /// `body` applied to consecutive slices of `0..<total`, one slice per lane, results in slice order: for work
@@ -27,19 +27,18 @@ enum Lanes {
     static func mapSlices<U: Sendable>(_ total: Int, _ body: @Sendable (Range<Int>) -> U) -> [U] {
         let lanes = total > 64 ? count : 1
         guard lanes > 1 else { return [body(0..<total)] }
-        var results = [U?](repeating: nil, count: lanes)
-        results.withUnsafeMutableBufferPointer { buffer in
+        return [U](unsafeUninitializedCapacity: lanes) { buffer, initialized in
             let slots = Slots(buffer: buffer)
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                slots.buffer[lane] = body(total * lane / lanes..<total * (lane + 1) / lanes)
+                (slots.buffer.baseAddress! + lane).initialize(to: body(total * lane / lanes..<total * (lane + 1) / lanes))
             }
+            initialized = lanes
         }
-        return results.map { $0! }
     }
 
-    /// The results buffer shared by the lanes. Unchecked: each index is written by exactly one lane, and the
+    /// The results buffer shared by the lanes. Unchecked: each index is initialized by exactly one lane, and the
     /// buffer is read only after `concurrentPerform` has returned.
     private struct Slots<U>: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<U?>
+        let buffer: UnsafeMutableBufferPointer<U>
     }
 }

@@ -38,7 +38,7 @@ public struct ProcFiles: Sendable {
     }
 
     /// Reads a whole file as bytes, straight into the array's storage (no String in between).
-    public func readBytes(_ path: String, shortReadIsEnd: Bool = false) throws(Failure) -> [UInt8] {
+    private func readBytes(_ path: String, shortReadIsEnd: Bool = false) throws(Failure) -> [UInt8] {
         let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
@@ -92,8 +92,91 @@ public struct ProcFiles: Sendable {
         try list(path).compactMap { Int32($0) }.sorted()
     }
 
-    /// The files of one process, read by name.
-    public func directory(_ pid: Int32) -> ProcDirectory { ProcDirectory(files: self, base: "\(root)/\(pid)/") }
+    /// Reads /proc/PID/NAME, or /proc/PID/task/TID/NAME, and hands its bytes to `body`, without allocating:
+    /// the path is formatted and the file read on the stack (files longer than a page continue on the heap).
+    /// The read that returns less than a page is taken as the end, which holds for the files the kernel renders
+    /// in one piece (status, syscall, cmdline). `inspect --all` reads three of these per process.
+    public func withBytes<R>(_ pid: Int32, thread tid: Int32? = nil, _ name: StaticString,
+                             _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(Failure) -> R {
+        let fd = withPath(pid, thread: tid, name) { open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw Failure(errno: errno) }
+        defer { close(fd) }
+        let page = 4096
+        let result = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: page) { buffer -> Result<R, Failure> in
+            let count = Self.readFully(fd, into: UnsafeMutableRawBufferPointer(buffer))
+            guard count >= 0 else { return .failure(Failure(errno: -Int32(count))) }
+            if count < page { return .success(body(UnsafeBufferPointer(rebasing: buffer[0..<count]))) }
+            var bytes = Array(buffer)
+            var chunk = page
+            while true {
+                let before = bytes.count
+                bytes.append(contentsOf: repeatElement(0, count: chunk))
+                let added = bytes.withUnsafeMutableBytes {
+                    Self.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[before...]))
+                }
+                guard added >= 0 else { return .failure(Failure(errno: -Int32(added))) }
+                bytes.removeLast(chunk - added)
+                if added < chunk { break }
+                chunk = min(chunk * 2, 1 << 20)
+            }
+            return .success(bytes.withUnsafeBufferPointer(body))
+        }
+        return try result.get()
+    }
+
+    /// One read(2) into `buffer`, retried on EINTR: the byte count, or minus errno.
+    private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        while true {
+            let result = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if result >= 0 { return result }
+            if errno != EINTR { return -Int(errno) }
+        }
+    }
+
+    /// Calls `body` with the C path /proc/PID/NAME or /proc/PID/task/TID/NAME, formatted on the stack.
+    func withPath<R>(_ pid: Int32, thread tid: Int32?, _ name: StaticString,
+                     _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var root = root
+        return root.withUTF8 { rootBytes in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: rootBytes.count + name.utf8CodeUnitCount + 40) {
+                buffer in
+                var end = 0
+                func put(_ byte: UInt8) {
+                    buffer[end] = byte
+                    end += 1
+                }
+                func putNumber(_ number: Int32) {
+                    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                    var value = UInt32(bitPattern: number)
+                    var count = 0
+                    withUnsafeMutableBytes(of: &digits) { scratch in
+                        repeat {
+                            scratch[count] = UInt8(truncatingIfNeeded: value % 10) + 0x30
+                            value /= 10
+                            count += 1
+                        } while value > 0
+                        while count > 0 {
+                            count -= 1
+                            put(scratch[count])
+                        }
+                    }
+                }
+                for byte in rootBytes { put(byte) }
+                put(UInt8(0x2F))
+                putNumber(pid)
+                put(UInt8(0x2F))
+                if let tid {
+                    for byte in "task/".utf8 { put(byte) }
+                    putNumber(tid)
+                    put(UInt8(0x2F))
+                }
+                name.withUTF8Buffer { for byte in $0 { put(byte) } }
+                put(UInt8(0))
+                return buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+            }
+        }
+    }
 
     /// The path of a file of a process: `/proc/PID/NAME`.
     public func path(_ pid: Int32, _ name: String) -> String { "\(root)/\(pid)/\(name)" }
@@ -102,24 +185,4 @@ public struct ProcFiles: Sendable {
     public func path(_ pid: Int32, thread tid: Int32, _ name: String) -> String {
         "\(root)/\(pid)/task/\(tid)/\(name)"
     }
-}
-
-/// The files under one /proc/PID. (Opening the directory once and reading with `openat` was measured: on 2,000
-/// processes it cost more system time than it saved in path walks.)
-public struct ProcDirectory: Sendable {
-    let files: ProcFiles
-    let base: String
-
-    /// Reads NAME (or task/TID/NAME) under the process's directory.
-    public func read(_ name: String, shortReadIsEnd: Bool = true) throws(ProcFiles.Failure) -> String {
-        try files.read(base + name, shortReadIsEnd: shortReadIsEnd)
-    }
-
-    /// Reads NAME (or task/TID/NAME) under the process's directory as bytes.
-    public func readBytes(_ name: String, shortReadIsEnd: Bool = true) throws(ProcFiles.Failure) -> [UInt8] {
-        try files.readBytes(base + name, shortReadIsEnd: shortReadIsEnd)
-    }
-
-    /// Reads a link under the process's directory (`exe`, `fd/3`).
-    public func readLink(_ name: String) throws(ProcFiles.Failure) -> String { try files.readLink(base + name) }
 }

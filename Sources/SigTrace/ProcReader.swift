@@ -37,30 +37,31 @@ public struct ProcReader: Sendable {
 
     /// Reads one process. Throws one-line errors: no such process, permission denied, malformed status.
     public func snapshot(_ pid: Int32, depth: Depth = .full) throws(SigscopeError) -> ProcessSnapshot {
-        let directory = files.directory(pid)
-        let statusBytes: [UInt8]
+        let parsed: Result<ProcStatus, SigscopeError>
         do {
-            statusBytes = try directory.readBytes("status")
+            parsed = try files.withBytes(pid, "status") { bytes in
+                Result { () throws(SigscopeError) in try ProcStatus(bytes: bytes, source: "/proc/\(pid)/status") }
+            }
         } catch {
             throw Self.error(error, pid: pid, what: "status")
         }
-        let status = try Self.parseStatus(statusBytes, source: "/proc/\(pid)/status")
+        let status = try parsed.get()
         var snapshot = ProcessSnapshot(
             pid: pid, status: status, cmdline: [], exe: nil,
             threads: [ThreadSnapshot(tid: pid, status: status, wait: .none)],
             signalfds: [], listensOnTCP: false, children: [], libraries: [],
             goHeapMapped: false)
         if status.isKernelThread || status.isZombie { return snapshot }
-        snapshot.cmdline = Self.splitCmdline(bytes: (try? directory.readBytes("cmdline")) ?? [])
+        snapshot.cmdline = (try? files.withBytes(pid, "cmdline") { Self.splitCmdline(bytes: $0) }) ?? []
         // `--all` names runtimes from comm and maps; the executable's path costs a d_path per process.
-        if depth.everything { snapshot.exe = try? directory.readLink("exe") }
+        if depth.everything { snapshot.exe = try? files.readLink(files.path(pid, "exe")) }
         if status.threads > 1 {
             snapshot.threads = readThreads(pid, leader: status)
         }
         let termTaken = status.caught.union(status.ignored).contains(.term)
         if depth.everything || !termTaken {
             for index in snapshot.threads.indices {
-                let wait = readWait(directory, pid: pid, tid: snapshot.threads[index].tid)
+                let wait = readWait(pid: pid, tid: snapshot.threads[index].tid)
                 snapshot.threads[index].wait = wait ?? .none
                 if wait == nil { snapshot.restricted = true }
             }
@@ -135,9 +136,9 @@ public struct ProcReader: Sendable {
         var threads: [ThreadSnapshot] = []
         threads.reserveCapacity(tids.count)
         for tid in tids {
-            guard let bytes = try? files.readBytes(files.path(pid, thread: tid, "status"), shortReadIsEnd: true),
-                  let status = try? Self.parseStatus(bytes)
-            else { continue }
+            // nil when the thread has exited, nil inside when its status did not parse.
+            let read = try? files.withBytes(pid, thread: tid, "status") { try? ProcStatus(bytes: $0) }
+            guard let status = read ?? nil else { continue }
             threads.append(ThreadSnapshot(tid: tid, status: status, wait: .none))
         }
         if let leaderIndex = threads.firstIndex(where: { $0.tid == pid }), leaderIndex != 0 {
@@ -149,17 +150,17 @@ public struct ProcReader: Sendable {
     /// Whether a thread sits in rt_sigtimedwait, and for which signals (read from the set its first argument
     /// points to, through /proc/PID/mem).
     /// Returns nil when the syscall file may not be read (another user's process, no CAP_SYS_PTRACE).
-    func readWait(_ directory: ProcDirectory, pid: Int32, tid: Int32) -> ThreadWait? {
-        let bytes: [UInt8]
+    func readWait(pid: Int32, tid: Int32) -> ThreadWait? {
+        let call: (number: Int, argument: UInt64?)?
         do {
-            // A single-threaded process's own syscall file is the same as its thread's, one path step shorter.
-            bytes = try directory.readBytes(tid == pid ? "syscall" : "task/\(tid)/syscall")
+            // The leader's syscall file is also /proc/PID/syscall, one path step shorter.
+            call = try files.withBytes(pid, thread: tid == pid ? nil : tid, "syscall", Self.parseSyscall)
         } catch .forbidden {
             return nil
         } catch {
             return ThreadWait.none
         }
-        switch Self.parseSyscall(bytes) {
+        switch call {
         case .none: return ThreadWait.none
         case .some((let number, _)) where number != Self.sigtimedwaitSyscall: return ThreadWait.none
         case .some((_, let argument)):
@@ -170,7 +171,7 @@ public struct ProcReader: Sendable {
 
     /// The system call number and first argument of a /proc/PID/syscall text (`128 0x7ffd... 0x0 ...`); nil for
     /// `running`, `-1 ...` (not in a system call) or anything else that does not start with a number.
-    static func parseSyscall(_ bytes: [UInt8]) -> (number: Int, argument: UInt64?)? {
+    static func parseSyscall(_ bytes: UnsafeBufferPointer<UInt8>) -> (number: Int, argument: UInt64?)? {
         var index = 0
         var number = 0
         while index < bytes.count, bytes[index] >= 0x30 && bytes[index] <= 0x39, number < 1 << 20 {
@@ -196,15 +197,6 @@ public struct ProcReader: Sendable {
             index += 1
         }
         return (number, digits > 0 ? argument : nil)
-    }
-
-    /// Parses status bytes as read from /proc.
-    static func parseStatus(_ bytes: [UInt8], source: @autoclosure () -> String = "status")
-        throws(SigscopeError) -> ProcStatus {
-        let parsed = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(SigscopeError) in try ProcStatus(bytes: buffer, source: source()) }
-        }
-        return try parsed.get()
     }
 
     /// Reads the 64-bit sigset_t at `address` in the process's memory, nil if that is not allowed.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The signal-related fields of /proc/PID/status or /proc/PID/task/TID/status.
 public struct ProcStatus: Sendable, Equatable {
     /// The command name (`Name:`, the kernel's comm, at most 15 characters).
@@ -54,8 +58,8 @@ public struct ProcStatus: Sendable, Equatable {
         var lineStart = 0
         let end = bytes.count
         while lineStart < end {
-            var lineEnd = lineStart
-            while lineEnd < end && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let lineEnd = memchr(bytes.baseAddress! + lineStart, 0x0A, end - lineStart)
+                .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? end
             var colon = lineStart
             while colon < lineEnd && bytes[colon] != 0x3A { colon += 1 }
             if colon < lineEnd, let slot = Self.slot(bytes, lineStart..<colon) {
@@ -64,6 +68,9 @@ public struct ProcStatus: Sendable, Equatable {
                     valueStart += 1
                 }
                 found[slot] = valueStart..<lineEnd
+                // The kernel writes SigCgt after every other field kept here (fs/proc/array.c); what follows
+                // (capabilities, cpusets, context switches) is a third of the text.
+                if slot == Key.sigCgt.rawValue { break }
             }
             lineStart = lineEnd + 1
         }
@@ -197,10 +204,9 @@ public struct ProcStatus: Sendable, Equatable {
 
     /// The slot of a line's key among `keys`, nil for a line the parser does not keep.
     private static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> Int? {
-        for (slot, candidate) in keyBytes.enumerated() where candidate.count == key.count {
-            var index = 0
-            while index < candidate.count && candidate[index] == bytes[key.lowerBound + index] { index += 1 }
-            if index == candidate.count { return slot }
+        guard key.count < keysByLength.count else { return nil }
+        for slot in keysByLength[key.count] {
+            if memcmp(bytes.baseAddress! + key.lowerBound, keyBytes[slot], key.count) == 0 { return slot }
         }
         return nil
     }
@@ -219,4 +225,8 @@ public struct ProcStatus: Sendable, Equatable {
 
     private static let keys = Key.allCases
     private static let keyBytes: [[UInt8]] = Key.allCases.map { Array($0.name.utf8) }
+    /// The slots of the keys of each length, so a line is compared only with keys as long as its own.
+    private static let keysByLength: [[Int]] = (0...9).map { length in
+        Key.allCases.filter { $0.name.utf8.count == length }.map(\.rawValue)
+    }
 }

@@ -14,35 +14,34 @@ public struct ProcessTable: Sendable {
         } catch {
             throw SigscopeError(.systemCall, "cannot list \(files.root)")
         }
-        let all = Lanes.map(pids) { pid in try? inspector.reader.snapshot(pid, depth: .table) }.compactMap { $0 }
-        var snapshots: [ProcessSnapshot] = []
-        snapshots.reserveCapacity(all.count)
+        let read = Lanes.map(pids) { pid in try? inspector.reader.snapshot(pid, depth: .table) }
+        // One pass over the table: who is judged, and every process's children (instead of reading
+        // /proc/PID/task/*/children). The snapshots stay where the scan put them.
+        var judged: [Int] = []
+        judged.reserveCapacity(read.count)
         var kernelThreads = 0
-        var zombies: [ProcessSnapshot] = []
-        for snapshot in all {
-            if snapshot.status.isKernelThread {
-                kernelThreads += 1
-            } else if snapshot.status.isZombie {
-                zombies.append(snapshot)
-            } else {
-                snapshots.append(snapshot)
-            }
-        }
-        // Children come from the table itself rather than from /proc/PID/task/*/children.
+        var zombies = 0
         var children: [Int32: [ChildProcess]] = [:]
-        for snapshot in snapshots + zombies {
-            children[snapshot.status.ppid, default: []].append(ChildProcess(
-                pid: snapshot.pid, comm: snapshot.status.name, state: snapshot.status.state,
-                cmdline: snapshot.cmdline))
+        for (index, snapshot) in read.enumerated() {
+            guard let status = snapshot?.status, let cmdline = snapshot?.cmdline else { continue }
+            if status.isKernelThread {
+                kernelThreads += 1
+                continue
+            }
+            if status.isZombie { zombies += 1 } else { judged.append(index) }
+            children[status.ppid, default: []].append(ChildProcess(
+                pid: status.pid, comm: status.name, state: status.state, cmdline: cmdline))
         }
-        for index in snapshots.indices { snapshots[index].children = children[snapshots[index].pid] ?? [] }
-        let reports = Lanes.map(snapshots) { snapshot in
+        let childrenOf = children
+        let reports = Lanes.map(judged) { index in
+            var snapshot = read[index]!
+            snapshot.children = childrenOf[snapshot.pid] ?? []
             let report = Inspector.judge(snapshot)
             guard Inspector.looksTransient(report), var again = try? inspector.inspect(snapshot.pid, depth: .table)
             else { return report }
             again.snapshot.children = snapshot.children
             return Inspector.judge(again.snapshot, samples: again.samples)
         }
-        return ProcessTable(reports: reports, skippedKernelThreads: kernelThreads, skippedZombies: zombies.count)
+        return ProcessTable(reports: reports, skippedKernelThreads: kernelThreads, skippedZombies: zombies)
     }
 }

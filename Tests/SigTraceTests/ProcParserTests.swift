@@ -90,20 +90,24 @@ import Testing
     }
 
     @Test func syscallFileGivesNumberAndFirstArgument() {
-        let waiting = Array("128 0x7ffc2a1b3c40 0x0 0x0 0x8 0x0 0x0 0x7ffc2a1b3b88 0x7f0e8d8c5a2e\n".utf8)
-        let parsed = ProcReader.parseSyscall(waiting)
+        func parseSyscall(_ text: String) -> (number: Int, argument: UInt64?)? {
+            Array(text.utf8).withUnsafeBufferPointer(ProcReader.parseSyscall)
+        }
+        let parsed = parseSyscall("128 0x7ffc2a1b3c40 0x0 0x0 0x8 0x0 0x0 0x7ffc2a1b3b88 0x7f0e8d8c5a2e\n")
         #expect(parsed?.number == 128)
         #expect(parsed?.argument == 0x7ffc_2a1b_3c40)
-        #expect(ProcReader.parseSyscall(Array("230 0x0 0x0\n".utf8))?.argument == 0)
-        #expect(ProcReader.parseSyscall(Array("running\n".utf8)) == nil)
-        #expect(ProcReader.parseSyscall(Array("-1 0x7ffc2a1b3b88 0x7f0e8d8c5a2e\n".utf8)) == nil)
-        #expect(ProcReader.parseSyscall(Array("61".utf8))?.argument == nil)
-        #expect(ProcReader.parseSyscall([]) == nil)
+        #expect(parseSyscall("230 0x0 0x0\n")?.argument == 0)
+        #expect(parseSyscall("running\n") == nil)
+        #expect(parseSyscall("-1 0x7ffc2a1b3b88 0x7f0e8d8c5a2e\n") == nil)
+        #expect(parseSyscall("61")?.argument == nil)
+        #expect(parseSyscall("") == nil)
     }
 
     @Test func statusParsesFromBytesAsFromText() throws {
         let text = try TestPaths.procText("redis.status")
-        let fromBytes = try ProcReader.parseStatus(Array(text.utf8))
+        let fromBytes = try Array(text.utf8).withUnsafeBufferPointer { bytes in
+            Result { () throws(SigscopeError) in try ProcStatus(bytes: bytes) }
+        }.get()
         #expect(fromBytes == (try ProcStatus(parsing: text)))
         #expect(fromBytes.stateDescription == "sleeping")
         #expect(fromBytes.queued == 0 && fromBytes.queueLimit == 96365)
