@@ -63,7 +63,7 @@ public enum JSONValue: Sendable, Equatable {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .int(let value): JSONValue.writeInt(value, to: &out)
         case .double(let value):
             if value.isFinite {
                 let text = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
@@ -72,7 +72,10 @@ public enum JSONValue: Sendable, Equatable {
                 out.append(contentsOf: "null".utf8)
             }
         case .string(let value): JSONValue.writeString(value, to: &out)
-        case .raw(let text): out.append(contentsOf: text.utf8)
+        case .raw(let text):
+            if text.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
+                out.append(contentsOf: text.utf8)
+            }
         case .array(let values):
             guard !values.isEmpty else { out.append(contentsOf: "[]".utf8); return }
             out.append(0x5B)
@@ -99,6 +102,18 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// Decimal digits without an intermediate String.
+    private static func writeInt(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(0x2D) }
+        var magnitude = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(truncatingIfNeeded: magnitude % 10) + 0x30)
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
+    }
+
     private static func newline(_ out: inout [UInt8], _ indent: Int, _ level: Int) {
         guard indent > 0 else { return }
         out.append(0x0A)
@@ -107,9 +122,13 @@ public enum JSONValue: Sendable, Equatable {
 
     private static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(0x22)
-        // Most strings need no escaping: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(contentsOf: value.utf8)
+        // Most strings need no escaping: copy them whole, straight from their contiguous UTF-8.
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
             out.append(0x22)
             return
         }
