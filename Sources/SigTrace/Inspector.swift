@@ -6,23 +6,29 @@ import Glibc
 public struct ProcessReport: Sendable {
     public var snapshot: ProcessSnapshot
     public var runtime: Runtime
-    /// Dispositions of all 64 signals, in order.
-    public var signals: [SignalDisposition]
+    /// The masks the dispositions follow from, combined over the threads of `snapshot`.
+    public let masks: ProcessMasks
     public var findings: [Finding]
     /// How many reads it took to reach a steady state (1 in the common case).
     public var samples: Int
 
     public var pid: Int32 { snapshot.pid }
 
-    /// The disposition of one signal.
-    public func disposition(_ signal: Signal) -> SignalDisposition { signals[Int(signal.rawValue) - 1] }
+    /// The disposition of one signal, worked out when asked for: `inspect --all` shows a handful of the 64 for
+    /// each of thousands of processes.
+    public func disposition(_ signal: Signal) -> SignalDisposition {
+        SignalDisposition(signal, in: masks, runtime: runtime)
+    }
+
+    /// Dispositions of all 64 signals, in order.
+    public var signals: [SignalDisposition] { Signal.all.map(disposition) }
 
     /// The JSON object of `inspect --format json` for this process; `allSignals` false keeps the signals
     /// that matter plus any pending, sigwaited or signalfd-read one.
     public func json(allSignals: Bool, cache: RenderedSignals? = nil) -> JSONValue {
-        let shown = shownSignals(all: allSignals)
-        let dispositions = shown.map(disposition)
-        let signals = cache?.rendered(dispositions) ?? .array(dispositions.map(\.json))
+        let render = { JSONValue.array(shownSignals(all: allSignals).map { disposition($0).json }) }
+        let signals = cache?.rendered(RenderedSignals.Key(masks: masks, runtime: runtime, all: allSignals), render)
+            ?? render()
         return .object([
             ("pid", .int(Int(pid))), ("comm", .string(snapshot.status.name)),
             ("cmdline", .array(snapshot.cmdline.map(JSONValue.string))), ("exe", .string(snapshot.exe)),
@@ -58,15 +64,22 @@ public struct ProcessReport: Sendable {
 /// handful of dispositions, and `inspect --all --format json` would otherwise render the same text thousands of
 /// times. One per lane of work: it is not shared between threads.
 public final class RenderedSignals {
-    private var texts: [[SignalDisposition]: String] = [:]
+    /// What decides a process's shown signals and their dispositions.
+    struct Key: Hashable {
+        var masks: ProcessMasks
+        var runtime: Runtime
+        var all: Bool
+    }
+
+    private var texts: [Key: String] = [:]
 
     public init() {}
 
-    /// The rendered JSON array of these dispositions.
-    func rendered(_ dispositions: [SignalDisposition]) -> JSONValue {
-        if let text = texts[dispositions] { return .raw(text) }
-        let text = JSONValue.array(dispositions.map(\.json)).rendered()
-        texts[dispositions] = text
+    /// The rendered JSON array for `key`, rendered by `render` the first time.
+    func rendered(_ key: Key, _ render: () -> JSONValue) -> JSONValue {
+        if let text = texts[key] { return .raw(text) }
+        let text = render().rendered()
+        texts[key] = text
         return .raw(text)
     }
 }
@@ -117,10 +130,10 @@ public struct Inspector: Sendable {
         let runtime = Runtime.detect(exe: snapshot.exe, comm: snapshot.status.name, libraries: snapshot.libraries,
                                      goHeapMapped: snapshot.goHeapMapped, executable: snapshot.executableRuntime)
         let masks = ProcessMasks(snapshot)
-        let signals = Signal.all.map { SignalDisposition($0, in: masks, runtime: runtime) }
-        let findings = InspectRules.findings(snapshot: snapshot, runtime: runtime, term: signals[14],
-                                             pipe: signals[12])
-        return ProcessReport(snapshot: snapshot, runtime: runtime, signals: signals, findings: findings,
+        let findings = InspectRules.findings(snapshot: snapshot, runtime: runtime,
+                                             term: SignalDisposition(.term, in: masks, runtime: runtime),
+                                             pipe: SignalDisposition(.pipe, in: masks, runtime: runtime))
+        return ProcessReport(snapshot: snapshot, runtime: runtime, masks: masks, findings: findings,
                              samples: samples)
     }
 

@@ -54,7 +54,7 @@ public struct ProcStatus: Sendable, Equatable {
     /// Parses the bytes of a status file as read from /proc, without building a String per line: `inspect --all`
     /// parses thousands of these and must keep up with `ps`.
     public init(bytes: UnsafeBufferPointer<UInt8>, source: @autoclosure () -> String = "status") throws(SigscopeError) {
-        var found = [Range<Int>?](repeating: nil, count: Self.keys.count)
+        var found = [Range<Int>?](repeating: nil, count: Key.allCases.count)
         var lineStart = 0
         let end = bytes.count
         while lineStart < end {
@@ -202,17 +202,13 @@ public struct ProcStatus: Sendable, Equatable {
         }
     }
 
-    /// The slot of a line's key among `keys`, nil for a line the parser does not keep.
+    /// The slot of a line's key, nil for a line the parser does not keep.
     private static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> Int? {
-        guard key.count < keysByLength.count else { return nil }
-        for slot in keysByLength[key.count] {
-            if memcmp(bytes.baseAddress! + key.lowerBound, keyBytes[slot], key.count) == 0 { return slot }
-        }
-        return nil
+        Key(bytes, key)?.rawValue
     }
 
-    /// The keys the parser keeps, in the order of `Key`.
-    private enum Key: Int, CaseIterable {
+    /// The keys the parser keeps.
+    enum Key: Int, CaseIterable {
         case name, state, tgid, pid, ppid, tracerPid, uid, nspid, threads, sigq, sigPnd, shdPnd, sigBlk, sigIgn, sigCgt,
              kthread, vmSize
 
@@ -221,12 +217,37 @@ public struct ProcStatus: Sendable, Equatable {
             ["Name", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid", "NSpid", "Threads", "SigQ", "SigPnd",
              "ShdPnd", "SigBlk", "SigIgn", "SigCgt", "Kthread", "VmSize"][rawValue]
         }
-    }
 
-    private static let keys = Key.allCases
-    private static let keyBytes: [[UInt8]] = Key.allCases.map { Array($0.name.utf8) }
-    /// The slots of the keys of each length, so a line is compared only with keys as long as its own.
-    private static let keysByLength: [[Int]] = (0...9).map { length in
-        Key.allCases.filter { $0.name.utf8.count == length }.map(\.rawValue)
+        /// The key spelled by `bytes[range]`, nil for any other. Compares the key's first eight bytes as one
+        /// little-endian integer: each status file has some sixty lines and `inspect --all` reads thousands.
+        init?(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+            let length = range.count
+            guard length >= 3 && length <= 9 else { return nil }
+            var code: UInt64 = 0
+            for index in 0..<min(length, 8) {
+                code |= UInt64(bytes[range.lowerBound + index]) << (8 * UInt64(index))
+            }
+            switch code {
+            case 0x656D_614E: self = .name // "Name"
+            case 0x0065_7461_7453: self = .state // "State"
+            case 0x6469_6754: self = .tgid // "Tgid"
+            case 0x0064_6950: self = .pid // "Pid"
+            case 0x6469_5050: self = .ppid // "PPid"
+            case 0x6950_7265_6361_7254 where length == 9 && bytes[range.lowerBound + 8] == 0x64:
+                self = .tracerPid // "TracerPi" and "d"
+            case 0x0064_6955: self = .uid // "Uid"
+            case 0x0064_6970_534E: self = .nspid // "NSpid"
+            case 0x0073_6461_6572_6854: self = .threads // "Threads"
+            case 0x5167_6953: self = .sigq // "SigQ"
+            case 0x646E_5067_6953: self = .sigPnd // "SigPnd"
+            case 0x646E_5064_6853: self = .shdPnd // "ShdPnd"
+            case 0x6B6C_4267_6953: self = .sigBlk // "SigBlk"
+            case 0x6E67_4967_6953: self = .sigIgn // "SigIgn"
+            case 0x7467_4367_6953: self = .sigCgt // "SigCgt"
+            case 0x0064_6165_7268_744B: self = .kthread // "Kthread"
+            case 0x657A_6953_6D56: self = .vmSize // "VmSize"
+            default: return nil
+            }
+        }
     }
 }

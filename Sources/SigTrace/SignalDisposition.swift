@@ -41,7 +41,7 @@ public enum PendingScope: String, Sendable, Hashable {
 }
 
 /// The masks of a process that decide every signal's outcome, combined over its threads once.
-public struct ProcessMasks: Sendable {
+public struct ProcessMasks: Sendable, Hashable {
     public var blockedEverywhere: SignalSet
     public var blockedSomewhere: SignalSet
     public var ignored: SignalSet

@@ -113,6 +113,19 @@ import Testing
         #expect(fromBytes.queued == 0 && fromBytes.queueLimit == 96365)
     }
 
+    @Test func statusKeysAreRecognisedExactly() {
+        func key(_ text: String) -> ProcStatus.Key? {
+            Array(text.utf8).withUnsafeBufferPointer { ProcStatus.Key($0, $0.indices) }
+        }
+        for expected in ProcStatus.Key.allCases {
+            #expect(key(expected.name) == expected)
+        }
+        for other in ["Ngid", "NStgid", "NSpgid", "TracerPix", "TracerPi", "Tracer", "Pi", "SigQQ", "VmSizes", "Gid",
+                      "Speculation_Store_Bypass", ""] {
+            #expect(key(other) == nil, "\(other)")
+        }
+    }
+
     @Test func signalfdMaskFromFdinfo() {
         let fdinfo = "pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1057\nsigmask:\t0000000000004000\n"
         #expect(ProcReader.signalfdMask(fdinfo) == [.term])
