@@ -1,38 +1,57 @@
 import Dispatch
+import Synchronization
 
 /// Work spread over the cores: `inspect --all` reads, judges and renders thousands of processes, each
-/// independent of the others.
+/// independent of the others. Lanes take the work in small batches from a shared counter rather than a fixed
+/// share each, so a lane whose core is busy with something else leaves more of the work to the others.
 enum Lanes {
     /// How many lanes: one per core, at most four.
     static var count: Int { max(1, min(4, System.processorCount)) }
+
+    /// How many items a lane takes at a time.
+    static let batch = 32
 
     /// `items.map(transform)`, computed on every core, results in the order of `items`.
     static func map<T: Sendable, U: Sendable>(_ items: [T], _ transform: @Sendable (T) -> U) -> [U] {
         let lanes = count
         guard lanes > 1, items.count > 64 else { return items.map(transform) }
-        // Each lane initializes its own indices of the result in place: no optional buffer copied afterwards.
+        // Each result is initialized in place by the lane that computed it: no optional buffer copied afterwards.
         return [U](unsafeUninitializedCapacity: items.count) { buffer, initialized in
             let slots = Slots(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                for index in stride(from: lane, to: items.count, by: lanes) {
-                    (slots.buffer.baseAddress! + index).initialize(to: transform(items[index]))
-                }
+            forEachBatch(of: items.count, batch: batch, lanes: lanes) { range in
+                for index in range { (slots.buffer.baseAddress! + index).initialize(to: transform(items[index])) }
             }
             initialized = items.count
         }
     }
 
-    /// `body` applied to consecutive slices of `0..<total`, one slice per lane, results in slice order: for work
-    /// whose results are concatenated (rendered output), each lane fills one buffer of its own.
+    /// `body` applied to consecutive slices of `0..<total` on every core, results in slice order: for work whose
+    /// results are concatenated (rendered output), each slice fills a buffer of its own.
     static func mapSlices<U: Sendable>(_ total: Int, _ body: @Sendable (Range<Int>) -> U) -> [U] {
         let lanes = total > 64 ? count : 1
         guard lanes > 1 else { return [body(0..<total)] }
-        return [U](unsafeUninitializedCapacity: lanes) { buffer, initialized in
+        let size = 4 * batch
+        let slices = (total + size - 1) / size
+        return [U](unsafeUninitializedCapacity: slices) { buffer, initialized in
             let slots = Slots(buffer: buffer)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                (slots.buffer.baseAddress! + lane).initialize(to: body(total * lane / lanes..<total * (lane + 1) / lanes))
+            forEachBatch(of: slices, batch: 1, lanes: lanes) { range in
+                for slice in range {
+                    (slots.buffer.baseAddress! + slice).initialize(to: body(slice * size..<min(total, (slice + 1) * size)))
+                }
             }
-            initialized = lanes
+            initialized = slices
+        }
+    }
+
+    /// Calls `body` with consecutive ranges of `0..<total`, `batch` long, each taken by whichever lane is free.
+    private static func forEachBatch(of total: Int, batch: Int, lanes: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: lanes) { _ in
+            while true {
+                let start = next.add(batch, ordering: .relaxed).oldValue
+                if start >= total { return }
+                body(start..<min(total, start + batch))
+            }
         }
     }
 

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import SigTrace
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode signal masks per process and thread and judge what SIGTERM will do.",
@@ -79,8 +83,11 @@ struct Inspect: ParsableCommand {
                 Output.write(reports.map(render.text).joined(separator: "\n"))
             }
         }
-        if let threshold, reports.contains(where: { $0.findings.reaches(threshold) }) {
-            throw ExitCode(1)
+        let reached = threshold.map { threshold in reports.contains { $0.findings.reaches(threshold) } } ?? false
+        if all {
+            // Thousands of reports are not taken apart object by object (about 1.5 ms): the process ends here.
+            Glibc.exit(reached ? 1 : 0)
         }
+        if reached { throw ExitCode(1) }
     }
 }
