@@ -29,6 +29,8 @@ struct Watch: AsyncParsableCommand {
 
             EXIT CODES
               0  the watch ended (the processes exited, the duration passed, or sigscope was told to stop)
+              N  with -- CMD: the command's own exit code, or 128+SIGNAL when a signal killed it, as a shell \
+            reports it (0 when sigscope detached before it ended)
               2  bad input or cannot trace: no such process, permission denied (ptrace_scope, CAP_SYS_PTRACE, \
             another user's process), already traced, a kernel thread, a zombie, sigscope itself
             """
@@ -84,11 +86,21 @@ struct Watch: AsyncParsableCommand {
                      + "Ctrl-C detaches and leaves \(numbers.isEmpty ? "it" : "them") running")
         if format == .text { sink.write(render.textHeader()) }
         var summary = WatchSummary()
+        // The started command's end, as a shell would report it: its exit code, or 128 + the killing signal.
+        let launched = numbers.isEmpty ? tracer.pids.first : nil
+        var commandStatus: Int32 = 0
         // One write per batch: a flood must not cost a system call per event.
         for await batch in tracer.batches {
             var text = ""
             for event in batch {
                 summary.record(event)
+                if event.pid == launched {
+                    switch event.kind {
+                    case .exit(let code): commandStatus = code
+                    case .killed(let signal, _): commandStatus = 128 + Int32(signal.rawValue)
+                    default: break
+                    }
+                }
                 text += format == .json ? render.json(event) : render.text(event)
             }
             sink.write(text)
@@ -99,5 +111,6 @@ struct Watch: AsyncParsableCommand {
             FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
         }
         if output != nil { sink.close() }
+        if commandStatus != 0 { throw ExitCode(commandStatus) }
     }
 }

@@ -28,8 +28,17 @@ extension ProcessTests {
             #expect(events.contains { $0.string("event") == "exit" && $0.int("code") == 0 && $0.int("pid") == launched })
         }
 
+        @Test func theCommandsExitCodeIsSigscopesOwn() throws {
+            let (_, exited) = try watch("--", "/bin/sh", "-c", "exit 5")
+            #expect(exited.exitCode == 5)
+            let (events, killed) = try watch("--", "/bin/sh", "-c", "kill -TERM $$")
+            #expect(killed.exitCode == Int32(128 + 15))
+            #expect(events.contains { $0.string("event") == "killed" && $0.string("signal") == "SIGTERM" })
+        }
+
         @Test func nullPointerWriteIsSEGVMapErrThenKilled() throws {
-            let (events, _) = try watch("--", fixture, "segv")
+            let (events, result) = try watch("--", fixture, "segv")
+            #expect(result.exitCode == Int32(128 + 11))
             let segv = try #require(events.first { $0.string("signal") == "SIGSEGV" })
             #expect(segv.string("code") == "SEGV_MAPERR")
             #expect(segv.string("address") == "0x0")
