@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Renders `inspect` reports as text or JSON.
 public struct InspectFormat: Sendable {
     public var style: TextStyle
@@ -12,21 +14,24 @@ public struct InspectFormat: Sendable {
 
     /// The JSON document: `{"processes": [...]}`, indented for a few processes, one process per line for many.
     public func json(_ reports: [ProcessReport]) -> String {
-        String(decoding: jsonPieces(reports).joined(), as: UTF8.self)
+        let document = Mutex<[UInt8]>([])
+        writeJSON(reports) { piece in document.withLock { $0.append(contentsOf: piece) } }
+        return String(decoding: document.withLock { $0 }, as: UTF8.self)
     }
 
-    /// The JSON document as UTF-8 pieces to write in order (`inspect --all` renders thousands of processes on
-    /// every core and writes the pieces without joining them).
-    public func jsonPieces(_ reports: [ProcessReport]) -> [[UInt8]] {
+    /// The JSON document as UTF-8 pieces handed to `emit` in order (`inspect --all` renders thousands of
+    /// processes on every core and writes each piece as soon as it is ready).
+    public func writeJSON(_ reports: [ProcessReport], emit: @Sendable ([UInt8]) -> Void) {
         let all = allSignals
         if reports.count > 8 {
-            return JSONValue.lines("processes", count: reports.count, makeState: RenderedSignals.init) {
+            JSONValue.lines("processes", count: reports.count, makeState: RenderedSignals.init, element: {
                 index, cache, out in
                 reports[index].json(allSignals: all, cache: cache).write(compactTo: &out)
-            }
+            }, emit: emit)
+            return
         }
         let processes = reports.map { $0.json(allSignals: all) }
-        return [Array((JSONValue.object([("processes", .array(processes))]).pretty() + "\n").utf8)]
+        emit(Array((JSONValue.object([("processes", .array(processes))]).pretty() + "\n").utf8))
     }
 
     /// One process in detail: header, signal table, threads (with --threads), findings.

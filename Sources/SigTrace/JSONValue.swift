@@ -39,13 +39,15 @@ public enum JSONValue: Sendable, Equatable {
     /// An object with one array of `count` elements, rendered one compact element per line, so a large list
     /// stays small and still greps line by line. The elements are rendered on every core in consecutive slices,
     /// each slice into its own buffer with its own `State` (a cache, say) from `makeState`, by
-    /// `element(index, &state, &out)`. Returned as UTF-8 pieces to be written in order.
+    /// `element(index, &state, &out)`; `emit` gets the UTF-8 pieces in order, each as soon as it can go out.
     public static func lines<State>(_ key: String, count: Int, makeState: @Sendable () -> State,
-                                    element: @Sendable (Int, inout State, inout [UInt8]) -> Void) -> [[UInt8]] {
+                                    element: @Sendable (Int, inout State, inout [UInt8]) -> Void,
+                                    emit: @Sendable ([UInt8]) -> Void) {
         var head: [UInt8] = Array("{".utf8)
         writeString(key, to: &head)
         head.append(contentsOf: ": [\n".utf8)
-        let body = Lanes.mapSlices(count) { range in
+        emit(head)
+        Lanes.forEachSlice(count, { range in
             var state = makeState()
             var out: [UInt8] = []
             out.reserveCapacity(range.count * 2048)
@@ -54,8 +56,8 @@ public enum JSONValue: Sendable, Equatable {
                 out.append(contentsOf: (index + 1 < count ? ",\n" : "\n").utf8)
             }
             return out
-        }
-        return [head] + body + [Array("]}\n".utf8)]
+        }, deliver: emit)
+        emit(Array("]}\n".utf8))
     }
 
     /// Writes UTF-8 bytes; `indent` 0 means compact.

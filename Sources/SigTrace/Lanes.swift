@@ -25,21 +25,30 @@ enum Lanes {
         }
     }
 
-    /// `body` applied to consecutive slices of `0..<total` on every core, results in slice order: for work whose
-    /// results are concatenated (rendered output), each slice fills a buffer of its own.
-    static func mapSlices<U: Sendable>(_ total: Int, _ body: @Sendable (Range<Int>) -> U) -> [U] {
-        let lanes = total > 64 ? count : 1
-        guard lanes > 1 else { return [body(0..<total)] }
+    /// `body` applied to consecutive slices of `0..<total` on every core, each result handed to `deliver` in
+    /// slice order as soon as it and every slice before it are done: rendered output goes out while the rest is
+    /// still being rendered, and is not all held in memory. Calls to `deliver` are serialized.
+    static func forEachSlice<U: Sendable>(_ total: Int, _ body: @Sendable (Range<Int>) -> U,
+                                          deliver: @Sendable (U) -> Void) {
         let size = 4 * batch
         let slices = (total + size - 1) / size
-        return [U](unsafeUninitializedCapacity: slices) { buffer, initialized in
-            let slots = Slots(buffer: buffer)
-            forEachBatch(of: slices, batch: 1, lanes: lanes) { range in
-                for slice in range {
-                    (slots.buffer.baseAddress! + slice).initialize(to: body(slice * size..<min(total, (slice + 1) * size)))
+        let lanes = slices > 1 ? count : 1
+        guard lanes > 1 else {
+            if total > 0 { deliver(body(0..<total)) }
+            return
+        }
+        let order = Mutex<(next: Int, done: [Int: U])>((0, [:]))
+        forEachBatch(of: slices, batch: 1, lanes: lanes) { range in
+            for slice in range {
+                let result = body(slice * size..<min(total, (slice + 1) * size))
+                order.withLock { order in
+                    order.done[slice] = result
+                    while let ready = order.done.removeValue(forKey: order.next) {
+                        deliver(ready)
+                        order.next += 1
+                    }
                 }
             }
-            initialized = slices
         }
     }
 

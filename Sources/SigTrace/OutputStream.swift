@@ -29,9 +29,9 @@ public struct FileOutput: Sendable {
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Writes UTF-8 pieces in order, as `write(_:)` does.
-    public func write(pieces: [[UInt8]]) {
-        for piece in pieces { piece.withUnsafeBytes { write($0) } }
+    /// Writes UTF-8 bytes, as `write(_:)` does.
+    public func write(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
     }
 
     private func write(_ buffer: UnsafeRawBufferPointer) {

@@ -65,7 +65,7 @@ struct Inspect: ParsableCommand {
             let table = try ProcessTable.scan(inspector: inspector)
             reports = table.reports
             if format == .json {
-                FileOutput.standardOutput.write(pieces: render.jsonPieces(reports))
+                render.writeJSON(reports) { FileOutput.standardOutput.write(bytes: $0) }
             } else {
                 Output.write(render.table(table))
             }
