@@ -24,7 +24,7 @@ public enum InspectRules {
                 rule: "no-verdict", severity: .info,
                 message: "\(who) belongs to uid \(snapshot.status.uid) and sigscope may not read its descriptors or its "
                     + "threads' system calls: a signalfd or sigwait taking SIGTERM would go unseen",
-                hint: "run as root (or with CAP_SYS_PTRACE), or as uid \(snapshot.status.uid)")]
+                hint: ProcReader.readDeniedAdvice(processUid: snapshot.status.uid))]
         }
         switch term.outcome {
         case .dropped:

@@ -120,7 +120,7 @@ public struct Inspector: Sendable {
                 .permissionDenied,
                 "permission denied reading /proc/\(pid)/fd and its threads' syscall files (pid \(pid) belongs to uid "
                     + "\(report.snapshot.status.uid)): without them a signalfd or sigwait is invisible, so there is no "
-                    + "verdict; run as root or as that user", errno: EACCES)
+                    + "verdict; " + ProcReader.readDeniedAdvice(processUid: report.snapshot.status.uid), errno: EACCES)
         }
         return report
     }

@@ -94,6 +94,16 @@ public struct ProcReader: Sendable {
         }
     }
 
+    /// What to do when a process's descriptors and system calls may not be read. Root is refused too when the
+    /// process is protected: not dumpable and owned by another user namespace, or kept apart by a security module.
+    static func readDeniedAdvice(processUid: UInt32, euid: UInt32 = geteuid()) -> String {
+        if euid == 0 {
+            return "even root may not read them here: the process is protected (not dumpable under another user "
+                + "namespace, or guarded by a security module such as SELinux, AppArmor or Landlock)"
+        }
+        return "run as root (or with CAP_SYS_PTRACE), or as uid \(processUid)"
+    }
+
     /// Maps a read failure of a process-level file to the user-facing error.
     static func error(_ failure: ProcFiles.Failure, pid: Int32, what: String) -> SigscopeError {
         switch failure {

@@ -89,6 +89,11 @@ import Testing
         #expect(forbidden.message.contains("permission denied reading /proc/4711/status"))
     }
 
+    @Test func deniedReadsAdviseWhatCanHelp() {
+        #expect(ProcReader.readDeniedAdvice(processUid: 1000, euid: 1001) == "run as root (or with CAP_SYS_PTRACE), or as uid 1000")
+        #expect(ProcReader.readDeniedAdvice(processUid: 0, euid: 0).hasPrefix("even root may not read them"))
+    }
+
     @Test func syscallFileGivesNumberAndFirstArgument() {
         func parseSyscall(_ text: String) -> (number: Int, argument: UInt64?)? {
             Array(text.utf8).withUnsafeBufferPointer(ProcReader.parseSyscall)
