@@ -10,9 +10,6 @@ import Synchronization
 final class ShutdownTrace: Sendable {
     private let tracer: SignalTracer
     private let store = EventStore()
-    /// For a service in its own PID namespace (`--pid1`): the traced processes by their pid inside it, so a
-    /// sender pid as the receiver reports it can be named in sigscope's namespace.
-    private let insideNamespace: [Int32: ChildProcess]
     private let ended = DispatchSemaphore(value: 0)
 
     /// The events received so far, shared with the task that drains the tracer's stream.
@@ -21,18 +18,9 @@ final class ShutdownTrace: Sendable {
     }
 
     /// Seizes `pids` (the service first, then its descendants) and, as they fork, their new children. A
-    /// descendant that exits meanwhile is left out; the service itself must be seized.
+    /// descendant that exits meanwhile is left out; the service itself must be seized. Senders are named in
+    /// sigscope's PID namespace by the tracer, also for a service in its own (`--pid1`).
     init(pids: [Int32]) throws(SigscopeError) {
-        let files = ProcFiles()
-        let ownDepth = (try? ProcStatus(parsing: files.read("/proc/self/status")))?.nspid.count ?? 1
-        var inside: [Int32: ChildProcess] = [:]
-        for pid in pids {
-            guard let text = try? files.read(files.path(pid, "status")), let status = try? ProcStatus(parsing: text),
-                  status.nspid.count > ownDepth, let innermost = status.nspid.last else { continue }
-            inside[innermost] = ChildProcess(pid: pid, comm: status.name, state: status.state,
-                                             cmdline: ProcReader().readCmdline(pid))
-        }
-        insideNamespace = inside
         var configuration = SignalTracer.Configuration()
         configuration.followForks = true
         do {
@@ -54,17 +42,7 @@ final class ShutdownTrace: Sendable {
     func finish() -> [SignalEvent] {
         tracer.stop()
         _ = ended.wait(timeout: .now() + .seconds(2))
-        let receivers = Set(insideNamespace.values.map(\.pid))
-        return store.events.withLock { $0 }.map { event in
-            guard case .signal(var delivery) = event.kind, receivers.contains(event.pid),
-                  let sender = delivery.senderPid, let known = insideNamespace[sender] else { return event }
-            delivery.senderPid = known.pid
-            delivery.senderComm = known.comm
-            delivery.senderCmdline = known.cmdline
-            var translated = event
-            translated.kind = .signal(delivery)
-            return translated
-        }
+        return store.events.withLock { $0 }
     }
 
     /// Detaches without waiting for the last events (on the way out of an interrupted or failed check).

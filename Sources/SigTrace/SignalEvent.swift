@@ -81,6 +81,10 @@ public struct SignalDelivery: Sendable {
     /// The sending process (or, for SIGCHLD, the child), when the code carries one; 0 means the kernel or a
     /// process outside the receiver's PID namespace.
     public var senderPid: Int32?
+    /// For a receiver in a nested PID namespace (a container): the sender's pid as that namespace numbers it,
+    /// which is what the kernel reported; `senderPid` is then the same process in sigscope's namespace, or nil if
+    /// it had exited.
+    public var senderNamespacePid: Int32?
     /// The sender's real uid, when the code carries one.
     public var senderUid: UInt32?
     /// The sender's comm and command line, read from /proc when the signal arrived; nil if it had gone.

@@ -45,6 +45,7 @@ final class TracerThread: @unchecked Sendable {
     private var lastFlush: UInt64 = 0
     private static let coalescing: UInt64 = 5_000_000
     private let senders = SenderLookup()
+    private let namespaces = SenderNamespaces()
     private let attachment = TraceAttachment()
 
     init(target: SignalTracer.Target, configuration: SignalTracer.Configuration,
@@ -305,19 +306,33 @@ final class TracerThread: @unchecked Sendable {
         if let signal = Signal(rawValue: signalNumber), configuration.shows(signal) {
             var info = cprocfs_siginfo()
             let found = cprocfs_ptrace_getsiginfo(task.tid, &info) == 0
-                ? delivery(signal, info) : SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))
+                ? delivery(signal, info, receiver: task.pid)
+                : SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))
             event = SignalEvent(.signal(found), pid: task.pid, tid: task.tid)
         }
         resume(task, signal: signalNumber)
         if let event { queue(event) }
     }
 
-    /// The delivery as the siginfo describes it, with the sender's comm and cmdline read now.
-    func delivery(_ signal: Signal, _ info: cprocfs_siginfo) -> SignalDelivery {
+    /// The delivery as the siginfo describes it, with the sender named in sigscope's PID namespace and its comm
+    /// and cmdline read now.
+    func delivery(_ signal: Signal, _ info: cprocfs_siginfo, receiver: Int32) -> SignalDelivery {
         var result = SignalDelivery(signal: signal, siginfo: info)
-        if configuration.readSenders, result.code.carriesSender, let pid = result.senderPid, pid > 0 {
-            (result.senderComm, result.senderCmdline) = senders.lookup(pid)
+        guard configuration.readSenders, result.code.carriesSender, let pid = result.senderPid, pid > 0 else {
+            return result
         }
+        switch namespaces.translate(pid, receivedBy: receiver) {
+        case .same:
+            break
+        case .found(let global):
+            result.senderNamespacePid = pid
+            result.senderPid = global
+        case .gone:
+            result.senderNamespacePid = pid
+            result.senderPid = nil
+            return result
+        }
+        if let sender = result.senderPid { (result.senderComm, result.senderCmdline) = senders.lookup(sender) }
         return result
     }
 
@@ -379,6 +394,7 @@ final class TracerThread: @unchecked Sendable {
     }
 
     private func forgetProcess(_ pid: Int32) {
+        namespaces.forget(receiver: pid)
         guard let process = processes.removeValue(forKey: pid) else { return }
         for tid in process.threads { tasks.removeValue(forKey: tid) }
     }

@@ -50,6 +50,11 @@ public struct WatchFormat: Sendable {
         }
     }
 
+    /// ` [7 in its namespace]` when the receiver's namespace numbers the sender differently.
+    static func inNamespace(_ delivery: SignalDelivery) -> String {
+        delivery.senderNamespacePid.map { " [\($0) in its namespace]" } ?? ""
+    }
+
     /// Where a signal came from and what its siginfo carries, as words.
     func signalDetail(_ delivery: SignalDelivery) -> String {
         var parts: [String] = []
@@ -57,12 +62,16 @@ public struct WatchFormat: Sendable {
         switch code.origin {
         case .process:
             if let pid = delivery.senderPid, pid > 0 {
-                parts.append("from \(pid) (\(delivery.senderComm ?? "gone")) uid \(delivery.senderUid ?? 0)")
+                parts.append("from \(pid)\(Self.inNamespace(delivery)) (\(delivery.senderComm ?? "gone")) "
+                             + "uid \(delivery.senderUid ?? 0)")
+            } else if let inside = delivery.senderNamespacePid {
+                parts.append("from pid \(inside) of its namespace (gone) uid \(delivery.senderUid ?? 0)")
             } else {
                 parts.append("from outside the PID namespace uid \(delivery.senderUid ?? 0)")
             }
         case .child:
-            parts.append("child \(delivery.senderPid ?? 0) (\(delivery.senderComm ?? "gone"))"
+            let child = delivery.senderPid.map(String.init) ?? "gone"
+            parts.append("child \(child)\(Self.inNamespace(delivery)) (\(delivery.senderComm ?? "gone"))"
                          + " status \(delivery.childStatus ?? 0)")
         case .fault:
             parts.append("fault at 0x" + String(delivery.faultAddress ?? 0, radix: 16))
@@ -97,6 +106,7 @@ public struct WatchFormat: Sendable {
                 ("code", .string(d.code.name)), ("code_value", .int(Int(d.code.rawValue))),
                 ("origin", .string(d.code.origin.rawValue)),
                 ("sender_pid", d.senderPid.map { .int(Int($0)) } ?? .null),
+                ("sender_pid_in_namespace", d.senderNamespacePid.map { .int(Int($0)) } ?? .null),
                 ("sender_uid", d.senderUid.map { .int(Int($0)) } ?? .null),
                 ("sender_comm", .string(d.senderComm)),
                 ("sender_cmdline", d.senderCmdline.map { .array($0.map(JSONValue.string)) } ?? .null),

@@ -18,7 +18,9 @@ struct Watch: AsyncParsableCommand {
             Events: signal (name, si_code, sender pid, uid, comm and cmdline read at that moment, si_value, \
             si_status, fault address), stopped, continued, exec, thread, fork, exit, killed, detached. Text \
             shows one aligned line per event; --format json writes JSON lines with the keys event, time, pid, tid \
-            and the event's own. stdout carries only events; the summary of signals per sender goes to stderr \
+            and the event's own. A sender is named in sigscope's PID namespace even when the receiver is in a \
+            nested one (a container), whose number for it is kept as sender_pid_in_namespace. stdout carries only \
+            events; the summary of signals per sender goes to stderr \
             in text and is the last JSON line in json.
 
             The watch ends when the traced processes exit, when --duration passes, or on SIGINT, SIGTERM or \

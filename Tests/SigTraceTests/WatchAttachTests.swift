@@ -216,3 +216,28 @@ extension ProcessTests.WatchAttach {
         #expect(watch.events.contains { $0.string("event") == "detached" })
     }
 }
+
+extension ProcessTests.WatchAttach {
+    /// The kernel numbers a sender as the receiver's PID namespace sees it; watch names it in its own.
+    @Test func aSenderInsideTheReceiversPIDNamespaceIsNamedInSigscopes() throws {
+        let fixture = try Fixtures.c("watch-target")
+        let go = NSTemporaryDirectory() + "sigscope-go-\(UUID().uuidString)"
+        defer { unlink(go) }
+        // dash, PID 1 of a new namespace, starts the target, then signals it once `go` exists.
+        let script = "\(fixture) wait 0 & t=$!; while [ ! -e \(go) ]; do sleep 0.02; done; kill -USR1 $t; "
+            + "sleep 0.3; kill -KILL $t"
+        let namespace = try FixtureProcess(["unshare", "--pid", "--fork", "--mount-proc", "/bin/dash", "-c", script])
+        let dash = try #require(namespace.descendant(depth: 1))
+        let target = try #require(namespace.descendant(depth: 2))
+        #expect(ProcReader().readCmdline(target).contains("wait"))
+        let watch = try WatchSession(["--pid", String(target)])
+        #expect(creat(go, 0o600) >= 0)
+        let signal = try #require(watch.waitForEvent { $0.string("signal") == "SIGUSR1" })
+        #expect(signal.string("code") == "SI_USER")
+        #expect(signal.int("sender_pid") == Int(dash))
+        #expect(signal.int("sender_pid_in_namespace") == 1)
+        #expect(signal.string("sender_comm") == "dash")
+        #expect(watch.waitForEvent { $0.string("event") == "killed" }?.string("signal") == "SIGKILL")
+        #expect(watch.finish() == .exited(0))
+    }
+}
