@@ -47,8 +47,9 @@ public struct InspectFormat: Sendable {
         out += "  " + facts.joined(separator: "  ") + "\n"
         out += "  SIGTERM: " + outcomeText(report.disposition(.term)) + "\n\n"
 
-        var table = TextTable(header: ["SIGNAL", "NO", "DEFAULT", "BLOCKED", "IGNORED", "CAUGHT", "PENDING",
-                                       "HANDLED BY", "OUTCOME"].map { style.dim($0) })
+        // With --all-signals, each signal's meaning too: most of the 64 are rarely met.
+        var table = TextTable(header: (["SIGNAL", "NO", "DEFAULT", "BLOCKED", "IGNORED", "CAUGHT", "PENDING",
+                                        "HANDLED BY", "OUTCOME"] + (allSignals ? ["MEANING"] : [])).map { style.dim($0) })
         table.rightAligned = [1]
         for signal in report.shownSignals(all: allSignals) {
             let d = report.disposition(signal)
@@ -56,7 +57,7 @@ public struct InspectFormat: Sendable {
                 signal.name, String(signal.rawValue), signal.defaultAction.rawValue, mark(d.blocked.rawValue, "none"),
                 d.ignored ? "yes" : "-", d.caught ? "yes" : "-", mark(d.pending.rawValue, "none"),
                 d.handledBy?.rawValue ?? "-", outcomeText(d, withHandler: false),
-            ])
+            ] + (allSignals ? [style.dim(signal.meaning)] : []))
         }
         out += indent(table.rendered()) + "\n"
         if showThreads { out += "\n" + threadsText(snapshot) }

@@ -41,7 +41,7 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Show each thread's mask and what it blocks beyond the main thread.")
     var threads = false
 
-    @Flag(help: "Show all 64 signals instead of those that matter.")
+    @Flag(help: "Show all 64 signals instead of those that matter, each with its meaning in text.")
     var allSignals = false
 
     @Option(help: "Output format: text or json.")

@@ -155,6 +155,19 @@ import Testing
         }
     }
 
+    @Test func allSignalsTextSaysWhatEachMeans() throws {
+        let report = Inspector.judge(.fixture(try Self.status()))
+        let all = InspectFormat(style: TextStyle(colored: false), allSignals: true).text(report)
+        let rows = all.split(separator: "\n").filter {
+            $0.hasPrefix("  SIG") && $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } != nil
+        }
+        #expect(rows.count == 64)
+        #expect(all.contains("MEANING"))
+        #expect(rows.first { $0.contains("SIGHUP ") }?.hasSuffix(Signal.hup.meaning) == true)
+        let some = InspectFormat(style: TextStyle(colored: false)).text(report)
+        #expect(!some.contains("MEANING") && !some.contains(Signal.hup.meaning))
+    }
+
     @Test func jsonHasTheStableKeys() throws {
         let report = Inspector.judge(.fixture(try Self.status(nspid: "4711\t1")))
         let json = InspectFormat(style: TextStyle(colored: false)).json([report])
