@@ -6,6 +6,10 @@ import Glibc
 /// /proc/PID/cmdline open per sender, so each lookup is one pread per file instead of open, read and close: a
 /// flood from one sender must not cost three system calls per file per signal. An open /proc file of a process
 /// that died (even if its pid is reused) fails with ESRCH, so a stale descriptor is noticed and reopened.
+///
+/// The command line costs the kernel a walk of the sender's memory, so a sender whose comm is unchanged (no exec
+/// since) reuses the command line read less than `cmdlineReuse` ago: a flood from one sender reads it about a
+/// hundred times a second rather than once per signal.
 final class SenderLookup {
     private struct Handles {
         var comm: Int32
@@ -15,7 +19,12 @@ final class SenderLookup {
         var rawComm: [UInt8] = []
         var rawCmdline: [UInt8] = []
         var decoded: (comm: String, cmdline: [String])?
+        /// When the command line was last read (monotonic nanoseconds).
+        var cmdlineReadAt: UInt64 = 0
     }
+
+    /// How long a command line read stays current while the sender's comm does not change.
+    static let cmdlineReuse: UInt64 = 10_000_000
 
     private let root: String
     private var open: [Int32: Handles] = [:]
@@ -32,8 +41,15 @@ final class SenderLookup {
         for _ in 0..<2 {
             guard var handles = handles(pid) else { return (nil, nil) }
             if let comm = read(handles.comm) {
+                let now = Clocks.monotonicNanoseconds()
+                if let decoded = handles.decoded, comm == handles.rawComm,
+                   now &- handles.cmdlineReadAt < Self.cmdlineReuse {
+                    return decoded
+                }
                 let cmdline = read(handles.cmdline) ?? []
+                handles.cmdlineReadAt = now
                 if let decoded = handles.decoded, comm == handles.rawComm, cmdline == handles.rawCmdline {
+                    open[pid] = handles
                     return decoded
                 }
                 let decoded = (String(decoding: comm, as: UTF8.self).trimmingWhitespace(),

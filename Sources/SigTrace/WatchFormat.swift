@@ -106,10 +106,10 @@ public struct WatchFormat: Sendable {
                 ("code", .string(d.code.name)), ("code_value", .int(Int(d.code.rawValue))),
                 ("origin", .string(d.code.origin.rawValue)),
                 ("sender_pid", d.senderPid.map { .int(Int($0)) } ?? .null),
-                ("sender_pid_in_namespace", d.senderNamespacePid.map { .int(Int($0)) } ?? .null),
                 ("sender_uid", d.senderUid.map { .int(Int($0)) } ?? .null),
                 ("sender_comm", .string(d.senderComm)),
                 ("sender_cmdline", d.senderCmdline.map { .array($0.map(JSONValue.string)) } ?? .null),
+                ("sender_pid_in_namespace", d.senderNamespacePid.map { .int(Int($0)) } ?? .null),
             ]
             if let value = d.valueInt { fields.append(("value", .int(Int(value)))) }
             if let pointer = d.valuePointer { fields.append(("value_ptr", .string("0x" + String(pointer, radix: 16)))) }
