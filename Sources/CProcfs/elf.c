@@ -94,6 +94,7 @@ int cprocfs_elf_section(cprocfs_elf *elf, size_t index, struct cprocfs_elf_secti
     out->type = header.sh_type;
     out->link = header.sh_link;
     out->flags = header.sh_flags;
+    out->address = header.sh_addr;
     out->offset = header.sh_offset;
     out->size = header.sh_size;
     out->entsize = header.sh_entsize;

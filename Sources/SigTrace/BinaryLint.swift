@@ -185,9 +185,7 @@ public enum BinaryLint {
     static func lintGo(_ image: ELFImage, facts: inout BinaryFacts, symtabStrings: ELFImage.Section?,
                        display: String) -> [Finding] {
         facts.runtime = "go"
-        if let section = image.section(named: ".go.buildinfo"), let bytes = image.bytes(of: section) {
-            facts.goBuildInfo = GoBuildInfo(bytes: bytes)
-        }
+        facts.goBuildInfo = GoBuildInfo(image: image)
         // The pclntab names every linked function, even in a stripped binary. PIE and externally linked Go
         // binaries fold it into .data.rel.ro.
         let places = [image.section(named: ".gopclntab"), symtabStrings, image.section(named: ".data.rel.ro")]

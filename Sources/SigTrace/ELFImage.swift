@@ -21,6 +21,8 @@ public final class ELFImage {
         public var link: UInt32
         /// The size in the file, in bytes.
         public var size: UInt64
+        /// Where the section is loaded in memory (sh_addr), 0 for sections that are not loaded.
+        public var address: UInt64 = 0
     }
 
     /// The file's path as given.
@@ -67,7 +69,8 @@ public final class ELFImage {
             // A corrupt header for one section leaves that section out; the rest can still be judged.
             guard cprocfs_elf_section(handle, index, &raw) == 0 else { continue }
             let name = raw.name.map { String(cString: $0) } ?? ""
-            sections.append(Section(index: index, name: name, type: raw.type, link: raw.link, size: raw.size))
+            sections.append(Section(index: index, name: name, type: raw.type, link: raw.link, size: raw.size,
+                                    address: raw.address))
         }
         self.handle = handle
         self.bits = header.elf_class == 1 ? 32 : 64
@@ -135,6 +138,21 @@ public final class ELFImage {
         var size = 0
         guard let start = cprocfs_elf_section_bytes(handle, section.index, &size), size > 0 else { return nil }
         return UnsafeRawBufferPointer(start: start, count: size)
+    }
+
+    /// `count` bytes at virtual address `address`, from the loaded section that holds them; nil when no section
+    /// with file contents holds them all (Go before 1.18 points at its build information this way).
+    public func bytes(atAddress address: UInt64, count: Int) -> UnsafeRawBufferPointer? {
+        guard count >= 0 else { return nil }
+        for section in sections where section.address != 0 && section.type != 8 /* SHT_NOBITS */ {
+            guard address >= section.address, address - section.address < section.size,
+                  UInt64(count) <= section.size - (address - section.address),
+                  let bytes = bytes(of: section) else { continue }
+            let start = Int(address - section.address)
+            guard start + count <= bytes.count else { return nil }
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<start + count])
+        }
+        return nil
     }
 
     /// True if the section's bytes contain `needle`; memmem over the mapped bytes, so scanning the 30 MB

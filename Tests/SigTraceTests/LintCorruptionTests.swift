@@ -86,6 +86,32 @@ extension ProcessTests {
             }
         }
 
+        /// The pre-1.18 layout follows pointers: random ones into a random image must be refused, never followed
+        /// out of it.
+        @Test func oldGoBuildInfoWithRandomPointers() {
+            var random = SplitMix64(state: 5)
+            let magic: [UInt8] = [0xFF] + Array(" Go buildinf:".utf8)
+            let base: UInt64 = 0x1000
+            let image = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) }
+            image.withUnsafeBytes { memoryBytes in
+                func memory(_ address: UInt64, _ count: Int) -> UnsafeRawBufferPointer? {
+                    guard address >= base, count >= 0, address - base + UInt64(count) <= UInt64(memoryBytes.count)
+                    else { return nil }
+                    let start = Int(address - base)
+                    return UnsafeRawBufferPointer(rebasing: memoryBytes[start..<start + count])
+                }
+                for round in 0..<500 {
+                    var header = magic + [round % 3 == 0 ? 4 : 8, UInt8(round % 2)]
+                    // Pointers near the image, so some land inside it and lead to random string headers.
+                    for _ in 0..<2 {
+                        let address = base + UInt64.random(in: 0...4200, using: &random)
+                        header += (0..<8).map { UInt8(truncatingIfNeeded: address >> (8 * UInt64($0))) }
+                    }
+                    header.withUnsafeBytes { _ = GoBuildInfo(bytes: $0, memory: memory) }
+                }
+            }
+        }
+
         @Test func garbageYAMLAndDockerfiles() throws {
             var random = SplitMix64(state: 4)
             let valid = try String(contentsOfFile: "\(TestPaths.packageRoot)/fixtures/lint/k8s/prestop.yaml",

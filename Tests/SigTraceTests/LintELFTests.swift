@@ -110,6 +110,25 @@ extension ProcessTests {
             #expect(try ELFImage(path: path).isGo)
         }
 
+        @Test func goBefore118PointsAtItsVersionAndModule() throws {
+            let source = "\(TestPaths.packageRoot)/fixtures/c/lint-go-old-buildinfo.c"
+            let fixed = "\(Fixtures.outputDirectory)/lint-go-old-buildinfo"
+            _ = try LintBinaries.build(["cc", "-O1", "-no-pie", "-o", fixed, source], output: fixed)
+            let (facts, _) = try lint(fixed)
+            #expect(facts.runtime == "go")
+            #expect(facts.goBuildInfo?.goVersion == "go1.16.15")
+            #expect(facts.goBuildInfo?.mainModule == "example.com/legacy")
+            #expect(facts.goBuildInfo?.mainPackage == "example.com/legacy/cmd/server")
+
+            // Position-independent: the linker still writes the link-time addresses into the file (the loader
+            // relocates them), and those are what the sections are numbered by.
+            let pie = "\(Fixtures.outputDirectory)/lint-go-old-buildinfo-pie"
+            _ = try LintBinaries.build(["cc", "-O1", "-pie", "-fPIE", "-o", pie, source], output: pie)
+            let (pieFacts, _) = try lint(pie)
+            #expect(pieFacts.goBuildInfo?.goVersion == "go1.16.15")
+            #expect(pieFacts.goBuildInfo?.mainModule == "example.com/legacy")
+        }
+
         @Test func goWithoutNotify() throws {
             let (facts, findings) = try lint(try Fixtures.go("lint-no-notify"))
             #expect(facts.signalLibraries.isEmpty)

@@ -31,6 +31,8 @@ struct cprocfs_elf_section {
     unsigned int type;
     unsigned int link;
     unsigned long long flags;
+    /// sh_addr: where the section sits in memory when loaded (0 for sections that are not loaded).
+    unsigned long long address;
     unsigned long long offset;
     unsigned long long size;
     unsigned long long entsize;
