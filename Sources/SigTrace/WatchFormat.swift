@@ -13,15 +13,38 @@ public struct WatchFormat: Sendable {
 
     /// The header line of the text format.
     public func textHeader() -> String {
-        style.dim(pad("TIME", 15) + "  " + pad("PID", 7, right: true) + "  " + pad("TID", 7, right: true) + "  "
-                  + pad("EVENT", 12) + "  DETAIL") + "\n"
+        var header = ""
+        Self.append("TIME", width: 15, right: false, to: &header)
+        header += "  "
+        Self.append("PID", width: 7, right: true, to: &header)
+        header += "  "
+        Self.append("TID", width: 7, right: true, to: &header)
+        header += "  "
+        Self.append("EVENT", width: 12, right: false, to: &header)
+        return style.dim(header + "  DETAIL") + "\n"
     }
 
     /// One event as a text line: `12:01:02.345678     4711     4711  SIGTERM       from 998 (kubelet) uid 0  SI_USER`.
     public func text(_ event: SignalEvent) -> String {
+        var line = ""
+        append(event, to: &line)
+        return line
+    }
+
+    /// Appends one event's text line to `out`, built in place: a flood renders tens of thousands a second.
+    public func append(_ event: SignalEvent, to out: inout String) {
         let (label, detail) = describe(event)
-        return pad(Self.clockTime(event.wallSeconds), 15) + "  " + pad(String(event.pid), 7, right: true) + "  "
-            + pad(String(event.tid), 7, right: true) + "  " + pad(label, 12) + "  " + detail + "\n"
+        out.reserveCapacity(out.utf8.count + 64 + detail.utf8.count)
+        Self.appendClockTime(event.wallSeconds, to: &out)
+        out += "  "
+        Self.append(String(event.pid), width: 7, right: true, to: &out)
+        out += "  "
+        Self.append(String(event.tid), width: 7, right: true, to: &out)
+        out += "  "
+        Self.append(label, width: 12, right: false, to: &out)
+        out += "  "
+        out += detail
+        out += "\n"
     }
 
     /// The event column and the detail column of a text line.
@@ -57,60 +80,70 @@ public struct WatchFormat: Sendable {
 
     /// Where a signal came from and what its siginfo carries, as words.
     func signalDetail(_ delivery: SignalDelivery) -> String {
-        var parts: [String] = []
+        var text: String
         let code = delivery.code
         switch code.origin {
         case .process:
             if let pid = delivery.senderPid, pid > 0 {
-                parts.append("from \(pid)\(Self.inNamespace(delivery)) (\(delivery.senderComm ?? "gone")) "
-                             + "uid \(delivery.senderUid ?? 0)")
+                let comm = delivery.senderComm ?? "gone"
+                text = "from \(pid)\(Self.inNamespace(delivery)) (\(comm)) uid \(delivery.senderUid ?? 0)"
             } else if let inside = delivery.senderNamespacePid {
-                parts.append("from pid \(inside) of its namespace (gone) uid \(delivery.senderUid ?? 0)")
+                text = "from pid \(inside) of its namespace (gone) uid \(delivery.senderUid ?? 0)"
             } else {
-                parts.append("from outside the PID namespace uid \(delivery.senderUid ?? 0)")
+                text = "from outside the PID namespace uid \(delivery.senderUid ?? 0)"
             }
         case .child:
             let child = delivery.senderPid.map(String.init) ?? "gone"
-            parts.append("child \(child)\(Self.inNamespace(delivery)) (\(delivery.senderComm ?? "gone"))"
-                         + " status \(delivery.childStatus ?? 0)")
+            let comm = delivery.senderComm ?? "gone"
+            text = "child \(child)\(Self.inNamespace(delivery)) (\(comm)) status \(delivery.childStatus ?? 0)"
         case .fault:
-            parts.append("fault at 0x" + String(delivery.faultAddress ?? 0, radix: 16))
+            text = "fault at 0x" + String(delivery.faultAddress ?? 0, radix: 16)
         case .timer:
-            parts.append("timer \(delivery.timerId ?? 0) overrun \(delivery.timerOverrun ?? 0)")
+            text = "timer \(delivery.timerId ?? 0) overrun \(delivery.timerOverrun ?? 0)"
         case .poll:
-            parts.append("fd \(delivery.pollDescriptor ?? -1) band \(delivery.pollBand ?? 0)")
+            text = "fd \(delivery.pollDescriptor ?? -1) band \(delivery.pollBand ?? 0)"
         case .syscall:
-            parts.append("syscall \(delivery.syscall ?? -1)")
+            text = "syscall \(delivery.syscall ?? -1)"
         case .kernel:
-            parts.append("from the kernel")
+            text = "from the kernel"
         }
-        parts.append(style.dim(code.name))
-        if let value = delivery.valueInt { parts.append("value \(value)") }
-        return parts.joined(separator: "  ")
+        text += "  "
+        text += style.dim(code.name)
+        if let value = delivery.valueInt { text += "  value \(value)" }
+        return text
     }
 
     /// One event as a JSON line.
     public func json(_ event: SignalEvent) -> String { Self.jsonValue(event).rendered() + "\n" }
 
+    /// Appends one event as a JSON line to UTF-8 `out`, without a String in between.
+    public static func append(_ event: SignalEvent, toJSONLines out: inout [UInt8]) {
+        jsonValue(event).write(compactTo: &out)
+        out.append(0x0A)
+    }
+
     /// One event as a JSON object with the keys of `watch --format json` (`check --trace` embeds these).
     public static func jsonValue(_ event: SignalEvent) -> JSONValue {
-        var fields: [(String, JSONValue)] = [
-            ("event", .string(event.name)), ("time", .string(Self.isoTime(event.wallSeconds))),
-            ("monotonic_ns", .int(Int(event.monotonicNanoseconds))), ("pid", .int(Int(event.pid))),
-            ("tid", .int(Int(event.tid))),
-        ]
+        // One allocation for the fields: a flood renders tens of thousands of these a second.
+        var fields: [(String, JSONValue)] = []
+        fields.reserveCapacity(24)
+        fields.append(("event", .string(event.name)))
+        fields.append(("time", .string(Self.isoTime(event.wallSeconds))))
+        fields.append(("monotonic_ns", .int(Int(event.monotonicNanoseconds))))
+        fields.append(("pid", .int(Int(event.pid))))
+        fields.append(("tid", .int(Int(event.tid))))
         switch event.kind {
         case .signal(let d):
-            fields += [
-                ("signal", .string(d.signal.name)), ("number", .int(Int(d.signal.rawValue))),
-                ("code", .string(d.code.name)), ("code_value", .int(Int(d.code.rawValue))),
-                ("origin", .string(d.code.origin.rawValue)),
-                ("sender_pid", d.senderPid.map { .int(Int($0)) } ?? .null),
-                ("sender_uid", d.senderUid.map { .int(Int($0)) } ?? .null),
-                ("sender_comm", .string(d.senderComm)),
-                ("sender_cmdline", d.senderCmdline.map { .array($0.map(JSONValue.string)) } ?? .null),
-                ("sender_pid_in_namespace", d.senderNamespacePid.map { .int(Int($0)) } ?? .null),
-            ]
+            fields.append(("signal", .string(d.signal.name)))
+            fields.append(("number", .int(Int(d.signal.rawValue))))
+            fields.append(("code", .string(d.code.name)))
+            fields.append(("code_value", .int(Int(d.code.rawValue))))
+            fields.append(("origin", .string(d.code.origin.rawValue)))
+            fields.append(("sender_pid", d.senderPid.map { .int(Int($0)) } ?? .null))
+            fields.append(("sender_uid", d.senderUid.map { .int(Int($0)) } ?? .null))
+            fields.append(("sender_comm", .string(d.senderComm)))
+            fields.append(("sender_cmdline", d.senderCmdline.map { .array($0.map(JSONValue.string)) } ?? .null))
+            fields.append(("sender_pid_in_namespace", d.senderNamespacePid.map { .int(Int($0)) } ?? .null))
             if let value = d.valueInt { fields.append(("value", .int(Int(value)))) }
             if let pointer = d.valuePointer { fields.append(("value_ptr", .string("0x" + String(pointer, radix: 16)))) }
             if let status = d.childStatus { fields.append(("status", .int(Int(status)))) }
@@ -144,11 +177,28 @@ public struct WatchFormat: Sendable {
 
     /// `HH:MM:SS.micros` in local time.
     static func clockTime(_ seconds: Double) -> String {
+        var text = ""
+        appendClockTime(seconds, to: &text)
+        return text
+    }
+
+    /// Appends `HH:MM:SS.micros` in local time.
+    static func appendClockTime(_ seconds: Double, to out: inout String) {
         var whole = time_t(seconds.rounded(.down))
         var parts = tm()
         localtime_r(&whole, &parts)
-        let micros = Int((seconds - seconds.rounded(.down)) * 1e6)
-        return two(parts.tm_hour) + ":" + two(parts.tm_min) + ":" + two(parts.tm_sec) + "." + digits(micros, 6)
+        appendClock(parts, micros: Int((seconds - seconds.rounded(.down)) * 1e6), to: &out)
+    }
+
+    /// Appends `HH:MM:SS.micros`.
+    private static func appendClock(_ parts: tm, micros: Int, to out: inout String) {
+        appendDigits(Int(parts.tm_hour), 2, to: &out)
+        out += ":"
+        appendDigits(Int(parts.tm_min), 2, to: &out)
+        out += ":"
+        appendDigits(Int(parts.tm_sec), 2, to: &out)
+        out += "."
+        appendDigits(micros, 6, to: &out)
     }
 
     /// `2026-11-24T21:40:05.123456Z`.
@@ -157,21 +207,30 @@ public struct WatchFormat: Sendable {
         var parts = tm()
         gmtime_r(&whole, &parts)
         let micros = Int((seconds - seconds.rounded(.down)) * 1e6)
-        return digits(Int(parts.tm_year) + 1900, 4) + "-" + two(parts.tm_mon + 1) + "-" + two(parts.tm_mday) + "T"
-            + two(parts.tm_hour) + ":" + two(parts.tm_min) + ":" + two(parts.tm_sec) + "." + digits(micros, 6) + "Z"
+        var text = ""
+        appendDigits(Int(parts.tm_year) + 1900, 4, to: &text)
+        text += "-"
+        appendDigits(Int(parts.tm_mon) + 1, 2, to: &text)
+        text += "-"
+        appendDigits(Int(parts.tm_mday), 2, to: &text)
+        text += "T"
+        appendClock(parts, micros: micros, to: &text)
+        text += "Z"
+        return text
     }
 
-    private static func two(_ value: Int32) -> String { digits(Int(value), 2) }
-
-    private static func digits(_ value: Int, _ width: Int) -> String {
+    /// Appends `value` in decimal, zero-padded to `width` digits.
+    private static func appendDigits(_ value: Int, _ width: Int, to out: inout String) {
         let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        for _ in text.utf8.count..<max(width, text.utf8.count) { out += "0" }
+        out += text
     }
 
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let visible = TextTable.width(text)
-        guard visible < width else { return text }
-        let fill = String(repeating: " ", count: width - visible)
-        return right ? fill + text : text + fill
+    /// Appends `text` padded with spaces to `width` visible columns, on the left when `right`.
+    private static func append(_ text: String, width: Int, right: Bool, to out: inout String) {
+        let fill = max(0, width - TextTable.width(text))
+        if right { for _ in 0..<fill { out += " " } }
+        out += text
+        if !right { for _ in 0..<fill { out += " " } }
     }
 }

@@ -94,6 +94,7 @@ struct Watch: AsyncParsableCommand {
         // One write per batch: a flood must not cost a system call per event.
         for await batch in tracer.batches {
             var text = ""
+            var json: [UInt8] = []
             for event in batch {
                 summary.record(event)
                 if event.pid == launched {
@@ -103,9 +104,9 @@ struct Watch: AsyncParsableCommand {
                     default: break
                     }
                 }
-                text += format == .json ? render.json(event) : render.text(event)
+                if format == .json { WatchFormat.append(event, toJSONLines: &json) } else { render.append(event, to: &text) }
             }
-            sink.write(text)
+            if format == .json { sink.write(bytes: json) } else { sink.write(text) }
         }
         if format == .json {
             sink.write(summary.json())
