@@ -43,26 +43,26 @@ public struct ProcFiles: Sendable {
         guard fd >= 0 else { throw Failure(errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        var chunk = 4096
+        let error = Self.readAppending(fd, to: &bytes, chunk: 4096, shortReadIsEnd: shortReadIsEnd)
+        if error != 0 { throw Failure(errno: error) }
+        return bytes
+    }
+
+    /// Reads `fd` to its end, or to its first short read with `shortReadIsEnd`, appending to `bytes` in chunks
+    /// that double from `chunk`. Returns 0, or the errno of a failed read.
+    private static func readAppending(_ fd: Int32, to bytes: inout [UInt8], chunk: Int, shortReadIsEnd: Bool) -> Int32 {
+        var chunk = chunk
         while true {
-            var readError: Int32 = 0
-            var added = 0
-            bytes.reserveCapacity(bytes.count + chunk)
             let before = bytes.count
             bytes.append(contentsOf: repeatElement(0, count: chunk))
-            bytes.withUnsafeMutableBytes { buffer in
-                var result: Int
-                repeat {
-                    result = Glibc.read(fd, buffer.baseAddress! + before, chunk)
-                } while result < 0 && errno == EINTR
-                if result < 0 { readError = errno } else { added = result }
+            let added = bytes.withUnsafeMutableBytes {
+                readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[before...]))
             }
-            bytes.removeLast(chunk - added)
-            if readError != 0 { throw Failure(errno: readError) }
-            if added == 0 || (shortReadIsEnd && added < chunk) { break }
+            bytes.removeLast(chunk - max(0, added))
+            if added < 0 { return Int32(-added) }
+            if added == 0 || (shortReadIsEnd && added < chunk) { return 0 }
             chunk = min(chunk * 2, 1 << 20)
         }
-        return bytes
     }
 
     /// The target of a symbolic link such as /proc/PID/exe. The corresponding C function is `readlink`.
@@ -95,7 +95,8 @@ public struct ProcFiles: Sendable {
     /// Reads /proc/PID/NAME, or /proc/PID/task/TID/NAME, and hands its bytes to `body`, without allocating:
     /// the path is formatted and the file read on the stack (files longer than a page continue on the heap).
     /// The read that returns less than a page is taken as the end, which holds for the files the kernel renders
-    /// in one piece (status, syscall, cmdline). `inspect --all` reads three of these per process.
+    /// in one piece (status, syscall, cmdline). `inspect --all` reads three of these per process. (Opening
+    /// /proc/PID once and reading with `openat` was measured on 2,000 processes: more system time, not less.)
     public func withBytes<R>(_ pid: Int32, thread tid: Int32? = nil, _ name: StaticString,
                              _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(Failure) -> R {
         let fd = withPath(pid, thread: tid, name) { open($0, O_RDONLY | O_CLOEXEC) }
@@ -107,18 +108,8 @@ public struct ProcFiles: Sendable {
             guard count >= 0 else { return .failure(Failure(errno: -Int32(count))) }
             if count < page { return .success(body(UnsafeBufferPointer(rebasing: buffer[0..<count]))) }
             var bytes = Array(buffer)
-            var chunk = page
-            while true {
-                let before = bytes.count
-                bytes.append(contentsOf: repeatElement(0, count: chunk))
-                let added = bytes.withUnsafeMutableBytes {
-                    Self.readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[before...]))
-                }
-                guard added >= 0 else { return .failure(Failure(errno: -Int32(added))) }
-                bytes.removeLast(chunk - added)
-                if added < chunk { break }
-                chunk = min(chunk * 2, 1 << 20)
-            }
+            let error = Self.readAppending(fd, to: &bytes, chunk: page, shortReadIsEnd: true)
+            guard error == 0 else { return .failure(Failure(errno: error)) }
             return .success(bytes.withUnsafeBufferPointer(body))
         }
         return try result.get()

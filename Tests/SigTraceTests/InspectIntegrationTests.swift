@@ -23,6 +23,17 @@ extension ProcessTests {
             #expect(process.running.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
         }
 
+        /// /proc files are read a page at a time on the stack; a longer command line continues on the heap.
+        @Test func commandLinesLongerThanAPageAreReadWhole() throws {
+            let long = String(repeating: "x", count: 3000)
+            let arguments = ["/bin/sh", "-c", "sleep 30", "sh", long, long + "y"]
+            let process = try Running(arguments)
+            #expect(waitUntil { ProcReader().readCmdline(process.pid) == arguments })
+            let snapshot = try ProcReader().snapshot(process.pid, depth: .table)
+            #expect(snapshot.cmdline == arguments)
+            #expect(snapshot.cmdline.last?.count == 3001)
+        }
+
         @Test func defaultProcessIsNotCaught() throws {
             let process = try FixtureProcess([fixture])
             let report = try inspect(process.pid)
