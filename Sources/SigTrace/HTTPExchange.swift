@@ -160,9 +160,15 @@ struct HTTPConnection {
 
     init(deadline: UInt64) { self.deadline = deadline }
 
+    /// Closes the socket, if one is open.
+    mutating func close() {
+        if socketFD >= 0 { Glibc.close(socketFD) }
+        socketFD = -1
+    }
+
     /// Runs the exchange and closes the connection; the outcome keeps what arrived before any failure.
     mutating func get(_ url: URL, closeConnection: Bool) -> HTTPOutcome {
-        defer { if socketFD >= 0 { close(socketFD) } }
+        defer { close() }
         var failure: HTTPFailure?
         do throws(HTTPFailure) {
             guard url.scheme?.lowercased() == "http", let host = url.host, !host.isEmpty else {
@@ -220,7 +226,7 @@ struct HTTPConnection {
             }
             let error = try connectSocket(to: info.ai_addr, length: info.ai_addrlen)
             if error == 0 { return }
-            close(socketFD)
+            Glibc.close(socketFD)
             socketFD = -1
             if error == ECONNREFUSED { refused = true } else { lastError = error }
         }

@@ -88,27 +88,11 @@ final class ReadinessChecker: Sendable {
         }
     }
 
-    /// True when a TCP connection to host:port is accepted. The corresponding C functions are `getaddrinfo`,
-    /// `socket` and `connect`.
+    /// True when a TCP connection to host:port is accepted within a second (the connect of `check`'s HTTP
+    /// client, closed at once).
     static func connects(host: String, port: UInt16) -> Bool {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else { return false }
-        defer { freeaddrinfo(list) }
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue),
-                            info.pointee.ai_protocol)
-            if fd >= 0 {
-                var timeout = timeval(tv_sec: 1, tv_usec: 0)
-                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                let connected = connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0
-                close(fd)
-                if connected { return true }
-            }
-            entry = info.pointee.ai_next
-        }
-        return false
+        var connection = HTTPConnection(deadline: Clocks.monotonicNanoseconds() + 1_000_000_000)
+        defer { connection.close() }
+        return (try? connection.connect(host: host, port: Int(port))) != nil
     }
 }
