@@ -53,14 +53,7 @@ final class ShutdownTrace: Sendable {
 
     /// How `pid` ended, from its `exit` or `killed` event.
     static func exitStatus(of pid: Int32, in events: [SignalEvent]) -> ExitStatus? {
-        for event in events.reversed() where event.pid == pid {
-            switch event.kind {
-            case .exit(let code): return .exited(code)
-            case .killed(let signal, let core): return .signaled(signal, coreDumped: core)
-            default: continue
-            }
-        }
-        return nil
+        events.last { $0.pid == pid && $0.exitStatus != nil }?.exitStatus
     }
 
     /// A line for the check's timeline, for the events that tell the shutdown story: signals, forks, exits.

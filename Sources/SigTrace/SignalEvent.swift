@@ -68,6 +68,15 @@ public struct SignalEvent: Sendable {
         default: nil
         }
     }
+
+    /// How the process ended, for `exit` and `killed` events.
+    public var exitStatus: ExitStatus? {
+        switch kind {
+        case .exit(let code): .exited(code)
+        case .killed(let signal, let core): .signaled(signal, coreDumped: core)
+        default: nil
+        }
+    }
 }
 
 /// A signal on its way into a thread, with everything its siginfo says about where it came from.

@@ -97,13 +97,7 @@ struct Watch: AsyncParsableCommand {
             var json: [UInt8] = []
             for event in batch {
                 summary.record(event)
-                if event.pid == launched {
-                    switch event.kind {
-                    case .exit(let code): commandStatus = code
-                    case .killed(let signal, _): commandStatus = 128 + Int32(signal.rawValue)
-                    default: break
-                    }
-                }
+                if event.pid == launched, let status = event.exitStatus { commandStatus = status.shellCode }
                 if format == .json { WatchFormat.append(event, toJSONLines: &json) } else { render.append(event, to: &text) }
             }
             if format == .json { sink.write(bytes: json) } else { sink.write(text) }
