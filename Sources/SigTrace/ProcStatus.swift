@@ -62,15 +62,15 @@ public struct ProcStatus: Sendable, Equatable {
                 .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? end
             var colon = lineStart
             while colon < lineEnd && bytes[colon] != 0x3A { colon += 1 }
-            if colon < lineEnd, let slot = Self.slot(bytes, lineStart..<colon) {
+            if colon < lineEnd, let key = Key(bytes, lineStart..<colon) {
                 var valueStart = colon + 1
                 while valueStart < lineEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) {
                     valueStart += 1
                 }
-                found[slot] = valueStart..<lineEnd
+                found[key.rawValue] = valueStart..<lineEnd
                 // The kernel writes SigCgt after every other field kept here (fs/proc/array.c); what follows
                 // (capabilities, cpusets, context switches) is a third of the text.
-                if slot == Key.sigCgt.rawValue { break }
+                if key == .sigCgt { break }
             }
             lineStart = lineEnd + 1
         }
@@ -200,11 +200,6 @@ public struct ProcStatus: Sendable, Equatable {
         } else {
             isKernelThread = (ppid == 2 || pid == 2) && lookup(.vmSize) == nil && state != "Z"
         }
-    }
-
-    /// The slot of a line's key, nil for a line the parser does not keep.
-    private static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ key: Range<Int>) -> Int? {
-        Key(bytes, key)?.rawValue
     }
 
     /// The keys the parser keeps.

@@ -26,11 +26,17 @@ import Testing
         #expect(!SiginfoCode(signal: .usr1, code: 0).carriesValue)
     }
 
-    @Test func jsonLinesCarryTheDocumentedKeys() {
+    /// SIGTERM from the kubelet, as `kill` sends it.
+    static var kubeletTerm: SignalDelivery {
         var delivery = SignalDelivery(signal: .term, code: SiginfoCode(signal: .term, code: 0))
         delivery.senderPid = 998
         delivery.senderUid = 0
         delivery.senderComm = "kubelet"
+        return delivery
+    }
+
+    @Test func jsonLinesCarryTheDocumentedKeys() {
+        let delivery = Self.kubeletTerm
         let line = WatchFormat(style: TextStyle(colored: false)).json(SignalEvent(.signal(delivery), pid: 4711, tid: 4712))
         #expect(line.hasPrefix(#"{"event":"signal","time":""#))
         #expect(line.hasSuffix("\n"))
@@ -49,10 +55,7 @@ import Testing
     }
 
     @Test func textLineReadsLikeStrace() {
-        var delivery = SignalDelivery(signal: .term, code: SiginfoCode(signal: .term, code: 0))
-        delivery.senderPid = 998
-        delivery.senderUid = 0
-        delivery.senderComm = "kubelet"
+        let delivery = Self.kubeletTerm
         let line = WatchFormat(style: TextStyle(colored: false)).text(SignalEvent(.signal(delivery), pid: 4711, tid: 4711))
         #expect(line.hasSuffix("   4711     4711  SIGTERM       from 998 (kubelet) uid 0  SI_USER\n"))
     }
