@@ -12,15 +12,14 @@ public struct HTTPOutcome: Sendable, Equatable {
     public var bytes: Int
     /// The Content-Length the server announced, if any.
     public var expectedBytes: Int?
-    /// The client's error, if the exchange failed: "connection refused", "connection lost" (closed or reset before
-    /// the response was whole), "timed out", "malformed response", or the system's error.
-    public var error: String?
+    /// Why the exchange failed, if it did.
+    public var failure: HTTPFailure?
     /// True when the client could not connect at all: the listener is closed.
-    public var refused: Bool
+    public var refused: Bool { failure == .refused }
 
     /// A complete exchange: no error, a 2xx or 3xx status, and the whole announced body.
     public var isComplete: Bool {
-        guard error == nil, let status, (200..<400).contains(status) else { return false }
+        guard failure == nil, let status, (200..<400).contains(status) else { return false }
         if let expectedBytes { return bytes == expectedBytes }
         return true
     }
@@ -32,9 +31,13 @@ public struct HTTPOutcome: Sendable, Equatable {
         if status != nil || bytes > 0 {
             parts.append(expectedBytes.map { "\(bytes) of \($0) bytes" } ?? "\(bytes) bytes")
         }
-        if let error { parts.append(error) }
+        if let failure { parts.append(failure.description) }
         return parts.joined(separator: ", ")
     }
+
+    /// The failure in words, as the JSON report's `error` key gives it: "connection refused", "connection lost"
+    /// (closed or reset before the response was whole), "timed out", "malformed response", or the system's error.
+    public var error: String? { failure?.description }
 }
 
 /// The HTTP client of `check`: a small blocking HTTP/1.1 client on POSIX sockets (URLSession would link
@@ -77,8 +80,7 @@ public final class HTTPExchange: Sendable {
     func exchange(_ url: URL, closeConnection: Bool, timeout: Duration) -> HTTPOutcome {
         let deadline = Clocks.monotonicNanoseconds() + UInt64(max(0, timeout.seconds) * 1e9)
         guard slots.wait(timeout: .now() + timeout.seconds) == .success else {
-            return HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, error: HTTPFailure.timedOut.description,
-                               refused: false)
+            return HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, failure: .timedOut)
         }
         defer { slots.signal() }
         var connection = HTTPConnection(deadline: deadline)
@@ -102,8 +104,8 @@ public final class HTTPExchange: Sendable {
     public static func port(of url: URL) -> Int { url.port ?? 80 }
 }
 
-/// Why an exchange failed, worded as `HTTPOutcome.error` shows it.
-enum HTTPFailure: Error, Equatable, CustomStringConvertible {
+/// Why an exchange failed.
+public enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Connect got ECONNREFUSED: nothing listens.
     case refused
     /// The server closed or reset the connection before the response was whole.
@@ -124,7 +126,7 @@ enum HTTPFailure: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .refused: "connection refused"
         case .lost: "connection lost"
@@ -181,8 +183,7 @@ struct HTTPConnection {
         } catch {
             failure = error
         }
-        return HTTPOutcome(status: status, bytes: bytes, expectedBytes: expectedBytes, error: failure?.description,
-                           refused: failure == .refused)
+        return HTTPOutcome(status: status, bytes: bytes, expectedBytes: expectedBytes, failure: failure)
     }
 
     /// The request head: GET of the path and query, Host with the port unless it is 80.

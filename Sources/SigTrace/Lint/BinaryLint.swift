@@ -10,7 +10,7 @@ public struct BinaryFacts: Sendable, Hashable {
     public var interpreter: String?
     public var stripped: Bool
     /// `go`, `rust`, `swift`, `c`, or the interpreter's name (`python`, `node`, `java`, ...).
-    public var runtime: String
+    public var runtime: Runtime
     /// The C signal APIs imported (dynamic) or contained (static), in catalog order.
     public var signalAPIs: [String]
     /// Language-level signal support found: `os/signal.Notify`, `signal-hook`, `UnixSignals`, ...
@@ -21,7 +21,7 @@ public struct BinaryFacts: Sendable, Hashable {
     public var json: JSONValue {
         .object([
             ("bits", .int(bits)), ("machine", .string(machine)), ("static", .bool(isStatic)),
-            ("interpreter", .string(interpreter)), ("stripped", .bool(stripped)), ("runtime", .string(runtime)),
+            ("interpreter", .string(interpreter)), ("stripped", .bool(stripped)), ("runtime", .string(runtime.rawValue)),
             ("signal_apis", .array(signalAPIs.map(JSONValue.string))),
             ("signal_libraries", .array(signalLibraries.map(JSONValue.string))),
             ("go_version", .string(goBuildInfo?.goVersion)), ("go_module", .string(goBuildInfo?.mainModule)),
@@ -40,9 +40,9 @@ public enum BinaryLint {
     /// APIs a static glibc contains for its own use, whatever the program does.
     static let libcInternalAPIs: Set<String> = ["sigaction", "sigprocmask", "pthread_sigmask"]
     /// Interpreters and VMs by executable name prefix, and the runtime name they report.
-    static let interpreters: [(prefix: String, runtime: String)] = [
-        ("python", "python"), ("node", "node"), ("nodejs", "node"), ("java", "java"), ("ruby", "ruby"),
-        ("perl", "perl"), ("php", "php"), ("bun", "bun"), ("deno", "deno"), ("dotnet", "dotnet"),
+    static let interpreters: [(prefix: String, runtime: Runtime)] = [
+        ("python", .python), ("node", .node), ("nodejs", .node), ("java", .jvm), ("ruby", .ruby), ("perl", .perl),
+        ("php", .php), ("bun", .bun), ("deno", .deno), ("dotnet", .dotnet),
     ]
     /// Symbol-name fragments of Rust crates that handle signals, legacy and v0 mangling alike.
     static let rustCrates: [(needle: String, name: String)] = [
@@ -68,7 +68,7 @@ public enum BinaryLint {
         let strtab = symtab.flatMap { table in image.sections.first { $0.index == Int(table.link) } }
         let dynstr = image.section(named: ".dynstr")
         var facts = BinaryFacts(bits: image.bits, machine: image.machine, isStatic: image.isStatic,
-                                interpreter: image.interpreter, stripped: symtab == nil, runtime: "c", signalAPIs: [],
+                                interpreter: image.interpreter, stripped: symtab == nil, runtime: .c, signalAPIs: [],
                                 signalLibraries: [], goBuildInfo: nil)
         if image.sections.isEmpty || (image.section(named: ".text") == nil && image.section(named: ".dynsym") == nil
             && image.section(named: ".gopclntab") == nil) {
@@ -87,8 +87,8 @@ public enum BinaryLint {
         if let interpreter = interpreterName(executable: name, needed: needed) {
             facts.runtime = interpreter
             let finding = Rule.interpreterDecides.finding(
-                "\(name) is the \(interpreter) runtime: what SIGTERM does depends on the script it runs "
-                    + "(\(interpreter) installs no SIGTERM handler by default)",
+                "\(name) is the \(interpreter.rawValue) runtime: what SIGTERM does depends on the script it runs "
+                    + "(\(interpreter.rawValue) installs no SIGTERM handler by default)",
                 hint: "run `sigscope check` on the real command line, and handle SIGTERM in the script",
                 file: display)
             return (facts, [finding])
@@ -97,12 +97,12 @@ public enum BinaryLint {
         facts.signalAPIs = signalAPIs(image, symtab: symtab)
         let searched = [strtab, dynstr].compactMap { $0 }
         if isRust(image, searched: searched) {
-            facts.runtime = "rust"
+            facts.runtime = .rust
             for crate in rustCrates where searched.contains(where: { image.section($0, contains: crate.needle) }) {
                 facts.signalLibraries.append(crate.name)
             }
         } else if image.isSwift {
-            facts.runtime = "swift"
+            facts.runtime = .swift
             if searched.contains(where: { image.section($0, contains: "11UnixSignals") }) {
                 facts.signalLibraries.append("UnixSignals")
             }
@@ -110,7 +110,7 @@ public enum BinaryLint {
                 facts.signalLibraries.append("DispatchSource.makeSignalSource")
             }
         } else if needed.contains(where: { $0.hasPrefix("libstdc++") || $0.hasPrefix("libc++") }) {
-            facts.runtime = "c++"
+            facts.runtime = .cpp
         }
         return (facts, nativeFindings(facts, display: display))
     }
@@ -122,7 +122,7 @@ public enum BinaryLint {
         let kind = facts.isStatic ? "static" : "dynamic"
         if facts.isStatic && facts.stripped {
             findings.append(Rule.strippedStatic.finding(
-                "static and stripped \(facts.runtime) binary: no symbol table and no dynamic imports, so whether it "
+                "static and stripped \(facts.runtime.rawValue) binary: no symbol table and no dynamic imports, so whether it "
                     + "installs a SIGTERM handler, uses signalfd or sigwait is hidden",
                 hint: "run `sigscope check` for a verdict, or lint an unstripped build", file: display))
             return findings
@@ -138,34 +138,34 @@ public enum BinaryLint {
         // the program asks for signals or not: in a static binary only the other APIs are evidence.
         // Rust's std imports sigaction and signal for its own SIGSEGV guard pages and SIGPIPE: not evidence either.
         var runtimeOwn: Set<String> = facts.isStatic ? libcInternalAPIs : []
-        if facts.runtime == "rust" { runtimeOwn.formUnion(["sigaction", "signal"]) }
+        if facts.runtime == .rust { runtimeOwn.formUnion(["sigaction", "signal"]) }
         let evidence = found.filter { !runtimeOwn.contains($0) }
         let forecast = "a handler is only a forecast: run `sigscope check` to see SIGTERM handled in time"
         if !facts.signalLibraries.isEmpty {
-            let rule = facts.runtime == "rust" ? Rule.rustSignalCrate
-                : facts.runtime == "swift" ? Rule.swiftUnixSignals : Rule.signalAPIs
-            var message = "\(kind) \(facts.runtime) binary links \(facts.signalLibraries.joined(separator: ", "))"
+            let rule = facts.runtime == .rust ? Rule.rustSignalCrate
+                : facts.runtime == .swift ? Rule.swiftUnixSignals : Rule.signalAPIs
+            var message = "\(kind) \(facts.runtime.rawValue) binary links \(facts.signalLibraries.joined(separator: ", "))"
             if !facts.signalAPIs.isEmpty { message += "; it \(verb) \(facts.signalAPIs.joined(separator: ", "))" }
             findings.append(rule.finding(message, hint: forecast, file: display))
             return findings
         }
         if evidence.contains(where: { handlingAPIs.contains($0) }) {
             findings.append(Rule.signalAPIs.finding(
-                "\(kind) \(facts.runtime) binary \(verb) \(found.joined(separator: ", "))", hint: forecast,
+                "\(kind) \(facts.runtime.rawValue) binary \(verb) \(found.joined(separator: ", "))", hint: forecast,
                 file: display))
             return findings
         }
-        if facts.isStatic && facts.runtime != "rust" && found.contains("sigaction") {
+        if facts.isStatic && facts.runtime != .rust && found.contains("sigaction") {
             findings.append(Rule.signalAPIs.finding(
-                "static \(facts.runtime) binary contains \(found.joined(separator: ", ")), which static glibc "
+                "static \(facts.runtime.rawValue) binary contains \(found.joined(separator: ", ")), which static glibc "
                     + "links for its own use (abort, threads): whether the program installs a SIGTERM handler "
                     + "cannot be told from its symbols", hint: "run `sigscope check` for a verdict", file: display))
             return findings
         }
         let blocking = facts.signalAPIs.filter { blockingAPIs.contains($0) }
-        var message = "\(kind) \(facts.runtime) binary \(verb) no signal handler or wait API ("
+        var message = "\(kind) \(facts.runtime.rawValue) binary \(verb) no signal handler or wait API ("
             + "sigaction, signal, signalfd, sigwait...)"
-        if facts.runtime == "rust" && !found.isEmpty {
+        if facts.runtime == .rust && !found.isEmpty {
             message = "\(kind) rust binary links no signal crate (signal-hook, tokio::signal, ctrlc) and \(verb) "
                 + "only \(found.joined(separator: ", ")), which Rust's std uses for its own SIGSEGV and SIGPIPE "
                 + "handling"
@@ -184,7 +184,7 @@ public enum BinaryLint {
 
     static func lintGo(_ image: ELFImage, facts: inout BinaryFacts, symtabStrings: ELFImage.Section?,
                        display: String) -> [Finding] {
-        facts.runtime = "go"
+        facts.runtime = .go
         facts.goBuildInfo = GoBuildInfo(image: image)
         // The pclntab names every linked function, even in a stripped binary. PIE and externally linked Go
         // binaries fold it into .data.rel.ro.
@@ -245,15 +245,15 @@ public enum BinaryLint {
         return searched.contains { image.section($0, contains: "rust_begin_unwind") }
     }
 
-    static func interpreterName(executable: String, needed: [String]) -> String? {
+    static func interpreterName(executable: String, needed: [String]) -> Runtime? {
         for (prefix, runtime) in interpreters where executable.hasPrefix(prefix) {
             let rest = executable.dropFirst(prefix.count)
             if rest.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) { return runtime }
         }
-        if needed.contains(where: { $0.hasPrefix("libpython") }) { return "python" }
-        if needed.contains(where: { $0.hasPrefix("libnode") }) { return "node" }
-        if needed.contains(where: { $0.hasPrefix("libjvm") }) { return "java" }
-        if needed.contains(where: { $0.hasPrefix("libruby") }) { return "ruby" }
+        if needed.contains(where: { $0.hasPrefix("libpython") }) { return .python }
+        if needed.contains(where: { $0.hasPrefix("libnode") }) { return .node }
+        if needed.contains(where: { $0.hasPrefix("libjvm") }) { return .jvm }
+        if needed.contains(where: { $0.hasPrefix("libruby") }) { return .ruby }
         return nil
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The parts of a `sigscope check --format json` report that `lint` uses for the grace budget.
 public struct LintCheckReport: Sendable {
-    /// `pass` or `fail`.
-    public var verdict: String
+    /// The check's verdict.
+    public var verdict: CheckVerdict
     /// How long the shutdown took; nil when the process did not stop within the grace period.
     public var shutdownSeconds: Double?
     /// The grace period check allowed.
@@ -16,8 +16,11 @@ public struct LintCheckReport: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let report = object as? [String: Any] else {
             throw SigscopeError(.badInput, "\(source): not a JSON object (expected `sigscope check --format json`)")
         }
-        guard let verdict = report["verdict"] as? String else {
+        guard let text = report["verdict"] as? String else {
             throw SigscopeError(.badInput, "\(source): no `verdict` key: not a `sigscope check --format json` report")
+        }
+        guard let verdict = CheckVerdict(rawValue: text) else {
+            throw SigscopeError(.badInput, "\(source): unknown verdict '\(text)' (expected pass, fail or error)")
         }
         self.verdict = verdict
         guard report.keys.contains("shutdown_seconds") else {
@@ -51,8 +54,8 @@ public struct LintCheckReport: Sendable {
 
     /// A finding when check saw no clean shutdown.
     public func finding(file: String) -> Finding? {
-        guard verdict != "pass" || shutdownSeconds == nil else { return nil }
-        var message = "sigscope check verdict \(verdict)"
+        guard verdict != .pass || shutdownSeconds == nil else { return nil }
+        var message = "sigscope check verdict \(verdict.rawValue)"
         if let shutdownSeconds {
             message += ", shutdown took \(shutdownSeconds)s"
         } else {

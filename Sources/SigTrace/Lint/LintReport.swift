@@ -60,7 +60,7 @@ public struct LintReport: Sendable {
     /// `elf, x86_64, dynamic, go` or `dockerfile`.
     func describe(_ file: LintedFile) -> String {
         guard let facts = file.facts else { return file.kind.rawValue }
-        var parts = ["elf \(facts.bits)-bit", facts.machine, facts.isStatic ? "static" : "dynamic", facts.runtime]
+        var parts = ["elf \(facts.bits)-bit", facts.machine, facts.isStatic ? "static" : "dynamic", facts.runtime.rawValue]
         if facts.stripped { parts.append("stripped") }
         return parts.joined(separator: ", ")
     }

@@ -12,8 +12,14 @@ public enum Runtime: String, Sendable, Hashable {
     case perl
     /// A POSIX shell: what it does with TERM depends on the shell and on whether it exec'ed its command.
     case shell
-    /// Nothing recognised: C, C++, Rust and others.
+    /// Nothing recognised in a running process: C, C++, Rust and others.
     case native
+    /// Native runtimes that `lint` tells apart from an executable's sections and libraries.
+    case c
+    case cpp = "c++"
+    case rust
+    /// Interpreters `lint` recognises by executable name; the script decides what SIGTERM does.
+    case php, bun, deno, dotnet
 
     private static let shells: Set<String> = ["sh", "dash", "bash", "ash", "zsh", "ksh", "mksh", "busybox"]
 

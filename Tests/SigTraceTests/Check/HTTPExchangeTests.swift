@@ -90,7 +90,7 @@ extension ProcessTests {
             }
             let url = try HTTPExchange.url("\(server.url)/slow?ms=5", option: "--inflight")
             let outcome = client.fetch(url, timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 200, bytes: 11, expectedBytes: 11, error: nil, refused: false))
+            #expect(outcome == HTTPOutcome(status: 200, bytes: 11, expectedBytes: 11, failure: nil as HTTPFailure?))
             #expect(outcome.isComplete)
             let head = try #require(server.requests.all.first)
             #expect(head.hasPrefix("GET /slow?ms=5 HTTP/1.1\r\n"))
@@ -122,15 +122,14 @@ extension ProcessTests {
                 waitForClose(connection)
             }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--inflight"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 200, bytes: 5 + 26 + 1000, expectedBytes: nil, error: nil,
-                                           refused: false))
+            #expect(outcome == HTTPOutcome(status: 200, bytes: 5 + 26 + 1000, expectedBytes: nil, failure: nil as HTTPFailure?))
             #expect(outcome.isComplete)
         }
 
         @Test func bodyUntilClose() throws {
             let server = try ScriptedServer { sendText("HTTP/1.1 200 OK\r\n\r\nuntil the end", to: $0) }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--inflight"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 200, bytes: 13, expectedBytes: nil, error: nil, refused: false))
+            #expect(outcome == HTTPOutcome(status: 200, bytes: 13, expectedBytes: nil, failure: nil as HTTPFailure?))
         }
 
         @Test func bodyCutShort() throws {
@@ -139,8 +138,7 @@ extension ProcessTests {
                          to: connection)
             }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--inflight"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 200, bytes: 300, expectedBytes: 1000, error: "connection lost",
-                                           refused: false))
+            #expect(outcome == HTTPOutcome(status: 200, bytes: 300, expectedBytes: 1000, failure: .lost))
             #expect(!outcome.isComplete)
             #expect(outcome.summary == "HTTP 200, 300 of 1000 bytes, connection lost")
         }
@@ -150,22 +148,19 @@ extension ProcessTests {
                 sendText("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n", to: $0)
             }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--inflight"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 200, bytes: 4, expectedBytes: nil, error: "connection lost",
-                                           refused: false))
+            #expect(outcome == HTTPOutcome(status: 200, bytes: 4, expectedBytes: nil, failure: .lost))
         }
 
         @Test func closedBeforeTheHead() throws {
             let server = try ScriptedServer { sendText("HTTP/1.1 200 OK\r\nContent-Le", to: $0) }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--inflight"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, error: "connection lost",
-                                           refused: false))
+            #expect(outcome == HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, failure: .lost))
         }
 
         @Test func connectionRefused() throws {
             let url = try HTTPExchange.url("http://127.0.0.1:\(freePort())/", option: "--probe")
             let outcome = client.fetch(url, timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, error: "connection refused",
-                                           refused: true))
+            #expect(outcome == HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, failure: .refused))
         }
 
         @Test func silentServerTimesOut() throws {
@@ -173,8 +168,7 @@ extension ProcessTests {
             let start = Clocks.monotonicNanoseconds()
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--probe"), timeout: .milliseconds(300))
             let seconds = Double(Clocks.monotonicNanoseconds() - start) / 1e9
-            #expect(outcome == HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, error: "timed out",
-                                           refused: false))
+            #expect(outcome == HTTPOutcome(status: nil, bytes: 0, expectedBytes: nil, failure: .timedOut))
             #expect(seconds >= 0.29 && seconds < 1, "took \(seconds) s")
         }
 
@@ -184,7 +178,7 @@ extension ProcessTests {
                 sendText("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found", to: connection)
             }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--probe"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 404, bytes: 9, expectedBytes: 9, error: nil, refused: false))
+            #expect(outcome == HTTPOutcome(status: 404, bytes: 9, expectedBytes: 9, failure: nil as HTTPFailure?))
             #expect(!outcome.isComplete)
         }
 
@@ -194,7 +188,7 @@ extension ProcessTests {
                          to: connection)
             }
             let outcome = client.fetch(try HTTPExchange.url(server.url, option: "--probe"), timeout: .seconds(2))
-            #expect(outcome == HTTPOutcome(status: 301, bytes: 0, expectedBytes: 0, error: nil, refused: false))
+            #expect(outcome == HTTPOutcome(status: 301, bytes: 0, expectedBytes: 0, failure: nil as HTTPFailure?))
             #expect(server.requests.all.count == 1)
         }
 

@@ -47,7 +47,7 @@ extension ProcessTests {
 
         @Test func cWithSigaction() throws {
             let (facts, findings) = try lint(try Fixtures.c("lint-sigaction"))
-            #expect(facts.runtime == "c")
+            #expect(facts.runtime == .c)
             #expect(!facts.isStatic)
             #expect(facts.interpreter?.contains("ld-linux") == true)
             let arch = try String(contentsOfFile: "/proc/sys/kernel/arch", encoding: .utf8)
@@ -102,7 +102,7 @@ extension ProcessTests {
         @Test func goWithNotifyContext() throws {
             let path = try Fixtures.go("lint-notify")
             let (facts, findings) = try lint(path)
-            #expect(facts.runtime == "go")
+            #expect(facts.runtime == .go)
             #expect(facts.goBuildInfo?.goVersion?.hasPrefix("go1.") == true)
             #expect(facts.goBuildInfo?.mainModule == "example.com/lint-notify")
             #expect(facts.signalLibraries == ["os/signal.NotifyContext"])
@@ -115,7 +115,7 @@ extension ProcessTests {
             let fixed = "\(Fixtures.outputDirectory)/lint-go-old-buildinfo"
             _ = try LintBinaries.build(["cc", "-O1", "-no-pie", "-o", fixed, source], output: fixed)
             let (facts, _) = try lint(fixed)
-            #expect(facts.runtime == "go")
+            #expect(facts.runtime == .go)
             #expect(facts.goBuildInfo?.goVersion == "go1.16.15")
             #expect(facts.goBuildInfo?.mainModule == "example.com/legacy")
             #expect(facts.goBuildInfo?.mainPackage == "example.com/legacy/cmd/server")
@@ -147,7 +147,7 @@ extension ProcessTests {
 
         @Test func systemSleep() throws {
             let (facts, findings) = try lint("/bin/sleep")
-            #expect(facts.runtime == "c")
+            #expect(facts.runtime == .c)
             #expect(!findings.isEmpty)
             let image = try ELFImage(path: "/bin/sleep")
             #expect(!image.isGo && !image.isSwift)
@@ -165,7 +165,7 @@ extension ProcessTests {
             let image = try ELFImage(path: TestPaths.sigscope)
             #expect(image.isSwift)
             #expect(!image.isGo)
-            #expect(try lint(TestPaths.sigscope).0.runtime == "swift")
+            #expect(try lint(TestPaths.sigscope).0.runtime == .swift)
         }
 
         @Test func pythonIsAnInterpreter() throws {
@@ -174,7 +174,7 @@ extension ProcessTests {
             })
             let resolved = URL(fileURLWithPath: python).resolvingSymlinksInPath().path
             let (facts, findings) = try lint(resolved)
-            #expect(facts.runtime == "python")
+            #expect(facts.runtime == .python)
             #expect(findings.map(\.rule) == ["interpreter-decides"])
         }
 
@@ -187,7 +187,7 @@ extension ProcessTests {
             let output = "\(Fixtures.outputDirectory)/lint-rust"
             _ = try LintBinaries.build([LintBinaries.rustc!, "-o", output, source], output: output)
             let (facts, findings) = try lint(output)
-            #expect(facts.runtime == "rust")
+            #expect(facts.runtime == .rust)
             #expect(facts.signalLibraries.isEmpty)
             #expect(findings.map(\.rule).contains("no-signal-handling"))
         }
@@ -200,7 +200,7 @@ extension ProcessTests.LintELF {
     @Test func swiftWithUnixSignals() throws {
         let binary = try Fixtures.swiftLifecycle()
         let (facts, findings) = try lint(binary)
-        #expect(facts.runtime == "swift")
+        #expect(facts.runtime == .swift)
         #expect(facts.signalLibraries.contains("UnixSignals"))
         #expect(findings.map(\.rule) == ["swift-unix-signals"])
         #expect(try ELFImage(path: binary).isSwift)
@@ -226,7 +226,7 @@ extension ProcessTests.LintELF {
         _ = try LintBinaries.build([rustc, "-L", directory, "--extern", crate,
                                     "-o", output, "\(directory)/lint-rust-hook.rs"], output: output)
         let (facts, findings) = try lint(output)
-        #expect(facts.runtime == "rust")
+        #expect(facts.runtime == .rust)
         #expect(facts.signalLibraries == ["signal-hook"])
         #expect(findings.map(\.rule) == ["rust-signal-crate"])
     }
