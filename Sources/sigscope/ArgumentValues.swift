@@ -95,6 +95,19 @@ struct StraceSignalFilter: ArgumentValue {
     }
 }
 
+/// A lint rule's slug, as `--ignore` takes it; `all` stands for every rule.
+struct LintRuleName: ArgumentValue {
+    static let placeholder = "rule"
+    let id: String
+
+    static func parse(_ text: String) throws(SigscopeError) -> LintRuleName {
+        guard text == "all" || LintRule.named(text) != nil else {
+            throw SigscopeError(.badInput, "unknown rule '\(text)' (see `sigscope lint --list-rules`)")
+        }
+        return LintRuleName(id: text)
+    }
+}
+
 /// `--fail-on`: the severity from which a finding makes the exit code 1, or `none` for never.
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
     case error, warning, info, none
@@ -106,7 +119,7 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 /// The shared value types, found by their placeholder to explain a value the argument parser refused.
 enum ArgumentValues {
     static let all: [any ArgumentValue.Type] = [
-        ProcessID.self, Duration.self, Signal.self, SignalSet.self, StraceSignalFilter.self, ReadinessProbe.self,
+        ProcessID.self, Duration.self, Signal.self, SignalSet.self, StraceSignalFilter.self, ReadinessProbe.self, LintRuleName.self,
     ]
 
     /// The argument parser's line for a refused value, `The value 'soon' is invalid for '--grace <duration>'`, told

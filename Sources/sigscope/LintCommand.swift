@@ -59,8 +59,12 @@ struct Lint: ParsableCommand {
     @Option(help: "The Docker build context for COPY sources (default: each Dockerfile's directory).")
     var context: String?
 
-    @Option(help: "The suppression file (default: .sigscope.yml in the current directory, if present).")
+    @Option(help: ArgumentHelp("The suppression file (default: .sigscope.yml in the current directory, if "
+                               + "present).", valueName: "file"))
     var config: String?
+
+    @Option(help: ArgumentHelp("Silence this rule everywhere (repeatable).", valueName: "rule"))
+    var ignore: [LintRuleName] = []
 
     @Flag(help: "List the rules with their slug, severity and summary, and exit.")
     var listRules = false
@@ -99,7 +103,9 @@ struct Lint: ParsableCommand {
                                         suppressed: 0))
             }
         }
-        let linter = Linter(manifestLint: manifestLint, context: context, suppression: try loadSuppression())
+        var suppression = try loadSuppression()
+        try suppression.ignore(ignore.map(\.id))
+        let linter = Linter(manifestLint: manifestLint, context: context, suppression: suppression)
         let report = LintReport(files: extra + linter.lint(paths: paths), failOn: failOn.threshold)
         switch output.format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))

@@ -24,6 +24,8 @@ public struct LintRule: Sendable, Hashable {
     public static let fileUnreadable = LintRule("file-unreadable", .error, "A file cannot be read")
     public static let unknownFileType = LintRule(
         "unknown-file-type", .warning, "A file is neither an ELF binary, a Dockerfile nor a YAML manifest")
+    public static let suppressionUnknownRule = LintRule(
+        "suppression-unknown-rule", .error, "An ignore comment or annotation names a rule sigscope does not have")
 
     // ELF binaries.
     public static let elfCorrupt = LintRule("elf-corrupt", .error, "An ELF file is truncated or corrupt")
@@ -84,7 +86,7 @@ public struct LintRule: Sendable, Hashable {
 
     /// Every rule, in the order documentation lists them.
     public static let all: [LintRule] = [
-        fileUnreadable, unknownFileType, elfCorrupt, signalAPIs, noSignalHandling, strippedStatic, stripped,
+        fileUnreadable, unknownFileType, suppressionUnknownRule, elfCorrupt, signalAPIs, noSignalHandling, strippedStatic, stripped,
         goSignalNotify, goNoSignalNotify, rustSignalCrate, swiftUnixSignals, interpreterDecides, dockerfileNoFrom,
         shellFormPID1, execFormInvalidJSON, entrypointScriptNoExec, stopSignalInvalid, stopSignalServer, noInit,
         interpreterPID1, manifestInvalid, gracePeriodZero, preStopExceedsGrace, graceBudgetExceeded,
