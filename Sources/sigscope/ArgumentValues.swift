@@ -101,7 +101,7 @@ struct LintRuleName: ArgumentValue {
     let id: String
 
     static func parse(_ text: String) throws(SigscopeError) -> LintRuleName {
-        guard text == "all" || LintRule.named(text) != nil else {
+        guard text == "all" || Suppression.isLintRule(text) else {
             throw SigscopeError(.badInput, "unknown rule '\(text)' (see `sigscope lint --list-rules`)")
         }
         return LintRuleName(id: text)
@@ -119,7 +119,8 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 /// The shared value types, found by their placeholder to explain a value the argument parser refused.
 enum ArgumentValues {
     static let all: [any ArgumentValue.Type] = [
-        ProcessID.self, Duration.self, Signal.self, SignalSet.self, StraceSignalFilter.self, ReadinessProbe.self, LintRuleName.self,
+        ProcessID.self, Duration.self, Signal.self, SignalSet.self, StraceSignalFilter.self, ReadinessProbe.self,
+        LintRuleName.self,
     ]
 
     /// The argument parser's line for a refused value, `The value 'soon' is invalid for '--grace <duration>'`, told

@@ -113,8 +113,11 @@ public struct Suppression: Sendable {
         }
     }
 
+    /// True for the id of a rule lint reports (the ones lint's suppression can silence).
+    public static func isLintRule(_ id: String) -> Bool { Rule.named(id)?.commands.contains(.lint) == true }
+
     static func checkRule(_ rule: String, source: String) throws(SigscopeError) {
-        guard LintRule.named(rule) == nil else { return }
+        guard !isLintRule(rule) else { return }
         throw SigscopeError(.badInput, "\(source): unknown rule '\(rule)' (see `sigscope lint --list-rules`)")
     }
 
@@ -184,8 +187,8 @@ public struct Suppression: Sendable {
     public static func unknownInlineRules(lines: [String], file: String) -> [Finding] {
         var findings: [Finding] = []
         for (index, text) in lines.enumerated() {
-            for rule in commentRules(text) where rule != "all" && LintRule.named(rule) == nil {
-                findings.append(LintRule.suppressionUnknownRule.finding(
+            for rule in commentRules(text) where rule != "all" && !isLintRule(rule) {
+                findings.append(Rule.suppressionUnknownRule.finding(
                     "`# sigscope ignore=\(rule)` names no rule of sigscope, so it silences nothing",
                     hint: "use a rule from `sigscope lint --list-rules`", file: file, line: index + 1))
             }
