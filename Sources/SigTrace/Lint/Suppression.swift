@@ -59,7 +59,8 @@ public struct Suppression: Sendable {
     /// expected shape, has a key sigscope does not know, or names an unknown rule.
     public init(configText: String, source: String) throws(SigscopeError) {
         self.init()
-        baseDirectory = Suppression.absolute((source as NSString).deletingLastPathComponent)
+        // The folder of `source` (NSString.deletingLastPathComponent traps on a one-character name).
+        baseDirectory = Suppression.absolute(source.lastIndex(of: "/").map { String(source[...$0]) } ?? ".")
         let root: Node?
         do {
             root = try Yams.compose(yaml: configText)
@@ -146,9 +147,9 @@ public struct Suppression: Sendable {
         var cleanPattern = pattern
         while cleanPattern.hasPrefix("./") { cleanPattern.removeFirst(2) }
         if cleanPattern.hasPrefix("/") { return fnmatch(cleanPattern, path, 0) == 0 }
-        if fnmatch(cleanPattern, relative, FNM_PATHNAME) == 0 { return true }
+        if fnmatch(cleanPattern, relative, 0) == 0 { return true }
         guard !cleanPattern.contains("/") else { return false }
-        return fnmatch(cleanPattern, (path as NSString).lastPathComponent, 0) == 0
+        return fnmatch(cleanPattern, String(path.split(separator: "/").last ?? ""), 0) == 0
     }
 
     /// An absolute path with `.` and `..` resolved and no trailing slash, without touching the file system's
