@@ -120,7 +120,6 @@ int cprocfs_wtermsig(int status) { return WTERMSIG(status); }
 int cprocfs_wcoredump(int status) { return WCOREDUMP(status); }
 int cprocfs_wifstopped(int status) { return WIFSTOPPED(status); }
 int cprocfs_wstopsig(int status) { return WSTOPSIG(status); }
-int cprocfs_wifcontinued(int status) { return WIFCONTINUED(status); }
 
 int cprocfs_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
 
@@ -164,13 +163,4 @@ int cprocfs_tcp_progress(int fd, struct cprocfs_tcp_progress *out) {
     return 0;
 }
 
-unsigned long long cprocfs_thread_blocked_mask(void) {
-    sigset_t set;
-    unsigned long long mask = 0;
-    if (pthread_sigmask(SIG_SETMASK, NULL, &set) != 0) return 0;
-    for (int sig = 1; sig <= 64; sig++) {
-        if (sigismember(&set, sig) == 1) mask |= 1ULL << (sig - 1);
-    }
-    return mask;
-}
 #endif

@@ -38,7 +38,6 @@ int cprocfs_wtermsig(int status);
 int cprocfs_wcoredump(int status);
 int cprocfs_wifstopped(int status);
 int cprocfs_wstopsig(int status);
-int cprocfs_wifcontinued(int status);
 
 /// Why C: pidfd_open has no glibc wrapper before 2.36 and `syscall` is variadic.
 int cprocfs_pidfd_open(pid_t pid, unsigned int flags);
@@ -70,9 +69,6 @@ struct cprocfs_tcp_progress {
 /// clashes with glibc's <netinet/tcp.h> that Swift imports, and sockaddr unions are awkward in Swift.
 int cprocfs_tcp_progress(int fd, struct cprocfs_tcp_progress *out);
 
-/// Why C: sigset_t manipulation macros; returns the calling thread's blocked mask as a 64-bit set
-/// (bit N-1 = signal N), the same layout as /proc's SigBlk.
-unsigned long long cprocfs_thread_blocked_mask(void);
 #endif
 
 #endif

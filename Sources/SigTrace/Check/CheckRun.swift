@@ -176,11 +176,15 @@ struct CheckRun {
 
     /// inspect's forecast just before the signal, and with `--trace` the tracer on the service tree.
     mutating func takeForecast() throws(SigscopeError) {
-        if let report = try? Inspector().inspect(pid) {
+        do {
+            let report = try Inspector().inspect(pid)
             if config.signal == .term {
                 forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
             }
             forecastOutcome = report.disposition(config.signal).outcome
+        } catch {
+            // The verdict stands on what happens next; the timeline says why there is no forecast beside it.
+            note("no forecast: \(error.message)")
         }
         if child == nil { descendants = tree.descendants(of: [pid]) }
         if config.trace {

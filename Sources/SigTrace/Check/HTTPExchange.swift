@@ -251,14 +251,16 @@ struct HTTPConnection {
     func send(_ bytes: [UInt8]) throws(HTTPFailure) {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { raw in
-                Glibc.send(socketFD, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            let sent = retryOnInterrupt {
+                bytes.withUnsafeBytes { raw in
+                    Glibc.send(socketFD, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                }
             }
             if sent >= 0 {
                 offset += sent
             } else if errno == EAGAIN {
                 try wait(for: POLLOUT)
-            } else if errno != EINTR {
+            } else {
                 throw HTTPFailure(errno: errno)
             }
         }
@@ -280,16 +282,13 @@ struct HTTPConnection {
     /// Appends what the server sent next to the buffer, waiting for it until the deadline; false at end of stream.
     mutating func receive() throws(HTTPFailure) -> Bool {
         while true {
-            let received = scratch.withUnsafeMutableBytes { recv(socketFD, $0.baseAddress, $0.count, 0) }
+            let received = retryOnInterrupt { scratch.withUnsafeMutableBytes { recv(socketFD, $0.baseAddress, $0.count, 0) } }
             if received >= 0 {
                 buffer.append(contentsOf: scratch[..<received])
                 return received > 0
             }
-            if errno == EAGAIN {
-                try wait(for: POLLIN)
-            } else if errno != EINTR {
-                throw HTTPFailure(errno: errno)
-            }
+            guard errno == EAGAIN else { throw HTTPFailure(errno: errno) }
+            try wait(for: POLLIN)
         }
     }
 

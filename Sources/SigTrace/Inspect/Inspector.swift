@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// Reads and judges processes, re-reading when a read looks torn (see SIGNALS.md: masks are not stable).
+/// Reads and judges processes, re-reading when a read looks torn: masks are not stable (glibc's pthread_create
+/// blocks every signal for a moment; a sigwait loop leaves its wait now and then).
 public struct Inspector: Sendable {
     public let reader: ProcReader
     /// The most reads of one process when the first looks transient.

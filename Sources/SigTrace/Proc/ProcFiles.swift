@@ -117,11 +117,8 @@ public struct ProcFiles: Sendable {
 
     /// One read(2) into `buffer`, retried on EINTR: the byte count, or minus errno.
     private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        while true {
-            let result = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if result >= 0 { return result }
-            if errno != EINTR { return -Int(errno) }
-        }
+        let result = retryOnInterrupt { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+        return result >= 0 ? result : -Int(errno)
     }
 
     /// Calls `body` with the C path /proc/PID/NAME or /proc/PID/task/TID/NAME, formatted on the stack.

@@ -66,12 +66,8 @@ public struct SpawnedProcess: Sendable {
     /// Waits for the child to exit (blocking the calling thread) and reaps it.
     public func wait() -> ExitStatus? {
         var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, __WALL)
-            if result == pid { return ExitStatus(waitStatus: status) }
-            if result < 0 && errno == EINTR { continue }
-            return nil
-        }
+        let result = retryOnInterrupt { waitpid(pid, &status, __WALL) }
+        return result == pid ? ExitStatus(waitStatus: status) : nil
     }
 
     /// Reaps the child if it has exited, without blocking.

@@ -79,10 +79,7 @@ final class SenderLookup {
 
     private func read(_ fd: Int32) -> [UInt8]? {
         guard fd >= 0 else { return nil }
-        var count: Int
-        repeat {
-            count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        } while count < 0 && errno == EINTR
+        let count = retryOnInterrupt { buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) } }
         guard count >= 0 else { return nil }
         return Array(buffer[0..<count])
     }

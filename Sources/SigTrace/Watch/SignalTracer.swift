@@ -81,7 +81,7 @@ public final class SignalTracer: Sendable {
             active.store(false, ordering: .releasing)
             throw error
         }
-        while sem_wait(loop.started) != 0 && errno == EINTR {}
+        _ = retryOnInterrupt { sem_wait(loop.started) }
         let result = loop.startResult.withLock { $0 }
         switch result {
         case .success(let pids):
