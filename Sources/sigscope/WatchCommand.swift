@@ -9,6 +9,16 @@ struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Trace the signals delivered to processes, with sender, si_code and siginfo, at no syscall cost.",
         discussion: """
+            Two backends. kernel (the default where tracefs is usable, i.e. as root): the kernel's own \
+            signal:signal_generate and signal:signal_deliver tracepoints in a tracing instance of sigscope's \
+            (instances/sigscope-PID, removed on exit), read from the per-CPU ring buffers. The traced process is \
+            never stopped; every signal shows with its sender (also SIGKILL and SIGSTOP), what the kernel did \
+            with it (result: delivered, ignored, dropped-by-init, merged, overflow, info-lost) as a 'generated' \
+            event, and at delivery the handler it went to, named from the ELF image that maps it. Events the \
+            kernel lost are counted in the summary. --all watches every process on the host. siginfo values \
+            (si_value, fault addresses) are not in the tracepoints: use --backend ptrace for those. \
+            ptrace (the default otherwise, and with --follow-forks):
+
             Attaches with PTRACE_SEIZE to every thread of each --pid (new threads too; with --follow-forks, \
             children), or starts CMD under trace. Tracees stop only when a signal is delivered (PTRACE_CONT, never \
             PTRACE_SYSCALL), so a syscall-heavy process runs at full speed, and every signal is re-injected with \
@@ -41,6 +51,15 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .customLong("pid"), help: "A process to attach to (repeatable).")
     var pids: [String] = []
 
+    @Option(help: "kernel (tracepoints, needs root and tracefs) or ptrace; default: kernel when usable.")
+    var backend: WatchBackend?
+
+    @Flag(help: "Watch every process on the host (kernel backend).")
+    var all = false
+
+    @Option(name: .customLong("comm"), help: "Only signals to processes with this comm (repeatable; kernel backend).")
+    var comms: [String] = []
+
     @Flag(name: [.customShort("f"), .long], help: "Also trace children the processes fork.")
     var followForks = false
 
@@ -60,13 +79,22 @@ struct Watch: AsyncParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        if pids.isEmpty && command.isEmpty { throw ValidationError("give --pid PID or -- CMD ARGS...") }
-        if !pids.isEmpty && !command.isEmpty { throw ValidationError("give --pid or a command, not both") }
+        if pids.isEmpty && command.isEmpty && !all {
+            throw ValidationError("give --pid PID, --all or -- CMD ARGS...")
+        }
+        if [!pids.isEmpty, !command.isEmpty, all].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --pid, --all or a command")
+        }
+        if backend == .ptrace && (all || !comms.isEmpty) {
+            throw ValidationError("--all and --comm need --backend kernel")
+        }
+        if backend == .kernel && followForks { throw ValidationError("--follow-forks needs --backend ptrace") }
         if let signals { _ = try Signal.parseList(signals) }
         if let duration { _ = try DurationParser.parse(duration) }
     }
 
     func run() async throws {
+        if try chooseBackend() == .kernel { return try await runKernel() }
         var configuration = SignalTracer.Configuration()
         configuration.followForks = followForks
         configuration.signals = try signals.map { (text) throws(SigscopeError) in try Signal.parseList(text) }
