@@ -42,7 +42,8 @@ struct Why: AsyncParsableCommand {
         configuration.window = try DurationParser.parse(window)
         configuration.timeout = try timeout.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
         Interruption.install()
-        Output.error("waiting for process \(pid) to end (kernel tracepoints; nothing is stopped)")
+        let number = pid
+        configuration.onStart = { Output.error("waiting for process \(number) to end (kernel tracepoints; nothing is stopped)") }
         let result: Result<DeathReport, SigscopeError>
         do throws(SigscopeError) {
             result = .success(try await DeathWatch.watch(pid: Int32(pid)!, configuration: configuration))

@@ -10,6 +10,8 @@ public enum DeathWatch {
         public var stopOnInterruption = true
         /// Where tracefs is (tests); nil finds or mounts it.
         public var tracefs: TraceFS?
+        /// Called once the tracepoints are on: from then on no signal to the process is missed.
+        public var onStart: (@Sendable () -> Void)?
 
         public init() {}
     }
@@ -30,6 +32,7 @@ public enum DeathWatch {
         tracing.stopOnInterruption = configuration.stopOnInterruption
         tracing.tracefs = configuration.tracefs
         let tracer = try KernelSignalTracer.start(.attach([pid]), configuration: tracing)
+        configuration.onStart?()
         var events: [SignalEvent] = []
         for await batch in tracer.batches {
             events += batch

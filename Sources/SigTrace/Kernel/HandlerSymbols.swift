@@ -28,8 +28,7 @@ final class HandlerSymbols {
     func resolve(pid: Int32, address: UInt64) -> (symbol: String?, image: String?) {
         let key = HandlerKey(pid: pid, address: address)
         if let known = resolved[key] { return known }
-        guard let text = try? ProcFiles().read("/proc/\(pid)/maps") else { return (nil, nil) }
-        let mappings = Self.parseMaps(text)
+        guard let mappings = remember(pid) ?? lastMaps[pid] else { return (nil, nil) }
         guard let mapping = mappings.first(where: { $0.start <= address && address < $0.end }) else {
             return (nil, nil)
         }
@@ -42,6 +41,19 @@ final class HandlerSymbols {
         resolved[key] = answer
         return answer
     }
+
+    /// Reads and keeps the mappings of `pid` now, so a handler can still be named after the process has exited
+    /// (a signal's delivery is often its last act); nil when the process is gone.
+    @discardableResult
+    func remember(_ pid: Int32) -> [Mapping]? {
+        guard let text = try? ProcFiles().read("/proc/\(pid)/maps") else { return nil }
+        let mappings = Self.parseMaps(text)
+        if lastMaps.count > 256 { lastMaps.removeAll() }
+        lastMaps[pid] = mappings
+        return mappings
+    }
+
+    private var lastMaps: [Int32: [Mapping]] = [:]
 
     /// The functions of the file at `path`, read through the process's root (so a container's files are found)
     /// and whether it is a fixed-address executable (ET_EXEC).

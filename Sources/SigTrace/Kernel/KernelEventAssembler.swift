@@ -161,6 +161,11 @@ final class KernelEventAssembler {
         }
     }
 
+    /// Keeps the current mappings of a watched process for naming its handlers after it is gone.
+    func rememberMappings(of pid: Int32) {
+        if options.resolveHandlers { symbols.remember(pid) }
+    }
+
     /// Forgets what waits for a process that has ended.
     func forget(process pid: Int32) { pending[pid] = nil }
 }

@@ -95,8 +95,10 @@ public final class KernelSignalTracer: Sendable {
         if case .attach(let list) = target {
             for pid in list {
                 guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else {
-                    throw SigscopeError(.noSuchProcess, "no process \(pid)", errno: ESRCH)
+                    throw SigscopeError(.noSuchProcess, "no such process: \(pid)", errno: ESRCH)
                 }
+                // Its own end would never come while it watches.
+                guard pid != getpid() else { throw SigscopeError(.badInput, "process \(pid) is sigscope itself") }
             }
             pids = list
         }

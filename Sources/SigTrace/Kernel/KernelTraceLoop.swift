@@ -81,12 +81,14 @@ final class KernelTraceLoop: @unchecked Sendable {
     private func run() {
         let deadline = configuration.duration.map { Clocks.monotonicNanoseconds() + UInt64(max(0, $0.seconds) * 1e9) }
         var lastRefresh: UInt64 = 0
+        let started = Clocks.monotonicNanoseconds()
         while true {
             waitForRecords(milliseconds: 10)
             assembler.ingest(sink.take())
             let now = Clocks.monotonicNanoseconds()
             publish(assembler.release(olderThan: now &- Self.hold, wallOffset: wallOffset()))
-            if now &- lastRefresh > 250_000_000 {
+            // Often at first (a launched command execs just after the start), then four times a second.
+            if now &- lastRefresh > (now &- started < 300_000_000 ? 5_000_000 : 250_000_000) {
                 lastRefresh = now
                 refreshThreads()
             }
@@ -130,6 +132,7 @@ final class KernelTraceLoop: @unchecked Sendable {
         guard filter != nil else { return }
         var changed = false
         for pid in running.keys {
+            assembler.rememberMappings(of: pid)
             let now = Set(KernelTasks.threads(of: pid))
             if !now.isEmpty && now != threads[pid] {
                 threads[pid] = now

@@ -120,7 +120,7 @@ extension ProcessTests {
         @Test func attachingToAnAlreadyTracedProcessNamesTheTracer() throws {
             let target = try WatchTarget(["wait"])
             let watch = try WatchSession(["--pid", String(target.pid)])
-            let second = try sigscope("watch", "--pid", String(target.pid))
+            let second = try sigscope("watch", "--backend", "ptrace", "--pid", String(target.pid))
             #expect(second.exitCode == 2)
             #expect(second.stderr.contains("already traced by pid \(watch.process.pid) (sigscope, thread"))
             #expect(second.stderr.split(separator: "\n").count == 1)
