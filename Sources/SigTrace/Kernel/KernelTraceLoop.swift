@@ -28,8 +28,9 @@ final class KernelTraceLoop: @unchecked Sendable {
     private var filter: KernelTraceFilter?
     private var exits: [SignalEvent] = []
 
-    /// How long records are held so that a slower CPU's reader can deliver earlier ones.
-    static let hold: UInt64 = 20_000_000
+    /// A margin under the readers' watermark for a record stamped just before a drain began but committed
+    /// just after.
+    static let margin: UInt64 = 2_000_000
 
     init(instance: TraceInstance, readers: [RingBufferReader], sink: KernelRecordSink,
          configuration: KernelSignalTracer.Configuration, target: KernelSignalTracer.Target, pids: [Int32],
@@ -86,7 +87,14 @@ final class KernelTraceLoop: @unchecked Sendable {
             waitForRecords(milliseconds: 10)
             assembler.ingest(sink.take())
             let now = Clocks.monotonicNanoseconds()
-            publish(assembler.release(olderThan: now &- Self.hold, wallOffset: wallOffset()))
+            let mark = watermark()
+            publish(assembler.release(olderThan: mark, wallOffset: wallOffset()))
+            // An exit goes out once every signal before it has.
+            if let first = exits.first, first.monotonicNanoseconds <= mark {
+                let ready = exits.filter { $0.monotonicNanoseconds <= mark }
+                exits.removeAll { $0.monotonicNanoseconds <= mark }
+                publish(ready)
+            }
             // Often at first (a launched command execs just after the start), then four times a second.
             if now &- lastRefresh > (now &- started < 300_000_000 ? 5_000_000 : 250_000_000) {
                 lastRefresh = now
@@ -96,6 +104,14 @@ final class KernelTraceLoop: @unchecked Sendable {
             if shouldEnd(deadline: deadline) { break }
         }
         finish()
+    }
+
+    /// How far events can be released in time order: every CPU's reader has handed over all records stamped
+    /// before its last drain began, so the earliest of those is safe (a busy machine may delay one reader for
+    /// tens of milliseconds; a fixed hold would then pair a delivery with no generation).
+    private func watermark() -> UInt64 {
+        let drained = readers.map { $0.drainedUpTo.load(ordering: .acquiring) }.min() ?? 0
+        return drained > Self.margin ? drained - Self.margin : 0
     }
 
     private func waitForRecords(milliseconds: Int) {

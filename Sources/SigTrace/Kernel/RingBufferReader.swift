@@ -53,6 +53,9 @@ final class RingBufferReader: @unchecked Sendable {
     private let sink: KernelRecordSink
     /// 0 running, 1 drain what is left and end.
     let state = Atomic<Int>(0)
+    /// When the last complete drain began (CLOCK_MONOTONIC ns, the instance's trace clock): every record stamped
+    /// before it has been handed over, which is how far the assembler may release events in order.
+    let drainedUpTo = Atomic<UInt64>(0)
     let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
     /// Opens the CPU's `trace_pipe_raw` now, so a failure is reported before any thread starts.
@@ -112,10 +115,13 @@ final class RingBufferReader: @unchecked Sendable {
         var batch: [KernelSignalRecord] = []
         while true {
             let ending = state.load(ordering: .acquiring) == 1
+            let began = Clocks.monotonicNanoseconds()
             drain(into: page, batch: &batch)
+            drainedUpTo.store(began, ordering: .releasing)
             if ending { return }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&descriptor, 1, 50)
+            // An idle CPU's reader still wakes now and then, so its watermark keeps up with the clock.
+            _ = poll(&descriptor, 1, 20)
             // Let a burst fill a page or two before reading it.
             if descriptor.revents & Int16(POLLIN) != 0 { usleep(200) }
         }

@@ -105,7 +105,7 @@ extension ProcessTests {
 
         @Test func aFloodOfStandardAndRealtimeSignalsIsAccountedForEventByEvent() throws {
             let fixture = try Fixtures.c("watch-target")
-            let count = 20_000
+            let count = 5_000
             let output = NSTemporaryDirectory() + "sigscope-kernel-flood-\(UUID().uuidString).json"
             defer { unlink(output) }
             let (_, result) = try watch(["--output", output, "--", fixture, "flood", String(count)],

@@ -178,7 +178,7 @@ extension ProcessTests.WatchAttach {
         // `head -n 1` takes the header line and exits; the next event's write then raises SIGPIPE.
         let statusFile = NSTemporaryDirectory() + "sigscope-pipe-\(UUID().uuidString)"
         defer { unlink(statusFile) }
-        let script = "{ \"$0\" watch --pid \(target.pid) 2>/dev/null; echo $? > \"$1\"; } | head -n 1 >/dev/null"
+        let script = "{ \"$0\" watch --backend ptrace --pid \(target.pid) 2>/dev/null; echo $? > \"$1\"; } | head -n 1 >/dev/null"
         let shell = try Running(["/bin/sh", "-c", script, TestPaths.sigscope, statusFile])
         #expect(waitUntil { target.status?.tracerPid != 0 })
         // Wait until head has read the header and exited (sigscope, forked first, is attached by now).
