@@ -27,16 +27,14 @@ extension Watch {
     /// The watch on the kernel's tracepoints.
     func runKernel() async throws {
         var configuration = KernelSignalTracer.Configuration()
-        configuration.signals = try signals.map { (text) throws(SigscopeError) in try Signal.parseList(text) }
-        configuration.duration = try duration.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
+        let format = self.format.format
+        configuration.signals = signals ?? straceFilter?.signals
+        configuration.duration = duration
         configuration.comms = comms
         configuration.stopOnInterruption = true
         Interruption.install()
         signal(SIGPIPE, SIG_IGN)
-        let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
-            guard let pid = Int32(text), pid > 0 else { throw SigscopeError(.badInput, "not a process id: '\(text)'") }
-            return pid
-        }
+        let numbers = pids.map(\.rawValue)
         let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
             ?? FileOutput.standardOutput
         let target: KernelSignalTracer.Target = all ? .all
@@ -44,7 +42,8 @@ extension Watch {
         let tracer = try KernelSignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
         let what = all ? "every process" : tracer.pids.map(String.init).joined(separator: ", ")
-        Output.error("watching \(what) with the kernel backend (tracefs \(tracer.tracefs.root), instance "
+        let mounted = tracer.tracefs.mountedBySigscope ? "mounted tracefs at " : "tracefs "
+        Output.error("watching \(what) with the kernel backend (\(mounted)\(tracer.tracefs.root), instance "
                      + "\(tracer.instanceName)); nothing is stopped; Ctrl-C ends")
         if format == .text { sink.write(render.textHeader()) }
         var summary = WatchSummary()

@@ -19,34 +19,28 @@ struct Why: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The process to wait for.")
-    var pid: String
+    @Argument(help: ArgumentHelp("The process to wait for.", valueName: "pid"))
+    var pid: ProcessID
 
-    @Option(help: "How far back before the death to list signals, e.g. 5s.")
-    var window: String = "5s"
+    @Option(help: ArgumentHelp("How far back before the death to list signals.", valueName: "duration"))
+    var window: Duration = .seconds(5)
 
-    @Option(help: "Give up after this long, e.g. 10m (default: wait as long as it takes).")
-    var timeout: String?
+    @Option(help: ArgumentHelp("Give up after this long (default: wait as long as it takes).", valueName: "duration"))
+    var timeout: Duration?
 
-    @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
-
-    func validate() throws {
-        guard let number = Int32(pid), number > 0 else { throw ValidationError("not a process id: '\(pid)'") }
-        _ = try DurationParser.parse(window)
-        if let timeout { _ = try DurationParser.parse(timeout) }
-    }
+    @OptionGroup var output: FormatOption<ReportFormat>
 
     func run() async throws {
+        let format = output.format
         var configuration = DeathWatch.Configuration()
-        configuration.window = try DurationParser.parse(window)
-        configuration.timeout = try timeout.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
+        configuration.window = window
+        configuration.timeout = timeout
         Interruption.install()
-        let number = pid
+        let number = pid.rawValue
         configuration.onStart = { Output.error("waiting for process \(number) to end (kernel tracepoints; nothing is stopped)") }
         let result: Result<DeathReport, SigscopeError>
         do throws(SigscopeError) {
-            result = .success(try await DeathWatch.watch(pid: Int32(pid)!, configuration: configuration))
+            result = .success(try await DeathWatch.watch(pid: pid.rawValue, configuration: configuration))
         } catch {
             result = .failure(error)
         }

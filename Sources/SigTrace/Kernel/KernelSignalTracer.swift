@@ -147,7 +147,7 @@ public final class KernelSignalTracer: Sendable {
             for reader in readers { reader.finish() }
             instance.remove()
             if releaseDescriptor >= 0 { close(releaseDescriptor) }
-            if let launched { launched.stop() }
+            if let launched { launched.killAndReap() }
             throw error
         }
         let (stream, continuation) = AsyncStream<[SignalEvent]>.makeStream(bufferingPolicy: .unbounded)
@@ -160,7 +160,7 @@ public final class KernelSignalTracer: Sendable {
             for reader in readers { reader.finish() }
             instance.remove()
             if releaseDescriptor >= 0 { close(releaseDescriptor) }
-            if let launched { launched.stop() }
+            if let launched { launched.killAndReap() }
             throw error
         }
         if releaseDescriptor >= 0 {

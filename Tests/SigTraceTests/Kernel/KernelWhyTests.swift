@@ -31,14 +31,14 @@ extension ProcessTests {
                     (try? String(contentsOfFile: path, encoding: .utf8))?.contains("waiting") == true
                 }) else {
                     kill(process.pid, SIGKILL)
-                    process.stop()
+                    process.killAndReap()
                     throw FixtureError(message: "sigscope why did not start")
                 }
             }
 
             /// Waits for sigscope to end; its exit code and report.
             func finish() throws -> (Int32?, [String: Any]) {
-                let status = process.stop(after: .seconds(30))
+                let status = process.killAndReap(after: .seconds(30))
                 defer {
                     unlink(base + ".out")
                     unlink(base + ".err")
