@@ -6,7 +6,8 @@ import Testing
 
 /// The parent of every suite that spawns processes: they run one at a time, so timing and /proc reads of one
 /// suite never race another's processes. Suites join it with `extension ProcessTests { @Suite struct X {} }`.
-@Suite(.serialized) struct ProcessTests {}
+/// Each test in it gets a time limit, so a wait on a process that never comes ends as a failure, not a hang.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {}
 
 /// Paths of the package, the built sigscope binary and captured /proc text.
 enum TestPaths {

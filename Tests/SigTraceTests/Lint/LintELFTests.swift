@@ -154,7 +154,7 @@ extension ProcessTests {
             #expect(image.sectionNames.contains(".text"))
         }
 
-        @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/sbin/nginx")))
+        @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/sbin/nginx"), "needs /usr/sbin/nginx (Debian nginx-light)"))
         func systemNginx() throws {
             let (facts, findings) = try lint("/usr/sbin/nginx")
             #expect(facts.signalAPIs.contains("sigaction"))
@@ -178,7 +178,7 @@ extension ProcessTests {
             #expect(findings.map(\.rule) == ["interpreter-decides"])
         }
 
-        @Test(.enabled(if: LintBinaries.rustc != nil))
+        @Test(.enabled(if: LintBinaries.rustc != nil, "needs rustc"))
         func rustWithoutSignalCrate() throws {
             let source = "\(Fixtures.outputDirectory)/lint-rust.rs"
             try FileManager.default.createDirectory(atPath: Fixtures.outputDirectory, withIntermediateDirectories: true)
@@ -210,7 +210,7 @@ extension ProcessTests.LintELF {
 extension ProcessTests.LintELF {
     /// Crates cannot be fetched here, so a local stand-in crate named `signal_hook` is linked: detection works on
     /// the crate name that rustc mangles into every symbol of the crate, which this reproduces.
-    @Test(.enabled(if: LintBinaries.rustc != nil))
+    @Test(.enabled(if: LintBinaries.rustc != nil, "needs rustc"))
     func rustWithSignalHookNamedCrate() throws {
         let directory = Fixtures.outputDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
