@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SigTrace
@@ -171,11 +172,21 @@ import Testing
     @Test func jsonHasTheStableKeys() throws {
         let report = Inspector.judge(.fixture(try Self.status(nspid: "4711\t1")))
         let json = InspectFormat(style: TextStyle(colored: false)).json([report])
-        for key in ["\"processes\"", "\"pid\"", "\"comm\"", "\"cmdline\"", "\"ppid\"", "\"state\"", "\"nspid\"",
-                    "\"pid1\": true", "\"threads\"", "\"signals\"", "\"number\"", "\"name\"", "\"default_action\"",
-                    "\"blocked\"", "\"ignored\"", "\"caught\"", "\"pending\"", "\"handled_by\"", "\"outcome\"",
-                    "\"findings\"", "\"rule\"", "\"severity\"", "\"message\"", "\"hint\""] {
-            #expect(json.contains(key), "missing \(key)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let process = try #require((root["processes"] as? [[String: Any]])?.first)
+        for key in ["pid", "comm", "cmdline", "ppid", "state", "nspid", "pid1", "threads", "signals", "findings"] {
+            #expect(process[key] != nil, "process key \(key)")
         }
+        #expect(process["pid1"] as? Bool == true)
+        #expect(process["nspid"] as? [Int] == [4711, 1])
+        let term = try #require((process["signals"] as? [[String: Any]])?.first { $0["name"] as? String == "SIGTERM" })
+        for key in ["number", "name", "default_action", "blocked", "ignored", "caught", "pending", "handled_by",
+                    "outcome"] {
+            #expect(term.keys.contains(key), "signal key \(key)")
+        }
+        #expect(term["number"] as? Int == 15 && term["outcome"] as? String == "dropped")
+        let finding = try #require((process["findings"] as? [[String: Any]])?.first)
+        #expect(finding["rule"] as? String == "pid1-sigterm-dropped")
+        for key in ["severity", "message", "hint"] { #expect(finding[key] is String, "finding key \(key)") }
     }
 }

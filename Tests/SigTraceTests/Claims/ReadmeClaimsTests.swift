@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import SigTrace
+
+extension ProcessTests {
+    /// What README.md promises and no other test proved, each checked on a real process.
+    @Suite struct ReadmeClaims {
+        func json(_ text: String) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        }
+
+        /// `inspect --all-signals`: SIGTSTP's default stops the process, SIGCONT's continues it.
+        @Test func stopsAndContinuesOutcomes() throws {
+            let process = try Running(["/bin/sleep", "30"])
+            defer { process.process.killAndReap() }
+            #expect(process.waitForStatus { $0.name == "sleep" })
+            let result = try sigscope("inspect", "--all-signals", "--format", "json", String(process.pid))
+            let report = try #require((try json(result.stdout)["processes"] as? [[String: Any]])?.first)
+            let signals = try #require(report["signals"] as? [[String: Any]])
+            func outcome(_ name: String) -> String? { signals.first { $0["name"] as? String == name }?["outcome"] as? String }
+            #expect(outcome("SIGTSTP") == "stops")
+            #expect(outcome("SIGSTOP") == "stops")
+            #expect(outcome("SIGCONT") == "continues")
+            #expect(outcome("SIGTERM") == "terminates")
+        }
+
+        /// Node and the JVM are recognised as runtimes (their own SIGTERM handlers say nothing about the program).
+        @Test(.enabled(if: SpawnedProcess.resolve("node") != nil, "needs node"))
+        func nodeRuntimeIsDetected() throws {
+            let process = try FixtureProcess(["node", "-e", "console.log('ready'); setInterval(() => {}, 1000)"])
+            defer { process.running.process.killAndReap() }
+            let result = try sigscope("inspect", "--format", "json", String(process.pid))
+            let report = try #require((try json(result.stdout)["processes"] as? [[String: Any]])?.first)
+            #expect(report["runtime"] as? String == "node")
+        }
+
+        @Test(.enabled(if: SpawnedProcess.resolve("java") != nil, "needs java (default-jre-headless)"))
+        func jvmRuntimeIsDetected() throws {
+            let directory = NSTemporaryDirectory() + "sigscope-jvm-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let source = "\(directory)/Idle.java"
+            try """
+                public class Idle {
+                    public static void main(String[] args) throws Exception {
+                        System.out.println("ready");
+                        System.out.flush();
+                        Thread.sleep(60000);
+                    }
+                }
+                """.write(toFile: source, atomically: true, encoding: .utf8)
+            let process = try FixtureProcess(["java", source], timeout: .seconds(60))
+            defer { process.running.process.killAndReap() }
+            let result = try sigscope("inspect", "--format", "json", String(process.pid))
+            let report = try #require((try json(result.stdout)["processes"] as? [[String: Any]])?.first)
+            #expect(report["runtime"] as? String == "jvm")
+        }
+
+        /// check's text report: a headline with the verdict and a timeline from start to exit.
+        @Test func checkTextTimeline() throws {
+            let result = try sigscope("check", "--grace", "5s", "--", "/bin/sleep", "30")
+            #expect(result.exitCode == 1)
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(lines.first?.contains("FAIL") == true)
+            let timeline = try #require(lines.firstIndex(of: "timeline"))
+            let events = lines[(timeline + 1)...].prefix { !$0.isEmpty }
+            #expect(events.first?.contains("started pid") == true)
+            #expect(events.contains { $0.contains("sent SIGTERM to pid") })
+            #expect(events.contains { $0.contains("killed by SIGTERM") })
+            // Seconds, right-aligned with three decimals, in order.
+            let times = events.compactMap { Double($0.split(separator: " ", omittingEmptySubsequences: true).first ?? "") }
+            #expect(times.count == events.count && times == times.sorted())
+        }
+
+        /// Colour only on a terminal, and never with NO_COLOR: run under a pseudo-terminal with `script`.
+        @Test(.enabled(if: SpawnedProcess.resolve("script") != nil, "needs script (util-linux)"))
+        func colourOnlyOnATerminalAndNeverWithNoColor() throws {
+            let command = "\(TestPaths.sigscope) lint \(TestPaths.packageRoot)/fixtures/lint/docker/shell-form.Dockerfile"
+            let piped = try run([TestPaths.sigscope, "lint", "\(TestPaths.packageRoot)/fixtures/lint/docker/shell-form.Dockerfile"])
+            #expect(!piped.stdout.contains("\u{1B}["))
+            // NO_COLOR empty counts as unset (no-color.org), whatever the test runner's environment holds.
+            let terminal = try run(["script", "-qec", command, "/dev/null"], environment: ["TERM": "xterm", "NO_COLOR": ""])
+            #expect(terminal.stdout.contains("\u{1B}["), "no colour on a terminal: \(terminal.stdout)")
+            let noColor = try run(["script", "-qec", command, "/dev/null"], environment: ["TERM": "xterm", "NO_COLOR": "1"])
+            #expect(!noColor.stdout.contains("\u{1B}["))
+            #expect(noColor.stdout.contains("shell-form-pid1"))
+        }
+
+        /// SIGTERM and SIGHUP to `watch --pid` detach and leave the process running, untraced, as found.
+        @Test(arguments: [Signal.term, Signal.hup])
+        func watchDetachesOnSignal(_ signal: Signal) throws {
+            let target = try Running(["/bin/sleep", "30"])
+            defer { target.process.killAndReap() }
+            #expect(target.waitForStatus { $0.name == "sleep" })
+            var options = SpawnedProcess.Options()
+            options.stdin = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            let watch = try SpawnedProcess.launch([TestPaths.sigscope, "watch", "--backend", "ptrace", "--pid", String(target.pid)],
+                                                  options: options)
+            // TracerPid names the tracer's thread, not its process: any tracer at all means attached.
+            #expect(target.waitForStatus { $0.tracerPid != 0 }, "watch never attached")
+            kill(watch.pid, signal.rawValue)
+            let status = watch.killAndReap(after: .seconds(5))
+            #expect(status == .exited(0), "watch ended as \(String(describing: status))")
+            #expect(target.waitForStatus { $0.tracerPid == 0 && $0.state == "S" })
+            #expect(kill(target.pid, 0) == 0)
+        }
+    }
+}
