@@ -25,6 +25,8 @@ public struct CheckResult: Sendable {
     public var killedAfterSeconds: Double?
     /// With `--trace`: every signal, fork and exit the traced tree saw.
     public var trace: [SignalEvent]? = nil
+    /// With `--load`: the traffic through the shutdown.
+    public var load: LoadReport? = nil
 }
 
 /// The graceful-shutdown test: start (or attach to) a service, wait until it is ready, put requests in flight,
@@ -59,6 +61,10 @@ public struct ShutdownCheck: Sendable {
         public var inflightSendTimeout: Duration = .seconds(5)
         /// Record the signals the service and its descendants receive and forward (ptrace).
         public var trace = false
+        /// Traffic through the shutdown (`--load`), and the window in which it keeps arriving.
+        public var load: LoadSettings?
+        /// The `--platform` preset the settings came from, if any: it decides which fix a hint names.
+        public var platform: String?
 
         public init(target: Target) { self.target = target }
     }
@@ -75,7 +81,8 @@ public struct ShutdownCheck: Sendable {
     /// The readiness probes in effect: those given, or a TCP connect to the first in-flight or probe URL.
     public var effectiveReadiness: [ReadinessProbe] {
         if !configuration.readiness.isEmpty { return configuration.readiness }
-        guard let url = configuration.inflight.first ?? configuration.probe, let host = url.host else { return [] }
+        guard let url = configuration.inflight.first ?? configuration.probe ?? configuration.load?.generator.url,
+              let host = url.host else { return [] }
         return [.tcp(host: host, port: UInt16(HTTPExchange.port(of: url)))]
     }
 
@@ -107,6 +114,8 @@ struct CheckRun {
     var reaped = false
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// The load of `--load`, started once the service is ready.
+    var load: CheckLoad?
 
     init(config: ShutdownCheck.Configuration) throws(SigscopeError) {
         self.config = config
@@ -192,6 +201,12 @@ struct CheckRun {
         let readySeconds = seconds(since: start)
         let probes = readiness.map(\.description).joined(separator: ", ")
         note(readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(probes))")
+        if let settings = config.load {
+            load = try CheckLoad(settings: settings)
+            note("load: \(settings.generator.rate) to \(settings.generator.url.absoluteString)"
+                 + (settings.generator.keepAlive > 0 ? ", \(settings.generator.keepAlive) kept-alive" : ""))
+            if let early = waitOrExit(settings.leadIn) { return notReady(early) }
+        }
 
         // The grace period starts with the pre-stop hook, as the kubelet counts it.
         let preStopStart = now
@@ -210,7 +225,9 @@ struct CheckRun {
         var inflight: InflightRequests?
         var inFlightCount = 0
         if !config.inflight.isEmpty {
-            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5))
+            let generator = load?.generator
+            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5),
+                                            excluding: { fd in generator?.owns(fd) == true })
             requests.start()
             inFlightCount = requests.waitUntilSent(timeout: config.inflightSendTimeout) {
                 Interruption.requested != nil || watch.hasExited
@@ -281,6 +298,16 @@ struct CheckRun {
             if child == nil && watch.hasExited { observation.exit = .signaled(.kill, coreDumped: false) }
         }
         let endAt = exitAt ?? now
+        // Termination began a pre-stop before the signal (sigscope's own work in between is not counted).
+        let terminationStart = signalAt - min(signalAt, UInt64(config.preStop.seconds * 1e9))
+        if let load {
+            // Traffic keeps arriving until the deregistration window closes, whether anything listens or not.
+            let until = load.end(terminationStart: terminationStart, exit: endAt)
+            while now < until {
+                try checkInterrupted()
+                Clocks.sleep(for: .nanoseconds(Int64(min(until - min(now, until), 10_000_000))))
+            }
+        }
         if let child {
             observation.exit = child.wait() ?? tracedExit()
             reaped = true
@@ -325,6 +352,16 @@ struct CheckRun {
                 note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
+        if let load {
+            let report = load.finish(terminationStart: terminationStart, signal: signalAt, exit: endAt,
+                                     graceEnd: terminationStart + UInt64(config.grace.seconds * 1e9),
+                                     probeClosed: observation.probe?.listenerClosedSeconds.map {
+                                         signalAt + UInt64(max(0, $0) * 1e9)
+                                     })
+            observation.load = report
+            observation.platform = config.platform
+            noteLoad(report)
+        }
         let traced = trace?.finish()
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
@@ -333,7 +370,7 @@ struct CheckRun {
         let (verdict, findings) = ShutdownVerdict.judge(observation)
         return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
                            readySeconds: readySeconds, outputTail: output?.tail() ?? [],
-                           killedAfterSeconds: killedAfter, trace: traced)
+                           killedAfterSeconds: killedAfter, trace: traced, load: observation.load)
     }
 
     /// With `--trace`, the service's status as its tracer saw it: the tracer, not sigscope's wait, may have
@@ -350,6 +387,7 @@ struct CheckRun {
 
     /// The result for a service that exited or never became ready: stops it and keeps its status and output.
     mutating func notReady(_ what: String) -> CheckResult {
+        load?.generator.stop()
         let exited = watch.hasExited
         // Only what sigscope started is stopped here; a --pid target was never signalled, so it is left running.
         if !exited && child != nil {
@@ -373,6 +411,7 @@ struct CheckRun {
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
         trace?.stop()
+        load?.generator.stop()
         guard child != nil else { return }
         if !reaped {
             watch.send(.kill)

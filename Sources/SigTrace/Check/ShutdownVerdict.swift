@@ -46,6 +46,10 @@ public struct ShutdownObservation: Sendable {
     public var zombies: [TreeProcess]
     public var inflight: InflightSummary?
     public var probe: ProbeReport?
+    /// With `--load`: the traffic through the shutdown, judged by `TrafficVerdict`.
+    public var load: LoadReport?
+    /// The `--platform` preset in effect, if any.
+    public var platform: String?
 
     /// The grace period left for the process once the pre-stop hook has used its share.
     public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }
@@ -74,7 +78,7 @@ public enum ShutdownVerdict {
         "not-ready", "killed-by-signal", "grace-exceeded", "exit-nonzero", "inflight-failed", "orphaned-children",
         "zombie-children", "slow-shutdown", "exit-status-unknown", "sigterm-not-caught", "pid1-sigterm-dropped",
         "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper", "sigterm-via-signalfd", "sigterm-via-sigwait",
-    ]
+    ] + TrafficVerdict.slugs
 
     /// inspect's slugs that forecast what the stop signal will do and so belong in a check's findings.
     public static let forecastSlugs: Set<String> = [
@@ -133,6 +137,9 @@ public enum ShutdownVerdict {
                 message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
+        }
+        if let load = o.load {
+            outcome += TrafficVerdict.findings(load, signal: o.signal, preStop: o.preStop, platform: o.platform)
         }
         if !o.orphans.isEmpty {
             outcome.append(Finding(
