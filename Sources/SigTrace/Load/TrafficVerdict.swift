@@ -1,9 +1,6 @@
 /// The rules on traffic through the shutdown: requests that failed while the service was still being deregistered,
 /// and kept-alive connections reset under their clients. Pure: judged from a `LoadReport`.
 public enum TrafficVerdict {
-    /// The slugs these rules report.
-    public static let slugs = ["requests-failed-while-deregistering", "keepalive-reset"]
-
     /// What the shutdown did to the traffic; `preStop` is the pre-stop wait the check used, `platform` the
     /// `--platform` preset, if any (it decides which fix the hint names).
     public static func findings(_ report: LoadReport, signal: Signal, preStop: Duration, platform: String?)
@@ -36,8 +33,7 @@ public enum TrafficVerdict {
                 hint = "keep accepting new connections for \(d) s after \(signal.name) before closing the listener "
                     + "(a preStop sleep of \(d) s where the platform has hooks)"
             }
-            findings.append(Finding(rule: "requests-failed-while-deregistering", severity: .error, message: message,
-                                    hint: hint))
+            findings.append(Finding(.requestsFailedWhileDeregistering, message: message, hint: hint))
         }
         let keptAlive = report.keepAliveFailures
         let idle = report.unannouncedIdleCloses
@@ -47,7 +43,7 @@ public enum TrafficVerdict {
         if !keptAlive.isEmpty {
             let first = keptAlive.map(\.start).min().map { ShutdownVerdict.precise(m.seconds($0)) } ?? "?"
             findings.append(Finding(
-                rule: "keepalive-reset", severity: .error,
+                .keepAliveReset,
                 message: "\(keptAlive.count) request(s) on reused kept-alive connections were lost "
                     + "(\(breakdown(keptAlive))), the first sent \(first) s after \(signal.name): clients keep "
                     + "reusing their connections after the endpoint is removed (kubernetes/kubernetes#43576)",
@@ -56,7 +52,7 @@ public enum TrafficVerdict {
             let first = idle.map(\.at).min().map { ShutdownVerdict.precise(m.seconds($0)) } ?? "?"
             let resets = idle.filter(\.reset).count
             findings.append(Finding(
-                rule: "keepalive-reset", severity: .warning,
+                .keepAliveReset, severity: .warning,
                 message: "\(idle.count) idle kept-alive connection(s) were \(resets > 0 ? "reset or " : "")closed "
                     + "from \(first) s after \(signal.name) without a `Connection: close` first: a client sending "
                     + "on one at that moment gets a reset (kubernetes/kubernetes#43576)",
