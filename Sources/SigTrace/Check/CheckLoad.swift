@@ -48,20 +48,53 @@ struct CheckLoad {
 }
 
 extension CheckRun {
-    /// Waits `duration` while the service runs; the reason to give up if it exits meanwhile.
-    func waitOrExit(_ duration: Duration) -> String? {
-        let end = now + UInt64(duration.seconds * 1e9)
+    /// Starts `--load` once the service is ready and runs it for the lead-in; a reason if the service exits.
+    mutating func startLoad() throws(SigscopeError) -> NotReady? {
+        guard let settings = config.load else { return nil }
+        load = try CheckLoad(settings: settings)
+        note("load: \(settings.generator.rate) to \(settings.generator.url.absoluteString)"
+             + (settings.generator.keepAlive > 0 ? ", \(settings.generator.keepAlive) kept-alive" : ""))
+        let end = now + UInt64(settings.leadIn.seconds * 1e9)
         while now < end {
-            if Interruption.requested != nil { return nil }
+            try checkInterrupted()
             if watch.waitForExit(timeout: .nanoseconds(Int64(min(end - min(now, end), 10_000_000)))) {
-                return "exited under load, before the signal"
+                return .exitedBeforeSignal
             }
         }
         return nil
     }
 
-    /// The load's moments on the timeline: the window's end, the first and last failure.
-    mutating func noteLoad(_ report: LoadReport) {
+    /// When termination began: a pre-stop before the signal (sigscope's own work in between is not counted).
+    var terminationStart: UInt64 { signalAt - min(signalAt, UInt64(config.preStop.seconds * 1e9)) }
+
+    /// When the service was gone, from how the shutdown ended.
+    func exitMoment(_ end: ShutdownEnd) -> UInt64? {
+        switch end {
+        case .exited(let seconds, _): signalAt + UInt64(max(0, seconds) * 1e9)
+        case .killed(let after, _): after.map { signalAt + UInt64(max(0, $0) * 1e9) }
+        case .notReady: nil
+        }
+    }
+
+    /// Traffic keeps arriving until the deregistration window closes, whether anything listens or not.
+    mutating func keepLoadThroughWindow(_ end: ShutdownEnd) throws(SigscopeError) {
+        guard let load else { return }
+        let until = load.end(terminationStart: terminationStart, exit: exitMoment(end) ?? now)
+        while now < until {
+            try checkInterrupted()
+            Clocks.sleep(for: .nanoseconds(Int64(min(until - min(now, until), 10_000_000))))
+        }
+    }
+
+    /// Stops the load and puts its report in the observation, its moments on the timeline.
+    mutating func finishLoad(_ observation: inout ShutdownObservation) {
+        guard let load else { return }
+        let probeClosed = observation.probe?.listenerClosedSeconds.map { signalAt + UInt64(max(0, $0) * 1e9) }
+        let report = load.finish(terminationStart: terminationStart, signal: signalAt,
+                                 exit: exitMoment(observation.end), graceEnd: terminationStart
+                                     + UInt64(config.grace.seconds * 1e9), probeClosed: probeClosed)
+        observation.load = report
+        observation.platform = config.platform
         let m = report.moments
         if m.deregistrationDelay > .zero {
             note("load: deregistration window ends (\(ShutdownVerdict.format(m.deregistrationDelay.seconds)) s)",
