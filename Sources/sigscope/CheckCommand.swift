@@ -127,6 +127,10 @@ struct Check: ParsableCommand {
                                valueName: "n"))
     var keepalive = 0
 
+    @Option(help: ArgumentHelp("How long --load runs before termination begins (the before-signal baseline).",
+                               valueName: "duration"))
+    var loadLeadIn = "500ms"
+
     @Option(help: ArgumentHelp("How long a --load request may take before it counts as timed out.",
                                valueName: "duration"))
     var loadTimeout = "2s"
@@ -144,6 +148,11 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
                                valueName: "code"))
     var acceptExit: [Int32] = []
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page with the shutdown on one time axis (each "
+                               + "--load request coloured by outcome, the signal, listener close, exit, grace end, "
+                               + "the deregistration window).", valueName: "file.html"))
+    var report: String?
 
     @Option(help: "Output format: text, json, junit or github.")
     var format: CheckReportFormat = .text
@@ -214,6 +223,7 @@ struct Check: ParsableCommand {
                                                                                keepAlive: keepalive,
                                                                                requestTimeout: timeout))
             settings.deregistrationDelay = window
+            settings.leadIn = try DurationParser.parse(loadLeadIn)
             config.load = settings
         } else if deregistrationDelay != nil {
             throw SigscopeError(.badInput, "--deregistration-delay needs --load RATE: the window is judged by the "
@@ -237,9 +247,15 @@ struct Check: ParsableCommand {
                 FileOutput.standardError.write(text)
             }
         }
+        // Opened first: a path that cannot be written is bad input before the service is touched.
+        let page = try report.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
         let check = ShutdownCheck(configuration: config, progress: progress)
         let result = try check.run()
         if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+        if let page {
+            page.write(CheckHTMLReport().render(result))
+            page.close()
+        }
         let render = CheckFormat(style: TextStyle.forDescriptor(1))
         switch format {
         case .text: Output.write(render.text(result))
