@@ -77,8 +77,8 @@ public struct CheckHTMLReport: Sendable {
     /// and an outcome strip per 100 ms under the axis.
     func chart(_ load: LoadReport, observation o: ShutdownObservation) -> String {
         let m = load.moments
-        let width = 1000.0, height = 420.0
-        let left = 60.0, right = 20.0, top = 24.0, plotHeight = 300.0
+        let width = 1000.0, height = 450.0
+        let left = 70.0, right = 20.0, top = 56.0, plotHeight = 300.0
         let stripTop = top + plotHeight + 28, stripHeight = 14.0
         let start = min(m.loadStart, m.terminationStart)
         let graceOnAxis = m.graceEnd <= max(m.loadEnd, m.exit ?? 0) + (m.loadEnd - start) / 10
@@ -150,10 +150,11 @@ public struct CheckHTMLReport: Sendable {
         if graceOnAxis { moments.append((m.graceEnd, "grace end", "#8a1c7c")) }
         for (index, (time, label, color)) in moments.enumerated() where time >= start && time <= end {
             let mx = f(x(time))
-            svg += "<line class=\"moment\" x1=\"\(mx)\" y1=\"\(f(top - 6))\" x2=\"\(mx)\" y2=\"\(f(top + plotHeight))\" "
-                + "stroke=\"\(color)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n"
-            svg += "<text x=\"\(mx)\" y=\"\(f(top - 10 + Double(index % 2) * 10 - 2))\" text-anchor=\"middle\" "
-                + "style=\"fill:\(color)\">\(escape(label))</text>\n"
+            // Labels on three staggered rows, so moments a few milliseconds apart stay readable.
+            let labelY = 14 + Double(index % 3) * 13
+            svg += "<line class=\"moment\" x1=\"\(mx)\" y1=\"\(f(labelY + 3))\" x2=\"\(mx)\" "
+                + "y2=\"\(f(top + plotHeight))\" stroke=\"\(color)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n"
+            svg += "<text x=\"\(f(x(time) + 3))\" y=\"\(f(labelY))\" style=\"fill:\(color)\">\(escape(label))</text>\n"
         }
         // The strip: the worst outcome per 100 ms.
         let bucket: UInt64 = 100_000_000
@@ -162,7 +163,7 @@ public struct CheckHTMLReport: Sendable {
             let index = Int((record.start - start) / bucket)
             worst[index] = worst[index].map { max($0, record.outcome) } ?? record.outcome
         }
-        svg += "<text x=\"\(f(left - 8))\" y=\"\(f(stripTop + 11))\" text-anchor=\"end\">per 100 ms</text>\n"
+        svg += "<text x=\"\(f(left - 8))\" y=\"\(f(stripTop + 11))\" text-anchor=\"end\">/100 ms</text>\n"
         for (index, outcome) in worst.sorted(by: { $0.key < $1.key }) {
             let x0 = x(start + UInt64(index) * bucket), x1 = x(min(end, start + UInt64(index + 1) * bucket))
             svg += "<rect class=\"s \(outcome.rawValue)\" x=\"\(f(x0))\" y=\"\(f(stripTop))\" "
