@@ -6,11 +6,6 @@ import SigTrace
 import Glibc
 #endif
 
-/// How `check` prints its result.
-enum CheckReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, junit, github
-}
-
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove that a service shuts down gracefully within its grace period.",
@@ -47,7 +42,7 @@ struct Check: ParsableCommand {
                                    inspect's forecast, taken just before the signal
 
             LOAD (--load RATE)
-              A steady stream of GETs to --load-url from readiness (half a second before termination begins) \
+              A steady stream of GETs to --load-url from readiness (--load-lead-in before termination begins) \
             until the process is gone and the deregistration window has passed. With --keepalive N, every other \
             request goes over one of N kept-alive connections, reused after the signal as real clients do; the \
             rest over a fresh connection each. Each request is ok (2xx and the whole body), refused, reset, timed \
@@ -75,7 +70,7 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Check this running process instead of starting one. It will be signalled.",
                                valueName: "pid"))
-    var pid: String?
+    var pid: ProcessID?
 
     @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
     var pid1 = false
@@ -87,22 +82,22 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Readiness before the signal: tcp:HOST:PORT, http://URL, log:REGEX, delay:DURATION.",
                                valueName: "probe"))
-    var ready: [String] = []
+    var ready: [ReadinessProbe] = []
 
     @Option(help: ArgumentHelp("How long to wait for readiness.", valueName: "duration"))
-    var readyTimeout = "30s"
+    var readyTimeout: Duration = .seconds(30)
 
     @Option(help: ArgumentHelp("The stop signal, sent to the main process only (default: TERM, or the "
-                               + "--platform's).", valueName: "name"))
-    var signal: String?
+                               + "--platform's).", valueName: "signal"))
+    var signal: Signal?
 
     @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent (default: 30s, or the --platform's).",
                                valueName: "duration"))
-    var grace: String?
+    var grace: Duration?
 
     @Option(help: ArgumentHelp("Wait this long before the signal, as a preStop sleep; counts against --grace.",
                                valueName: "duration"))
-    var preStop = "0s"
+    var preStop: Duration = .zero
 
     @Option(help: ArgumentHelp("An http:// URL to have in flight when the signal goes out (repeatable).",
                                valueName: "url"))
@@ -129,38 +124,39 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("How long --load runs before termination begins (the before-signal baseline).",
                                valueName: "duration"))
-    var loadLeadIn = "500ms"
+    var loadLeadIn: Duration = .milliseconds(500)
 
     @Option(help: ArgumentHelp("How long a --load request may take before it counts as timed out.",
                                valueName: "duration"))
-    var loadTimeout = "2s"
+    var loadTimeout: Duration = .seconds(2)
 
     @Option(help: ArgumentHelp("How long new traffic keeps arriving after termination begins (the pre-stop hook, "
                                + "or the signal): failures in it are requests-failed-while-deregistering "
                                + "(default: 0, or the --platform's).", valueName: "duration"))
-    var deregistrationDelay: String?
+    var deregistrationDelay: Duration?
 
     @Option(help: ArgumentHelp("Stop as this platform does: kubernetes, docker, compose, ecs, cloudrun, nomad, "
                                + "fly, heroku or systemd (signal, grace, deregistration window; see PLATFORMS).",
                                valueName: "name"))
     var platform: String?
 
-    @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
-                               valueName: "code"))
-    var acceptExit: [Int32] = []
-
     @Option(help: ArgumentHelp("Also write a self-contained HTML page with the shutdown on one time axis (each "
                                + "--load request coloured by outcome, the signal, listener close, exit, grace end, "
                                + "the deregistration window).", valueName: "file.html"))
     var report: String?
 
-    @Option(help: "Output format: text, json, junit or github.")
-    var format: CheckReportFormat = .text
+    @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
+                               valueName: "code"))
+    var acceptExit: [Int32] = []
+
+    @OptionGroup var output: FormatOption<CheckReportFormat>
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The service's command, after --.", valueName: "command"))
     var command: [String] = []
 
-    func validate() throws {
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
         if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
         if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
         if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
@@ -176,59 +172,36 @@ struct Check: ParsableCommand {
     func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
         let target: ShutdownCheck.Configuration.Target
         if let pid {
-            guard let number = Int32(pid), number > 0 else {
-                throw SigscopeError(.badInput, "not a process id: '\(pid)'")
-            }
-            target = .pid(number)
+            target = .pid(pid.rawValue)
         } else {
             target = .command(command)
         }
         var config = ShutdownCheck.Configuration(target: target)
         config.pid1 = pid1
         config.trace = trace
-        config.readiness = try ready.map { (text) throws(SigscopeError) in try ReadinessProbe(parsing: text) }
-        config.readyTimeout = try DurationParser.parse(readyTimeout)
+        config.readiness = ready
+        config.readyTimeout = readyTimeout
         // A --platform preset first; explicit options override it.
         let preset = try platform.map { (name) throws(SigscopeError) in try PlatformPreset.named(name) }
         config.platform = preset?.name
-        config.signal = try signal.map { (text) throws(SigscopeError) in try Signal(parsing: text) }
-            ?? preset?.signal ?? .term
-        if config.signal == .kill || config.signal == .stop {
-            throw SigscopeError(.badInput, "--signal \(signal ?? ""): \(config.signal.name) cannot be handled, so "
-                + "there is no graceful shutdown to test")
+        let signal = signal ?? preset?.signal ?? .term
+        config.signal = signal
+        if signal == .kill || signal == .stop {
+            throw SigscopeError(.badInput, "--signal: \(signal.name) cannot be handled, so there is no graceful "
+                + "shutdown to test")
         }
-        config.grace = try grace.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
-            ?? preset?.grace ?? .seconds(30)
-        guard config.grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
-        config.preStop = try DurationParser.parse(preStop)
-        guard config.preStop < config.grace else {
-            throw SigscopeError(.badInput, "--pre-stop (\(preStop)) must be shorter than the grace period "
-                + "(\(ShutdownVerdict.format(config.grace.seconds)) s)")
+        let grace = grace ?? preset?.grace ?? .seconds(30)
+        config.grace = grace
+        guard grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
+        config.preStop = preStop
+        guard preStop < grace else {
+            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than the "
+                + "grace period (\(DurationParser.text(grace)))")
         }
         let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
         config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }
         config.probe = try probe.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--probe") }
-        let window = try deregistrationDelay.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
-            ?? preset?.deregistrationDelay ?? .zero
-        if let load {
-            let rate = try LoadRate(parsing: load)
-            let url = try loadUrl.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--load-url") }
-                ?? urls.first ?? config.probe
-            guard let url else {
-                throw SigscopeError(.badInput, "--load needs a URL: give --load-url, --inflight or --probe")
-            }
-            let timeout = try DurationParser.parse(loadTimeout)
-            guard timeout > .zero else { throw SigscopeError(.badInput, "--load-timeout must be longer than 0") }
-            var settings = LoadSettings(generator: LoadGenerator.Configuration(url: url, rate: rate,
-                                                                               keepAlive: keepalive,
-                                                                               requestTimeout: timeout))
-            settings.deregistrationDelay = window
-            settings.leadIn = try DurationParser.parse(loadLeadIn)
-            config.load = settings
-        } else if deregistrationDelay != nil {
-            throw SigscopeError(.badInput, "--deregistration-delay needs --load RATE: the window is judged by the "
-                + "traffic sent through it")
-        }
+        config.load = try loadSettings(preset: preset, firstURL: urls.first ?? config.probe)
         for code in acceptExit where !(0...255).contains(code) {
             throw SigscopeError(.badInput, "--accept-exit \(code): exit codes are 0 to 255")
         }
@@ -236,7 +209,30 @@ struct Check: ParsableCommand {
         return config
     }
 
+    /// `--load` and its window, or nil without `--load`.
+    func loadSettings(preset: PlatformPreset?, firstURL: URL?) throws(SigscopeError) -> LoadSettings? {
+        guard let load else {
+            if deregistrationDelay != nil {
+                throw SigscopeError(.badInput, "--deregistration-delay needs --load RATE: the window is judged by "
+                    + "the traffic sent through it")
+            }
+            return nil
+        }
+        let rate = try LoadRate(parsing: load)
+        let url = try loadUrl.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--load-url") }
+            ?? firstURL
+        guard let url else { throw SigscopeError(.badInput, "--load needs a URL: give --load-url, --inflight or --probe") }
+        guard loadTimeout > .zero else { throw SigscopeError(.badInput, "--load-timeout must be longer than 0") }
+        var settings = LoadSettings(generator: LoadGenerator.Configuration(
+            url: url, rate: rate, keepAlive: keepalive, requestTimeout: loadTimeout))
+        settings.deregistrationDelay = deregistrationDelay ?? preset?.deregistrationDelay ?? .zero
+        settings.leadIn = loadLeadIn
+        return settings
+    }
+
     func run() throws {
+        try validateCombination()
+        let format = output.format
         let config = try checkConfiguration()
         let countdown = format == .text && isatty(2) == 1
         var progress: (@Sendable (Double, Double) -> Void)?
