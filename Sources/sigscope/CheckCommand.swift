@@ -195,8 +195,9 @@ struct Check: ParsableCommand {
         guard grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
         config.preStop = preStop
         guard preStop < grace else {
-            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than the "
-                + "grace period (\(DurationParser.text(grace)))")
+            let limit = self.grace == nil ? preset.map { "the \($0.name) grace period" } ?? "--grace" : "--grace"
+            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than \(limit) "
+                + "(\(DurationParser.text(grace)))")
         }
         let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
         config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }

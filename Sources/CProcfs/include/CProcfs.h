@@ -7,5 +7,6 @@
 #include "cprocfs_elf.h"
 #include "cprocfs_perf.h"
 #include "cprocfs_epoll.h"
+#include "cprocfs_tracefs.h"
 
 #endif

@@ -40,6 +40,8 @@ struct CheckRun {
     var trace: ShutdownTrace?
     /// The traffic of `--load`, from readiness until the exit and the deregistration window have passed.
     var load: CheckLoad?
+    /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
+    var kernel: StopSignalFate?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
@@ -195,6 +197,7 @@ struct CheckRun {
             trace = try ShutdownTrace(pids: traced)
             note("tracing \(traced.count) process(es)")
         }
+        kernel = StopSignalFate.start(pid: pid, signal: config.signal)
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -310,6 +313,7 @@ struct CheckRun {
             }
         }
         finishLoad(&observation)
+        for fact in kernel?.finish() ?? [] { note("kernel: " + fact.text, at: fact.at) }
         let traced = trace?.finish()
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
@@ -321,6 +325,7 @@ struct CheckRun {
     /// status and output. A `--pid` target was never signalled, so it is left running.
     mutating func notReady(_ reason: NotReady) -> CheckResult {
         load?.generator.stop()
+        kernel?.stop()
         let exited = watch.hasExited
         if !exited && child != nil {
             watch.send(.kill)
@@ -353,6 +358,7 @@ struct CheckRun {
     mutating func cleanUp() {
         trace?.detach()
         load?.generator.stop()
+        kernel?.stop()
         guard child != nil else { return }
         if phase < .reaped {
             watch.send(.kill)
