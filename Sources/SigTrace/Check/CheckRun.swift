@@ -317,7 +317,7 @@ struct CheckRun {
             }
         }
         finishLoad(&observation)
-        for fact in kernel?.finish() ?? [] { note("kernel: " + fact.text, at: fact.at) }
+        for fact in kernel?.finish(exit: observation.exit) ?? [] { note("kernel: " + fact.text, at: fact.at) }
         let traced = trace?.finish()
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }

@@ -43,17 +43,20 @@ public final class StopSignalFate: Sendable {
 
     /// Ends the watch (the instance is removed) and returns what the kernel did, as timestamped sentences
     /// (CLOCK_MONOTONIC nanoseconds).
-    public func finish() -> [(at: UInt64, text: String)] {
+    /// `exit` is how the service ended, when known: a stop signal the kernel handled by its fatal default action
+    /// has no delivery event (the kernel ends the process from the sender's side).
+    public func finish(exit: ExitStatus? = nil) -> [(at: UInt64, text: String)] {
         tracer.stop()
         _ = ended.wait(timeout: .now() + .seconds(2))
-        return Self.facts(store.events.withLock { $0 }, signal: signal, pid: pid)
+        return Self.facts(store.events.withLock { $0 }, signal: signal, pid: pid, exit: exit)
     }
 
     /// Ends the watch without waiting (on the way out of an interrupted check).
     public func stop() { tracer.stop() }
 
     /// The sentences: one per generation of the stop signal (with its delivery) and of SIGKILL.
-    public static func facts(_ events: [SignalEvent], signal: Signal, pid: Int32) -> [(at: UInt64, text: String)] {
+    public static func facts(_ events: [SignalEvent], signal: Signal, pid: Int32,
+                             exit: ExitStatus? = nil) -> [(at: UInt64, text: String)] {
         var facts: [(at: UInt64, text: String)] = []
         var deliveries = events.filter { if case .signal = $0.kind { true } else { false } }
         for event in events {
@@ -77,8 +80,13 @@ public final class StopSignalFate: Sendable {
             case .delivered:
                 guard let index = deliveries.firstIndex(where: { $0.signal == sent.signal }),
                       case .signal(let delivery) = deliveries[index].kind else {
-                    facts.append((event.monotonicNanoseconds,
-                                  "\(name) queued but never delivered while watched: blocked in every thread"))
+                    // A fatal signal with no handler never reaches get_signal as itself: complete_signal() turns
+                    // it into a group exit at once, so no delivery event exists for it.
+                    let text = exit == .signaled(sent.signal, coreDumped: false)
+                        || exit == .signaled(sent.signal, coreDumped: true)
+                        ? "\(name) taken by its default action: the kernel ended the process (no handler)"
+                        : "\(name) queued, no delivery seen while watched (blocked, or still pending)"
+                    facts.append((event.monotonicNanoseconds, text))
                     continue
                 }
                 let at = deliveries.remove(at: index).monotonicNanoseconds

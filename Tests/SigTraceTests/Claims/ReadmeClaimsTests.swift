@@ -68,6 +68,12 @@ extension ProcessTests {
             #expect(events.first?.contains("started pid") == true)
             #expect(events.contains { $0.contains("sent SIGTERM to pid") })
             #expect(events.contains { $0.contains("killed by SIGTERM") })
+            // As root with tracefs the kernel's record joins the timeline: a fatal default action has no delivery
+            // event, and must not read as a blocked signal.
+            if events.contains(where: { $0.contains("kernel:") }) {
+                #expect(events.contains { $0.contains("kernel: SIGTERM taken by its default action") }, "\(events)")
+                #expect(!events.contains { $0.contains("blocked") })
+            }
             // Seconds, right-aligned with three decimals, in order.
             let times = events.compactMap { Double($0.split(separator: " ", omittingEmptySubsequences: true).first ?? "") }
             #expect(times.count == events.count && times == times.sorted())
