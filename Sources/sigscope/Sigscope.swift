@@ -25,12 +25,19 @@ struct Sigscope: AsyncParsableCommand {
     )
 
     static func main() async {
+        // Before anything else: SIGINT, SIGTERM or SIGHUP from now on is recorded, never death by default action.
+        // check and watch stop on it (cleaning up, detaching); any other command ends with one line and exit 2.
+        Interruption.install()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
+            }
+            // watch documents these signals as its normal end (exit 0).
+            if let signal = Interruption.requested, !(command is Watch) {
+                throw SigscopeError(.interrupted, "interrupted by \(signal.name)")
             }
         } catch {
             exit(with: error)

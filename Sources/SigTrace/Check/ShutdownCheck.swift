@@ -107,6 +107,8 @@ struct CheckRun {
     var reaped = false
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// Kills the service's tree if sigscope dies before `cleanUp` (nil for a --pid target).
+    let guardian: CleanupGuardian?
 
     init(config: ShutdownCheck.Configuration) throws(SigscopeError) {
         self.config = config
@@ -114,8 +116,10 @@ struct CheckRun {
         switch config.target {
         case .command(let arguments):
             try ServiceTree.becomeSubreaper()
-            keep = Set(tree.childPids(of: me))
             let output = try ServiceOutput()
+            let guardian = try CleanupGuardian.start()
+            self.guardian = guardian
+            keep = Set(tree.childPids(of: me)).union([guardian.pid])
             var options = SpawnedProcess.Options()
             options.newProcessGroup = true
             options.newPIDNamespace = config.pid1
@@ -124,7 +128,15 @@ struct CheckRun {
             options.stdin = devNull >= 0 ? devNull : nil
             options.stdout = output.descriptor
             options.stderr = output.descriptor
-            let process = try SpawnedProcess.launch(arguments, options: options)
+            if guardian.procsDescriptor >= 0 { options.cgroupProcs = guardian.procsDescriptor }
+            let process: SpawnedProcess
+            do {
+                process = try SpawnedProcess.launch(arguments, options: options)
+            } catch {
+                guardian.release()
+                throw error
+            }
+            guardian.protect(service: process.pid)
             child = process
             self.output = output
             pid = process.pid
@@ -133,6 +145,7 @@ struct CheckRun {
             } catch {
                 kill(-pid, SIGKILL)
                 process.stop()
+                guardian.release()
                 throw error
             }
         case .pid(let target):
@@ -141,6 +154,7 @@ struct CheckRun {
                 throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(what)")
             }
             keep = []
+            guardian = nil
             child = nil
             output = nil
             pid = target
@@ -381,5 +395,6 @@ struct CheckRun {
             reaped = true
         }
         tree.killAndReap(group: pid, processes: [], keep: keep)
+        guardian?.release()
     }
 }
