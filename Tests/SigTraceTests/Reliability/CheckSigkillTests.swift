@@ -49,8 +49,14 @@ extension ProcessTests {
                     options: options)
                 close(options.stdin!)
                 close(devNull)
-                // Anywhere from sigscope's start-up through readiness, the signal, the grace period and cleanup.
-                Clocks.sleep(for: .milliseconds(Int(random.next() % 900)))
+                // One run in four dies during sigscope's start-up; the others once the service runs, anywhere from
+                // readiness through the signal, the grace period and cleanup.
+                if run % 4 == 0 {
+                    Clocks.sleep(for: .milliseconds(Int(random.next() % 300)))
+                } else {
+                    waitUntil(timeout: .seconds(10)) { Self.marked(marker).count >= 3 }
+                    Clocks.sleep(for: .milliseconds(Int(random.next() % 500)))
+                }
                 treeSizes.append(Self.marked(marker).count)
                 kill(check.pid, SIGKILL)
                 _ = check.wait()
@@ -68,7 +74,7 @@ extension ProcessTests {
                   + "median \(treeSizes.sorted()[treeSizes.count / 2]), max \(treeSizes.max() ?? 0)")
             #expect(total == 0, "processes left per run: \(left)")
             // The kills must have hit running services, not only sigscope's start-up.
-            #expect(treeSizes.filter { $0 > 3 }.count > runs / 2, "\(treeSizes)")
+            #expect(treeSizes.filter { $0 > 3 }.count >= runs / 2, "\(treeSizes)")
         }
 
         @Test func guardianRemovesItsCgroupAfterANormalCheck() throws {

@@ -85,7 +85,8 @@ extension ProcessTests {
         @Test(arguments: [Signal.int, .term, .hup])
         func signalsInTheFirstMillisecondsGiveACleanExit(signal: Signal) throws {
             let manifest = "\(TestPaths.packageRoot)/fixtures/lint/k8s/grace-zero.yaml"
-            for arguments in [["inspect", String(getpid())], ["lint", manifest], ["watch", "--duration", "5s", "--", "sleep", "5"],
+            let sleeper = try Running(["sleep", "60"])
+            for arguments in [["inspect", String(sleeper.pid)], ["lint", manifest], ["watch", "--duration", "5s", "--", "sleep", "5"],
                               ["check", "--grace", "1s", "--", "sleep", "30"]] {
                 let (result, installedAfter) = try earlySignal(signal, arguments)
                 #expect(installedAfter >= 0, "\(arguments): the handler never showed in SigCgt")
