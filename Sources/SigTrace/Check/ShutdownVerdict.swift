@@ -17,70 +17,10 @@ public enum CheckVerdict: String, Sendable, Equatable {
     }
 }
 
-/// Everything `check` observed, before judging. Pure data, so the rules can be tested without processes.
-public struct ShutdownObservation: Sendable {
-    public var pid: Int32
-    public var command: String
-    public var signal: Signal
-    public var grace: Duration
-    public var preStop: Duration
-    /// Why the check could not reach the signal (exited or not ready), if so.
-    public var notReady: String?
-    /// How the main process ended; nil when unknown (`--pid`: not our child) or when it never ended.
-    public var exit: ExitStatus?
-    /// True when the process was gone before the grace period ended, without SIGKILL.
-    public var exitedInTime: Bool
-    /// True when sigscope sent SIGKILL at the end of the grace period.
-    public var killed: Bool
-    /// Seconds from the stop signal to the exit, when it exited by itself.
-    public var shutdownSeconds: Double?
-    /// Exit codes that count as clean (`--accept-exit`; 0 always does).
-    public var acceptedExitCodes: Set<Int32>
-    /// inspect's findings on the process, taken just before the signal.
-    public var forecast: [Finding]
-    /// inspect's outcome for the stop signal, taken just before it was sent; decides a `--pid` target's verdict,
-    /// whose exit status sigscope cannot read.
-    public var forecastOutcome: SignalOutcome?
-    /// Descendants still alive after the main process exited, and zombies it left.
-    public var orphans: [TreeProcess]
-    public var zombies: [TreeProcess]
-    public var inflight: InflightSummary?
-    public var probe: ProbeReport?
-
-    /// The grace period left for the process once the pre-stop hook has used its share.
-    public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }
-
-    /// Creates an observation with nothing seen yet.
-    public init(pid: Int32, command: String, signal: Signal, grace: Duration, preStop: Duration,
-                acceptedExitCodes: Set<Int32>) {
-        self.pid = pid
-        self.command = command
-        self.signal = signal
-        self.grace = grace
-        self.preStop = preStop
-        exitedInTime = false
-        killed = false
-        self.acceptedExitCodes = acceptedExitCodes.union([0])
-        forecast = []
-        orphans = []
-        zombies = []
-    }
-}
-
 /// The rules of `check`: findings from what happened, a verdict from the findings.
 public enum ShutdownVerdict {
-    /// Every rule slug `check` can report.
-    public static let slugs = [
-        "not-ready", "killed-by-signal", "grace-exceeded", "exit-nonzero", "inflight-failed", "orphaned-children",
-        "zombie-children", "slow-shutdown", "exit-status-unknown", "sigterm-not-caught", "pid1-sigterm-dropped",
-        "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper", "sigterm-via-signalfd", "sigterm-via-sigwait",
-    ]
-
-    /// inspect's slugs that forecast what the stop signal will do and so belong in a check's findings.
-    public static let forecastSlugs: Set<String> = [
-        "sigterm-not-caught", "pid1-sigterm-dropped", "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper",
-        "zombie-children", "sigterm-via-signalfd", "sigterm-via-sigwait",
-    ]
+    /// The ids of inspect's rules that forecast what the stop signal will do and so belong in a check's findings.
+    public static let forecastSlugs: Set<String> = Set(Rule.forecastRules.map(\.id))
 
     /// A shutdown slower than this share of the grace period is a warning.
     public static let slowShare = 0.8
@@ -90,7 +30,7 @@ public enum ShutdownVerdict {
         let o = observation
         let who = "pid \(o.pid) (\(o.command))"
         if let notReady = o.notReady {
-            return (.error, [Finding(rule: "not-ready", severity: .error, message: "\(who) \(notReady)",
+            return (.error, [Finding(.notReady, message: "\(who) \(notReady)",
                                      hint: "check the command and --ready; its last output is shown below")])
         }
         var outcome: [Finding] = []
@@ -98,7 +38,7 @@ public enum ShutdownVerdict {
         if o.killed {
             let preStop = o.preStop > .zero ? " (including a \(format(o.preStop.seconds)) s pre-stop)" : ""
             outcome.append(Finding(
-                rule: "grace-exceeded", severity: .error,
+                .graceExceeded,
                 message: "\(who) was still running at the end of the \(grace) s grace period\(preStop) after "
                     + "\(o.signal.name) and needed SIGKILL",
                 hint: "handle \(o.signal.name): stop accepting, drain in-flight work within the grace period, exit 0"))
@@ -106,7 +46,7 @@ public enum ShutdownVerdict {
         switch o.exit {
         case .signaled(let signal, _) where !(o.killed && signal == .kill):
             outcome.append(Finding(
-                rule: "killed-by-signal", severity: .error,
+                .killedBySignal,
                 message: "\(who) died of \(signal.name)'s default action"
                     + (signal == o.signal ? "" : " (after \(o.signal.name))") + ": "
                     + "no handler ran, so no request was drained and no cleanup happened",
@@ -115,7 +55,7 @@ public enum ShutdownVerdict {
         case .exited(let code) where !o.acceptedExitCodes.contains(code):
             let fromSignal = code == 128 + o.signal.rawValue
             outcome.append(Finding(
-                rule: "exit-nonzero", severity: .error,
+                .exitNonzero,
                 message: "\(who) exited with code \(code) after \(o.signal.name)"
                     + (fromSignal ? " (128+\(o.signal.rawValue): the shell's code for death by \(o.signal.name))" : ""),
                 hint: fromSignal ? "exit 0 after a handled \(o.signal.name), or pass --accept-exit \(code) if the "
@@ -129,28 +69,28 @@ public enum ShutdownVerdict {
                 "\($0.url): \($0.outcome?.summary ?? "no answer")"
             }
             outcome.append(Finding(
-                rule: "inflight-failed", severity: .error,
+                .inflightFailed,
                 message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
         }
         if !o.orphans.isEmpty {
             outcome.append(Finding(
-                rule: "orphaned-children", severity: .error,
+                .orphanedChildren,
                 message: "\(who) left \(o.orphans.count) descendant(s) running after it exited: "
                     + describe(o.orphans) + "; sigscope killed them",
                 hint: "stop and wait for child processes before exiting, or run under tini, whose exit ends them"))
         }
         if !o.zombies.isEmpty {
             outcome.append(Finding(
-                rule: "zombie-children", severity: .warning,
+                .zombieChildren,
                 message: "\(who) left \(o.zombies.count) zombie child(ren) it never reaped: \(describe(o.zombies))",
                 hint: "wait for children (waitpid) or run under tini or dumb-init, which reap zombies"))
         }
         if o.exitedInTime, let seconds = o.shutdownSeconds, o.graceAfterPreStop > 0,
            seconds > slowShare * o.graceAfterPreStop {
             outcome.append(Finding(
-                rule: "slow-shutdown", severity: .warning,
+                .slowShutdown,
                 message: "\(who) took \(precise(seconds)) s to shut down, "
                     + "\(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
                     + "of the \(format(o.graceAfterPreStop)) s it had",
@@ -159,7 +99,7 @@ public enum ShutdownVerdict {
         if o.exitedInTime && o.exit == nil
             && (o.forecastOutcome == .terminates || o.forecastOutcome == .dumpsCore) {
             outcome.append(Finding(
-                rule: "killed-by-signal", severity: .error,
+                .killedBySignal,
                 message: "\(who) exited after \(o.signal.name) and had no handler for it just before: it died of the "
                     + "default action, so no request was drained and no cleanup happened (its exit status cannot be "
                     + "read: it is not sigscope's child)",
@@ -167,7 +107,7 @@ public enum ShutdownVerdict {
                     : "catch \(o.signal.name) and exit 0"))
         } else if o.exitedInTime && o.exit == nil {
             outcome.append(Finding(
-                rule: "exit-status-unknown", severity: .info,
+                .exitStatusUnknown,
                 message: "\(who) is not sigscope's child, so its exit status is unknown; judged by time only",
                 hint: "start it with sigscope check -- CMD to see its exit status"))
         }

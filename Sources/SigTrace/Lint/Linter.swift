@@ -61,14 +61,14 @@ public struct Linter: Sendable {
             var info = stat()
             guard stat(path, &info) == 0 else {
                 let why = SigscopeError.describe(errno: errno)
-                results.append(file(path, .unknown, [LintRule.fileUnreadable.finding(
+                results.append(file(path, .unknown, [Rule.fileUnreadable.finding(
                     "cannot read \(path): \(why)", hint: "check the path", file: path)]))
                 continue
             }
             if info.st_mode & S_IFMT == S_IFDIR {
                 let found = Linter.walk(path)
                 if found.isEmpty {
-                    results.append(file(path, .unknown, [LintRule.unknownFileType.finding(
+                    results.append(file(path, .unknown, [Rule.unknownFileType.finding(
                         "\(path) is a directory with no ELF executable, Dockerfile or YAML manifest in it",
                         hint: "name the files to lint", file: path)]))
                 }
@@ -109,7 +109,7 @@ public struct Linter: Sendable {
             return lintDockerfile(path)
         }
         let unread = size > InputFile.Kind.dockerfile.limit ? " (\(InputFile.formatSize(size)), not read further)" : ""
-        return file(path, .unknown, [LintRule.unknownFileType.finding(
+        return file(path, .unknown, [Rule.unknownFileType.finding(
             "\(path) is not an ELF binary (no ELF magic), a Dockerfile or a YAML manifest\(unread)",
             hint: "lint binaries, Dockerfiles (named Dockerfile or *.Dockerfile) and *.yaml manifests",
             file: path)])
@@ -131,7 +131,7 @@ public struct Linter: Sendable {
             return file(path, .manifest, manifestLint.lint(manifest, display: path), lines: manifest.lines)
         } catch {
             let line = Int(error.message.split(separator: ":").first?.split(separator: " ").last ?? "")
-            return file(path, .manifest, [LintRule.manifestInvalid.finding(
+            return file(path, .manifest, [Rule.manifestInvalid.finding(
                 "not valid YAML: \(error.message)", hint: "fix the YAML syntax", file: path, line: line)])
         }
     }
@@ -139,7 +139,7 @@ public struct Linter: Sendable {
     /// A file that was not read: not a regular file, over its size limit, unreadable or not UTF-8.
     func refused(_ path: String, _ kind: LintedFile.Kind, _ error: SigscopeError) -> LintedFile {
         let hint = error.code == .badInput ? "lint regular files of a plausible size" : "check the path and permissions"
-        return file(path, kind, [LintRule.fileUnreadable.finding(error.message, hint: hint, file: path)])
+        return file(path, kind, [Rule.fileUnreadable.finding(error.message, hint: hint, file: path)])
     }
 
     /// Applies suppression and sorts the findings.
