@@ -104,7 +104,7 @@ struct Watch: AsyncParsableCommand {
         func check(_ failure: Int32?) {
             guard let failure, failure != EPIPE, writeError == nil else { return }
             writeError = failure
-            tracer.stop()
+            tracer.detach()
         }
         if format == .text { check(sink.write(render.textHeader())) }
         var summary = WatchSummary()

@@ -77,7 +77,7 @@ extension ProcessTests {
                 }
                 if process.poll() != nil { break }
             }
-            let status = process.stop(after: .seconds(20))
+            let status = process.killAndReap(after: .seconds(20))
             let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
             return (CommandResult(status: status, stdout: "", stderr: stderr), installedAfter)
         }
