@@ -113,6 +113,12 @@ struct Watch: AsyncParsableCommand {
         if signals != nil && straceFilter != nil { throw ValidationError("give --signal or -e signal=, not both") }
     }
 
+    /// The one-line error for events that could not be written (exit 2).
+    static func writeFailure(_ code: Int32, output: String?) -> SigscopeError {
+        SigscopeError(.systemCall, "cannot write events to \(output ?? "standard output"): "
+                      + SigscopeError.describe(errno: code) + "; the watch was stopped")
+    }
+
     func run() async throws {
         try validateCombination()
         if try chooseBackend() == .kernel { return try await runKernel() }
@@ -163,10 +169,7 @@ struct Watch: AsyncParsableCommand {
             FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
         }
         if output != nil { check(sink.close()) }
-        if let writeError {
-            throw SigscopeError(.systemCall, "cannot write events to \(output ?? "standard output"): "
-                                + SigscopeError.describe(errno: writeError) + "; the watch was stopped")
-        }
+        if let writeError { throw Self.writeFailure(writeError, output: output) }
         if commandStatus != 0 { throw ExitCode(commandStatus) }
     }
 }

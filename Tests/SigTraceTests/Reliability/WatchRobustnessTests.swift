@@ -14,8 +14,8 @@ extension ProcessTests {
             var failures: [String] = []
             let attempts = 50
             for _ in 0..<attempts {
-                let result = try sigscope("watch", "--pid", String(target.pid), "--duration", "20ms", "--format", "json",
-                                          timeout: .seconds(30))
+                let result = try sigscope("watch", "--backend", "ptrace", "--pid", String(target.pid), "--duration",
+                                          "20ms", "--format", "json", timeout: .seconds(30))
                 if result.exitCode != 0 { failures.append(result.stderr) }
             }
             print("watch --pid on a thread-churning process: \(attempts - failures.count) of \(attempts) attaches succeeded")
@@ -25,9 +25,15 @@ extension ProcessTests {
             #expect(status.tracerPid == 0)
         }
 
-        @Test func writeErrorOnOutputIsOneLineAndExitTwo() throws {
+        @Test(arguments: ["ptrace", "kernel"])
+        func writeErrorOnOutputIsOneLineAndExitTwo(backend: String) throws {
+            if backend == "kernel", let reason = KernelSignalTracer.unavailableReason() {
+                print("skipped: the kernel backend is unavailable here: \(reason)")
+                return
+            }
             for format in ["text", "json"] {
-                let result = try sigscope("watch", "--output", "/dev/full", "--format", format, "--duration", "2s",
+                let result = try sigscope("watch", "--backend", backend, "--output", "/dev/full", "--format", format,
+                                          "--duration", "2s",
                                           "--", "/bin/sh", "-c", "kill -USR1 $$ 2>/dev/null; trap '' USR1; kill -USR1 $$; exit 0")
                 #expect(result.exitCode == 2, "\(format): \(String(describing: result.status)) \(result.stderr)")
                 let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("sigscope: cannot write") }
