@@ -4,12 +4,18 @@
 import Glibc
 @testable import SigTrace
 
-/// One memfd reused for every input: /proc/self/fd/N is its path.
-nonisolated(unsafe) let memfd: Int32 = memfd_create("sigscope-fuzz-elf", 0)
+/// One file in /dev/shm (memory, not disk) reused for every input; unlinked at once, read through /proc/self/fd/N.
+/// (memfd_create is GNU-only, so Swift's Glibc module does not have it.)
+let memfd: Int32 = {
+    let path = "/dev/shm/sigscope-fuzz-elf-\(getpid())"
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    unlink(path)
+    return fd
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard memfd >= 0 else { fatalError("memfd_create failed") }
+    guard memfd >= 0 else { fatalError("cannot create the input file in /dev/shm") }
     _ = ftruncate(memfd, 0)
     var offset = 0
     while offset < size {
