@@ -85,7 +85,8 @@ public final class StopSignalFate: Sendable {
                     let text = exit == .signaled(sent.signal, coreDumped: false)
                         || exit == .signaled(sent.signal, coreDumped: true)
                         ? "\(name) taken by its default action: the kernel ended the process (no handler)"
-                        : "\(name) queued, no delivery seen while watched (blocked, or still pending)"
+                        : "\(name) queued, never delivered to a handler or default action: blocked, so taken by "
+                            + "sigwait or a signalfd, or left pending"
                     facts.append((event.monotonicNanoseconds, text))
                     continue
                 }
