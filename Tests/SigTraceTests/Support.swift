@@ -106,9 +106,11 @@ struct CommandResult {
     }
 }
 
-/// Runs a command to completion with output captured in files (no pipe can fill up), killing it after `timeout`.
-func run(_ arguments: [String], directory: String? = nil, environment extra: [String: String] = [:],
-         timeout: Duration = .seconds(120)) throws -> CommandResult {
+/// Runs `body` with options whose stdout and stderr go to files (no pipe can fill up) and whose stdin is /dev/null,
+/// then returns its result and what was written; the files are removed afterwards.
+func withCapturedOutput<R>(_ body: (SpawnedProcess.Options) throws -> R) rethrows
+    -> (result: R, stdout: String, stderr: String)
+{
     let base = NSTemporaryDirectory() + "sigscope-test-\(UUID().uuidString)"
     let outFD = open(base + ".out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     let errFD = open(base + ".err", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -123,19 +125,28 @@ func run(_ arguments: [String], directory: String? = nil, environment extra: [St
     options.stderr = errFD
     options.stdin = open("/dev/null", O_RDONLY | O_CLOEXEC)
     defer { close(options.stdin!) }
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in extra { env[key] = value }
-    options.environment = env.map { "\($0.key)=\($0.value)" }
-    let argv: [String]
-    if let directory {
-        argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + arguments
-    } else {
-        argv = arguments
-    }
-    let process = try SpawnedProcess.launch(argv, options: options)
-    let status = process.killAndReap(after: timeout)
+    let result = try body(options)
     let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    return (result, stdout, stderr)
+}
+
+/// Runs a command to completion with output captured in files (no pipe can fill up), killing it after `timeout`.
+func run(_ arguments: [String], directory: String? = nil, environment extra: [String: String] = [:],
+         timeout: Duration = .seconds(120)) throws -> CommandResult {
+    let (status, stdout, stderr) = try withCapturedOutput { captured in
+        var options = captured
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in extra { env[key] = value }
+        options.environment = env.map { "\($0.key)=\($0.value)" }
+        let argv: [String]
+        if let directory {
+            argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + arguments
+        } else {
+            argv = arguments
+        }
+        return try SpawnedProcess.launch(argv, options: options).killAndReap(after: timeout)
+    }
     return CommandResult(status: status, stdout: stdout, stderr: stderr)
 }
 

@@ -23,48 +23,36 @@ struct MeasuredRun {
 /// Runs a command, sampling its VmHWM every 2 ms and reaping it with wait4 for ru_maxrss; SIGKILLs it after
 /// `timeout`, so a hang or a runaway allocation ends the test instead of the machine.
 func measure(_ arguments: [String], timeout: Duration = .seconds(10)) throws -> MeasuredRun {
-    let base = NSTemporaryDirectory() + "sigscope-measure-\(UUID().uuidString)"
-    let outFD = open(base + ".out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    let errFD = open(base + ".err", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    defer {
-        close(outFD)
-        close(errFD)
-        unlink(base + ".out")
-        unlink(base + ".err")
-    }
-    var options = SpawnedProcess.Options()
-    options.stdout = outFD
-    options.stderr = errFD
-    options.stdin = open("/dev/null", O_RDONLY | O_CLOEXEC)
-    defer { close(options.stdin!) }
-    let start = Clocks.monotonicNanoseconds()
-    let process = try SpawnedProcess.launch(arguments, options: options)
-    let deadline = start + UInt64(timeout.seconds * 1e9)
-    var peak = 0
-    var timedOut = false
-    var waitStatus: Int32 = 0
-    var usage = rusage()
-    while true {
-        if let text = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kb = Int(line.split(separator: " ").dropFirst().first ?? "") {
-            peak = max(peak, kb)
+    let (run, stdout, stderr) = try withCapturedOutput { options in
+        let start = Clocks.monotonicNanoseconds()
+        let process = try SpawnedProcess.launch(arguments, options: options)
+        let deadline = start + UInt64(timeout.seconds * 1e9)
+        var peak = 0
+        var timedOut = false
+        var waitStatus: Int32 = 0
+        var usage = rusage()
+        while true {
+            if let text = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
+               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kb = Int(line.split(separator: " ").dropFirst().first ?? "") {
+                peak = max(peak, kb)
+            }
+            let reaped = wait4(process.pid, &waitStatus, WNOHANG, &usage)
+            if reaped == process.pid { break }
+            if Clocks.monotonicNanoseconds() >= deadline {
+                timedOut = true
+                kill(process.pid, SIGKILL)
+                while wait4(process.pid, &waitStatus, 0, &usage) < 0 && errno == EINTR {}
+                break
+            }
+            Clocks.sleep(for: .milliseconds(2))
         }
-        let reaped = wait4(process.pid, &waitStatus, WNOHANG, &usage)
-        if reaped == process.pid { break }
-        if Clocks.monotonicNanoseconds() >= deadline {
-            timedOut = true
-            kill(process.pid, SIGKILL)
-            while wait4(process.pid, &waitStatus, 0, &usage) < 0 && errno == EINTR {}
-            break
-        }
-        Clocks.sleep(for: .milliseconds(2))
+        let seconds = Double(Clocks.monotonicNanoseconds() - start) / 1e9
+        peak = max(peak, Int(usage.ru_maxrss))
+        return (status: ExitStatus(waitStatus: waitStatus), timedOut: timedOut, seconds: seconds, peak: peak)
     }
-    let seconds = Double(Clocks.monotonicNanoseconds() - start) / 1e9
-    peak = max(peak, Int(usage.ru_maxrss))
-    return MeasuredRun(status: ExitStatus(waitStatus: waitStatus), timedOut: timedOut, seconds: seconds, peakKB: peak,
-                       stderr: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "",
-                       stdout: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "")
+    return MeasuredRun(status: run.status, timedOut: run.timedOut, seconds: run.seconds, peakKB: run.peak,
+                       stderr: stderr, stdout: stdout)
 }
 
 /// A scratch directory removed when the value goes away.
