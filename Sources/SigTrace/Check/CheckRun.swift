@@ -73,7 +73,7 @@ struct CheckRun {
                 watch = try ExitWatch(pid: pid)
             } catch {
                 kill(-pid, SIGKILL)
-                process.stop()
+                process.killAndReap()
                 throw error
             }
         case .pid(let target):
@@ -366,7 +366,7 @@ struct CheckRun {
 
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
-        trace?.stop()
+        trace?.detach()
         guard child != nil else { return }
         if phase < .reaped {
             watch.send(.kill)
