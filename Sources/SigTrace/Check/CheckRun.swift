@@ -36,6 +36,8 @@ struct CheckRun {
     var program: ProgramEntry?
     /// The descendants and open connections read just before SIGKILL at the end of the grace period.
     var graceEnd: GraceEndState?
+    /// The ports the service's tree listened on just before the signal.
+    var listenedBefore: Set<UInt16> = []
     /// The requests put in flight and how many were proven on the wire at the signal.
     var inflight: InflightRequests?
     var inFlightCount = 0
@@ -190,6 +192,7 @@ struct CheckRun {
             if readings > 1 { note("forecast: dispositions settled after \(readings) readings") }
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
+        listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if child == nil { descendants = tree.descendants(of: [pid]) }
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -244,7 +247,7 @@ struct CheckRun {
         }
         // As a container runtime does, the whole tree dies at the end of the grace period; what it was still doing
         // (descendants, open connections) is read first, to say what it waited for.
-        let state = GraceEndState.read(pid: pid, tree: tree)
+        let state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
         graceEnd = state
         note("grace period over: sent SIGKILL to pid \(pid)"
              + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))

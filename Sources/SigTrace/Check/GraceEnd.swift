@@ -36,9 +36,27 @@ public struct GraceEndState: Sendable, Equatable {
 
     /// Reads the tree under `pid` and its sockets. Sockets are matched through `/proc/PID/fd` inodes against the
     /// namespace's `net/tcp` and `net/tcp6`; a client connection is one whose local port the tree listens on.
-    static func read(pid: Int32, tree: ServiceTree) -> GraceEndState {
-        let files = tree.files
+    /// `listenedBefore` holds the ports the tree listened on before the signal: a server that closed its listener
+    /// on the signal still has clients on them.
+    static func read(pid: Int32, tree: ServiceTree, listenedBefore: Set<UInt16> = []) -> GraceEndState {
         let descendants = tree.descendants(of: [pid]).filter { !$0.isZombie }
+        let (sockets, owner) = ownedSockets(pid: pid, descendants: descendants, tree: tree)
+        return GraceEndState(descendants: descendants,
+                             connections: connections(sockets, owner: owner, listenedBefore: listenedBefore))
+    }
+
+    /// The TCP ports the tree under `pid` listens on now.
+    static func listeningPorts(pid: Int32, tree: ServiceTree) -> Set<UInt16> {
+        let descendants = tree.descendants(of: [pid]).filter { !$0.isZombie }
+        let (sockets, owner) = ownedSockets(pid: pid, descendants: descendants, tree: tree)
+        return Set(sockets.filter { $0.state == .listen && owner[$0.inode] != nil }.map(\.local.port))
+    }
+
+    /// The namespace's TCP sockets and which process of the tree owns which socket inode.
+    static func ownedSockets(pid: Int32, descendants: [TreeProcess], tree: ServiceTree)
+        -> ([TCPSocket], [UInt64: (Int32, String)])
+    {
+        let files = tree.files
         let processes = [(pid, tree.read(pid)?.command ?? "")] + descendants.map { ($0.pid, $0.command) }
         var owner: [UInt64: (Int32, String)] = [:]
         for (process, command) in processes {
@@ -53,13 +71,14 @@ public struct GraceEndState: Sendable, Equatable {
         for table in ["net/tcp", "net/tcp6"] {
             if let text = try? files.read(files.path(pid, table)) { sockets += TCPTable.parse(text) }
         }
-        return GraceEndState(descendants: descendants, connections: connections(sockets, owner: owner))
+        return (sockets, owner)
     }
 
     /// The tree's open connections among `sockets`, given which process owns which socket inode. Pure.
-    static func connections(_ sockets: [TCPSocket], owner: [UInt64: (Int32, String)]) -> [OpenConnection] {
+    static func connections(_ sockets: [TCPSocket], owner: [UInt64: (Int32, String)],
+                            listenedBefore: Set<UInt16> = []) -> [OpenConnection] {
         let owned = sockets.filter { owner[$0.inode] != nil }
-        let listening = Set(owned.filter { $0.state == .listen }.map(\.local.port))
+        let listening = Set(owned.filter { $0.state == .listen }.map(\.local.port)).union(listenedBefore)
         let open: Set<TCPSocket.State> = [.established, .closeWait, .synReceived, .finWait1, .finWait2]
         return owned.filter { open.contains($0.state) }.compactMap { socket in
             guard let (pid, command) = owner[socket.inode] else { return nil }
