@@ -4,10 +4,13 @@
 struct CheckHints {
     let program: ProgramEntry?
     let signal: Signal
+    /// True when the forecast saw a handler (or signalfd, sigwait) take the signal: advice to install one is wrong.
+    let handled: Bool
 
     init(_ observation: ShutdownObservation) {
         program = observation.program
         signal = observation.signal
+        handled = observation.forecastOutcome == .handled
     }
 
     private var advice: StopAdvice? { program.map { StopAdvice(program: $0, sentSignal: signal) } }
@@ -18,6 +21,10 @@ struct CheckHints {
 
     /// The service outlived the grace period.
     var graceExceeded: String {
+        if handled && (program == nil || program?.kind == .runtime) {
+            return "its \(signal.name) handler ran but the process did not exit in time: drain with a deadline "
+                + "shorter than the grace period, then close the connections left and exit 0"
+        }
         guard let program, let advice else { return generic }
         if let meaning = program.meaning(of: signal), meaning.effect == .reload || meaning.effect == .gracefulReload,
            let fix = program.fix {

@@ -168,6 +168,14 @@ struct CheckRun {
 
     /// Sends the `--inflight` requests and waits until each is proven on the wire.
     mutating func putRequestsInFlight() throws(SigscopeError) {
+        // Before anything is put in flight: wait until the dispositions have settled (a server installs its handlers
+        // after it starts listening), so the forecast and the signal meet the steady state.
+        let watch = watch
+        if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
+           readings > 1 {
+            note("dispositions settled after \(readings) readings")
+        }
+        listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if !config.inflight.isEmpty {
             let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5))
             requests.start()
@@ -184,17 +192,14 @@ struct CheckRun {
 
     /// inspect's forecast just before the signal, and with `--trace` the tracer on the service tree.
     mutating func takeForecast() throws(SigscopeError) {
-        let watch = watch
-        if let (report, readings) = StableForecast().take(pid, stop: { watch.hasExited || Interruption.requested != nil }) {
+        if let report = try? Inspector().inspect(pid) {
             if config.signal == .term {
                 forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
             }
             forecastOutcome = report.disposition(config.signal).outcome
             program = report.program
-            if readings > 1 { note("forecast: dispositions settled after \(readings) readings") }
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
-        listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if child == nil { descendants = tree.descendants(of: [pid]) }
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -255,7 +260,7 @@ struct CheckRun {
         note("grace period over: sent SIGKILL to pid \(pid)"
              + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
         watch.send(.kill)
-        GraceEndState.killTree(pid: pid, group: child != nil, descendants: state.descendants)
+        GraceEndState.killDescendants(state.descendants)
         let gone = watch.waitForExit(timeout: .seconds(5))
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.

@@ -87,11 +87,10 @@ public struct GraceEndState: Sendable, Equatable {
         }.sorted { ($0.pid, $0.remote.port) < ($1.pid, $1.remote.port) }
     }
 
-    /// SIGKILLs the main process and every descendant at once, as a container runtime kills the whole container
-    /// (its cgroup or PID namespace) at the end of the grace period; the process group too when sigscope leads it.
-    static func killTree(pid: Int32, group: Bool, descendants: [TreeProcess]) {
-        if group { kill(-pid, SIGKILL) }
-        kill(pid, SIGKILL)
+    /// SIGKILLs every descendant of the main process (which the caller has just SIGKILLed), as a container runtime
+    /// kills the whole container (its cgroup or PID namespace) at the end of the grace period. Each gets exactly
+    /// one SIGKILL.
+    static func killDescendants(_ descendants: [TreeProcess]) {
         for process in descendants { kill(process.pid, SIGKILL) }
     }
 }

@@ -1,4 +1,4 @@
-/// inspect's forecast taken once the process's dispositions have settled. A server installs its handlers some
+/// Waits, before check's forecast and signal, until the process's dispositions have settled. A server installs its handlers some
 /// time after it starts (uWSGI ignores TERM for about 25 ms, supervisord's Python startup takes longer), and a
 /// signal sent in that window meets dispositions that are about to change; the check waits them out, as a real
 /// stop usually comes long after start.
@@ -24,12 +24,15 @@ struct StableForecast {
         }
     }
 
-    /// The forecast once the dispositions held still for `quiet`, and how many readings that took; nil when the
-    /// process cannot be read (it exited).
-    func take(_ pid: Int32, inspector: Inspector = Inspector(), stop: () -> Bool = { false })
-        -> (report: ProcessReport, readings: Int)?
-    {
-        guard var report = try? inspector.inspect(pid) else { return nil }
+    /// Waits until the dispositions held still for `quiet`; the number of readings it took, nil when the process
+    /// cannot be read (it exited). Each reading is the cheap one of `inspect --all` (status files, no descriptor
+    /// table unless every thread blocks a signal that matters): a host with tens of thousands of sockets must not
+    /// make each reading parse its whole TCP table.
+    func settle(_ pid: Int32, reader: ProcReader = ProcReader(), stop: () -> Bool = { false }) -> Int? {
+        func read() -> Dispositions? {
+            (try? reader.snapshot(pid, depth: .table)).map { Dispositions(ProcessMasks($0)) }
+        }
+        guard var last = read() else { return nil }
         var readings = 1
         let quietNanos = UInt64(quiet.seconds * 1e9)
         let deadline = Clocks.monotonicNanoseconds() + UInt64(limit.seconds * 1e9)
@@ -37,11 +40,11 @@ struct StableForecast {
         while Clocks.monotonicNanoseconds() - stableSince < quietNanos && Clocks.monotonicNanoseconds() < deadline {
             if stop() { break }
             Clocks.sleep(for: interval)
-            guard let next = try? inspector.inspect(pid) else { break }
+            guard let next = read() else { break }
             readings += 1
-            if Dispositions(next.masks) != Dispositions(report.masks) { stableSince = Clocks.monotonicNanoseconds() }
-            report = next
+            if next != last { stableSince = Clocks.monotonicNanoseconds() }
+            last = next
         }
-        return (report, readings)
+        return readings
     }
 }
