@@ -22,6 +22,9 @@ public struct CheckResult: Sendable {
     /// Forecast findings the clean shutdown proved wrong; left out of `findings`.
     public var contradictedForecast: [Finding] = []
 
+    /// With `--load`: the traffic through the shutdown.
+    public var load: LoadReport? { observation.load }
+
     /// Seconds from the signal to the SIGKILL'd process's death.
     public var killedAfterSeconds: Double? { observation.killedAfterSeconds }
 }

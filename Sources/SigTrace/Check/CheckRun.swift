@@ -44,6 +44,10 @@ struct CheckRun {
     var probe: ListenerProbe?
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// Kills the service's tree if sigscope dies before `cleanUp` (nil for a --pid target).
+    let guardian: CleanupGuardian?
+    /// The traffic of `--load`, from readiness until the exit and the deregistration window have passed.
+    var load: CheckLoad?
     /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
     var kernel: StopSignalFate?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
@@ -59,8 +63,10 @@ struct CheckRun {
         switch config.target {
         case .command(let arguments):
             try ServiceTree.becomeSubreaper()
-            keep = Set(tree.childPids(of: me))
             let output = try ServiceOutput()
+            let guardian = try CleanupGuardian.start()
+            self.guardian = guardian
+            keep = Set(tree.childPids(of: me)).union([guardian.pid])
             var options = SpawnedProcess.Options()
             options.newProcessGroup = true
             options.newPIDNamespace = config.pid1
@@ -69,7 +75,15 @@ struct CheckRun {
             options.stdin = devNull >= 0 ? devNull : nil
             options.stdout = output.descriptor
             options.stderr = output.descriptor
-            let process = try SpawnedProcess.launch(arguments, options: options)
+            if guardian.procsDescriptor >= 0 { options.cgroupProcs = guardian.procsDescriptor }
+            let process: SpawnedProcess
+            do {
+                process = try SpawnedProcess.launch(arguments, options: options)
+            } catch {
+                guardian.release()
+                throw error
+            }
+            guardian.protect(service: process.pid)
             child = process
             self.output = output
             pid = process.pid
@@ -78,6 +92,7 @@ struct CheckRun {
             } catch {
                 kill(-pid, SIGKILL)
                 process.killAndReap()
+                guardian.release()
                 throw error
             }
         case .pid(let target):
@@ -86,6 +101,7 @@ struct CheckRun {
                 throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(what)")
             }
             keep = []
+            guardian = nil
             child = nil
             output = nil
             pid = target
@@ -120,11 +136,13 @@ struct CheckRun {
         note(child != nil ? "started pid \(pid)\(config.pid1 ? " as PID 1 of a new PID namespace" : "")"
              : "attached to pid \(pid)")
         if let reason = try awaitReady(readiness) { return notReady(reason) }
+        if let reason = try startLoad() { return notReady(reason) }
         if let reason = try waitPreStop() { return notReady(reason) }
         try putRequestsInFlight()
         try takeForecast()
         if let reason = try sendSignal() { return notReady(reason) }
         let end = try awaitExit(progress: progress)
+        try keepLoadThroughWindow(end)
         return finish(end)
     }
 
@@ -177,7 +195,9 @@ struct CheckRun {
         }
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if !config.inflight.isEmpty {
-            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5))
+            let generator = load?.generator
+            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5),
+                                            excluding: { fd in generator?.owns(fd) == true })
             requests.start()
             let watch = watch
             inFlightCount = requests.waitUntilSent(timeout: config.inflightSendTimeout) {
@@ -328,6 +348,7 @@ struct CheckRun {
                 note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
+        finishLoad(&observation)
         for fact in kernel?.finish() ?? [] { note("kernel: " + fact.text, at: fact.at) }
         let traced = trace?.finish()
         for event in traced ?? [] {
@@ -339,6 +360,7 @@ struct CheckRun {
     /// The result for a service that exited or never became ready: stops what sigscope started and keeps its
     /// status and output. A `--pid` target was never signalled, so it is left running.
     mutating func notReady(_ reason: NotReady) -> CheckResult {
+        load?.generator.stop()
         kernel?.stop()
         let exited = watch.hasExited
         if !exited && child != nil {
@@ -380,6 +402,7 @@ struct CheckRun {
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
         trace?.detach()
+        load?.generator.stop()
         kernel?.stop()
         guard child != nil else { return }
         if phase < .reaped {
@@ -388,5 +411,6 @@ struct CheckRun {
             _ = reap()
         }
         tree.killAndReap(group: pid, processes: [], keep: keep)
+        guardian?.release()
     }
 }

@@ -60,6 +60,10 @@ public struct ShutdownObservation: Sendable {
     public var program: ProgramEntry?
     /// What was still going on when the grace period ended (descendants, open connections); nil unless killed.
     public var graceEnd: GraceEndState?
+    /// With `--load`: the traffic through the shutdown, judged by `TrafficVerdict`.
+    public var load: LoadReport?
+    /// The `--platform` preset in effect, if any.
+    public var platform: String?
 
     /// The grace period left for the process once the pre-stop hook has used its share.
     public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }

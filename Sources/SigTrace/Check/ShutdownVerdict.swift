@@ -81,6 +81,9 @@ public enum ShutdownVerdict {
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: hints.inflightFailed))
         }
+        if let load = o.load {
+            outcome += TrafficVerdict.findings(load, signal: o.signal, preStop: o.preStop, platform: o.platform)
+        }
         if !o.orphans.isEmpty && !o.killed {
             outcome.append(Finding(
                 .orphanedChildren,
