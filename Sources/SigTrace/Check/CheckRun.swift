@@ -32,6 +32,12 @@ struct CheckRun {
     /// inspect's findings and stop-signal outcome, taken just before the signal.
     var forecast: [Finding] = []
     var forecastOutcome: SignalOutcome?
+    /// What the knowledge base says the service is, from the forecast's reading (or the command line).
+    var program: ProgramEntry?
+    /// The descendants and open connections read just before SIGKILL at the end of the grace period.
+    var graceEnd: GraceEndState?
+    /// The ports the service's tree listened on just before the signal.
+    var listenedBefore: Set<UInt16> = []
     /// The requests put in flight and how many were proven on the wire at the signal.
     var inflight: InflightRequests?
     var inFlightCount = 0
@@ -180,6 +186,14 @@ struct CheckRun {
 
     /// Sends the `--inflight` requests and waits until each is proven on the wire.
     mutating func putRequestsInFlight() throws(SigscopeError) {
+        // Before anything is put in flight: wait until the dispositions have settled (a server installs its handlers
+        // after it starts listening), so the forecast and the signal meet the steady state.
+        let watch = watch
+        if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
+           readings > 1 {
+            note("dispositions settled after \(readings) readings")
+        }
+        listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if !config.inflight.isEmpty {
             let generator = load?.generator
             let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5),
@@ -204,10 +218,12 @@ struct CheckRun {
                 forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
             }
             forecastOutcome = report.disposition(config.signal).outcome
+            program = report.program
         } catch {
             // The verdict stands on what happens next; the timeline says why there is no forecast beside it.
             note("no forecast: \(error.message)")
         }
+        if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -261,8 +277,14 @@ struct CheckRun {
                  + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
             return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
         }
-        note("grace period over: sent SIGKILL")
+        // As a container runtime does, the whole tree dies at the end of the grace period; what it was still doing
+        // (descendants, open connections) is read first, to say what it waited for.
+        let state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        graceEnd = state
+        note("grace period over: sent SIGKILL to pid \(pid)"
+             + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
         watch.send(.kill)
+        GraceEndState.killDescendants(state.descendants)
         let gone = watch.waitForExit(timeout: .seconds(5))
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
@@ -362,14 +384,23 @@ struct CheckRun {
             end: end, acceptedExitCodes: config.acceptedExitCodes)
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
+        observation.program = program
+        observation.graceEnd = graceEnd
         return observation
     }
 
     mutating func result(_ observation: ShutdownObservation, trace: [SignalEvent]?) -> CheckResult {
         timeline.sort { $0.seconds < $1.seconds }
         let (verdict, findings) = ShutdownVerdict.judge(observation)
-        return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
-                           readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+        let contradicted = ShutdownVerdict.contradictedForecast(observation, findings: findings)
+        for finding in contradicted {
+            timeline.append(TimelineEvent(seconds: timeline.last?.seconds ?? 0,
+                                          text: "forecast \(finding.rule) was wrong: it stopped cleanly"))
+        }
+        var result = CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
+                                 readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+        result.contradictedForecast = contradicted
+        return result
     }
 
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
