@@ -46,6 +46,16 @@ struct Check: ParsableCommand {
               sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored, sigterm-blocked, pid1-shell-wrapper
                                    inspect's forecast, taken just before the signal
 
+            CONTAINERS (podman or docker, through its CLI)
+              --image IMAGE      run the image with its own ENTRYPOINT, CMD, USER and STOPSIGNAL (arguments \
+            after -- go to `run`, before the image: -p 127.0.0.1:8080:8080), then stop it as `stop -t GRACE` \
+            does: the STOPSIGNAL to PID 1, SIGKILL at the end of the grace period (default: the container's stop \
+            timeout, 10 s). The exit code is the one the engine records; the container is removed afterwards.
+              --container NAME   the same on a running container, which WILL be stopped (and is kept).
+              --init             run the image under the engine's init (`run --init`).
+              --runtime NAME     podman or docker (default: the first whose engine answers).
+            The engine's own configuration applies (CONTAINERS_CONF, DOCKER_HOST); nothing is pulled.
+
             Durations: 30s, 500ms, 2m, or plain seconds.
 
             EXIT CODES
@@ -63,6 +73,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
     var pid1 = false
 
+    @OptionGroup(title: "Containers")
+    var containers: ContainerCheckOptions
+
     @Flag(help: """
         Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether         a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
         """)
@@ -75,11 +88,13 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for readiness.", valueName: "duration"))
     var readyTimeout = "30s"
 
-    @Option(help: ArgumentHelp("The stop signal, sent to the main process only.", valueName: "name"))
-    var signal = "TERM"
+    @Option(help: ArgumentHelp("The stop signal, sent to the main process only (default TERM; a container's: its "
+                               + "STOPSIGNAL).", valueName: "name"))
+    var signal: String?
 
-    @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent.", valueName: "duration"))
-    var grace = "30s"
+    @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent (default 30s; a container's: its stop "
+                               + "timeout, 10s by default).", valueName: "duration"))
+    var grace: String?
 
     @Option(help: ArgumentHelp("Wait this long before the signal, as a preStop sleep; counts against --grace.",
                                valueName: "duration"))
@@ -107,6 +122,7 @@ struct Check: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        if containers.selected { return try containers.validate(pid: pid, pid1: pid1) }
         if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
         if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
         if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
@@ -117,7 +133,9 @@ struct Check: ParsableCommand {
 
     func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
         let target: ShutdownCheck.Configuration.Target
-        if let pid {
+        if containers.selected {
+            target = .pid(0)  // set from the container's init
+        } else if let pid {
             guard let number = Int32(pid), number > 0 else {
                 throw SigscopeError(.badInput, "not a process id: '\(pid)'")
             }
@@ -130,16 +148,16 @@ struct Check: ParsableCommand {
         config.trace = trace
         config.readiness = try ready.map { (text) throws(SigscopeError) in try ReadinessProbe(parsing: text) }
         config.readyTimeout = try DurationParser.parse(readyTimeout)
-        config.signal = try Signal(parsing: signal)
+        config.signal = try Signal(parsing: signal ?? "TERM")
         if config.signal == .kill || config.signal == .stop {
-            throw SigscopeError(.badInput, "--signal \(signal): \(config.signal.name) cannot be handled, so there is "
+            throw SigscopeError(.badInput, "--signal \(signal ?? "TERM"): \(config.signal.name) cannot be handled, so there is "
                 + "no graceful shutdown to test")
         }
-        config.grace = try DurationParser.parse(grace)
+        config.grace = try DurationParser.parse(grace ?? "30s")
         guard config.grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
         config.preStop = try DurationParser.parse(preStop)
-        guard config.preStop < config.grace else {
-            throw SigscopeError(.badInput, "--pre-stop (\(preStop)) must be shorter than --grace (\(grace))")
+        guard containers.selected || config.preStop < config.grace else {
+            throw SigscopeError(.badInput, "--pre-stop (\(preStop)) must be shorter than --grace (\(grace ?? "30s"))")
         }
         let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
         config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }
@@ -162,15 +180,31 @@ struct Check: ParsableCommand {
                 FileOutput.standardError.write(text)
             }
         }
-        let check = ShutdownCheck(configuration: config, progress: progress)
-        let result = try check.run()
-        if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
         let render = CheckFormat(style: TextStyle.forDescriptor(1))
-        switch format {
-        case .text: Output.write(render.text(result))
-        case .json: Output.write(render.json(result).pretty() + "\n")
-        case .junit: Output.write(render.junit(result))
-        case .github: Output.write(render.github(result))
+        let result: CheckResult
+        if containers.selected {
+            let signalOverride = try signal.map { (text) throws(SigscopeError) in try Signal(parsing: text) }
+            let graceOverride = try grace.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
+            let containerResult = try containers.run(check: config, signal: signalOverride, grace: graceOverride,
+                                                     runArguments: command, progress: progress)
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+            result = containerResult.check
+            switch format {
+            case .text: Output.write(containerResult.text(render))
+            case .json: Output.write(containerResult.json(render).pretty() + "\n")
+            case .junit: Output.write(render.junit(result))
+            case .github: Output.write(render.github(result))
+            }
+        } else {
+            let check = ShutdownCheck(configuration: config, progress: progress)
+            result = try check.run()
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+            switch format {
+            case .text: Output.write(render.text(result))
+            case .json: Output.write(render.json(result).pretty() + "\n")
+            case .junit: Output.write(render.junit(result))
+            case .github: Output.write(render.github(result))
+            }
         }
         if result.verdict == .error, let notReady = result.observation.notReady {
             Output.error("pid \(result.observation.pid) \(notReady)")

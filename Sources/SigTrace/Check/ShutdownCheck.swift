@@ -25,6 +25,8 @@ public struct CheckResult: Sendable {
     public var killedAfterSeconds: Double?
     /// With `--trace`: every signal, fork and exit the traced tree saw.
     public var trace: [SignalEvent]? = nil
+    /// When the stop signal went out (`Clocks.monotonicNanoseconds`), to line the check up with another clock.
+    public var signalMonotonicNanoseconds: UInt64? = nil
 }
 
 /// The graceful-shutdown test: start (or attach to) a service, wait until it is ready, put requests in flight,
@@ -59,6 +61,9 @@ public struct ShutdownCheck: Sendable {
         public var inflightSendTimeout: Duration = .seconds(5)
         /// Record the signals the service and its descendants receive and forward (ptrace).
         public var trace = false
+        /// For a target sigscope did not start whose exit another process records (a container engine): reads the
+        /// exit status once the target is gone.
+        public var recordedExit: (@Sendable () -> ExitStatus?)?
 
         public init(target: Target) { self.target = target }
     }
@@ -284,6 +289,8 @@ struct CheckRun {
         if let child {
             observation.exit = child.wait() ?? tracedExit()
             reaped = true
+        } else if let recordedExit = config.recordedExit {
+            observation.exit = recordedExit() ?? observation.exit
         } else if observation.exit == nil {
             observation.exit = tracedExit()
         }
@@ -333,7 +340,7 @@ struct CheckRun {
         let (verdict, findings) = ShutdownVerdict.judge(observation)
         return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
                            readySeconds: readySeconds, outputTail: output?.tail() ?? [],
-                           killedAfterSeconds: killedAfter, trace: traced)
+                           killedAfterSeconds: killedAfter, trace: traced, signalMonotonicNanoseconds: signalAt)
     }
 
     /// With `--trace`, the service's status as its tracer saw it: the tracer, not sigscope's wait, may have
@@ -360,6 +367,8 @@ struct CheckRun {
             let status = child.wait() ?? tracedExit()
             if exited { observation.exit = status }
             reaped = true
+        } else if exited, let recordedExit = config.recordedExit {
+            observation.exit = recordedExit()
         }
         let status = observation.exit.map { ": \($0.description)" } ?? ""
         observation.notReady = what + status
