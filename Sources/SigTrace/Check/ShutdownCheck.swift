@@ -64,6 +64,11 @@ public struct ShutdownCheck: Sendable {
         /// For a target sigscope did not start whose exit another process records (a container engine): reads the
         /// exit status once the target is gone.
         public var recordedExit: (@Sendable () -> ExitStatus?)?
+        /// Runs in place of the pre-stop wait (a Kubernetes preStop hook), given the grace period; what it returns
+        /// goes in the timeline, and the time it charges counts against the grace period.
+        public var preStopHook: (@Sendable (Duration) -> PreStopOutcome)?
+        /// The least time the process gets after the pre-stop hook, however long the hook took (the kubelet's 2 s).
+        public var minimumGraceAfterPreStop: Duration = .zero
 
         public init(target: Target) { self.target = target }
     }
@@ -92,6 +97,17 @@ public struct ShutdownCheck: Sendable {
         var run = try CheckRun(config: config)
         defer { run.cleanUp() }
         return try run.execute(readiness: effectiveReadiness, progress: progress)
+    }
+}
+
+/// What a pre-stop hook did: a line for the timeline and the time it charges against the grace period.
+public struct PreStopOutcome: Sendable {
+    public var summary: String
+    public var charged: Duration
+
+    public init(summary: String, charged: Duration) {
+        self.summary = summary
+        self.charged = charged
     }
 }
 
@@ -200,7 +216,14 @@ struct CheckRun {
 
         // The grace period starts with the pre-stop hook, as the kubelet counts it.
         let preStopStart = now
-        if config.preStop > .zero {
+        if let hook = config.preStopHook {
+            note("pre-stop hook started")
+            let outcome = hook(config.grace)
+            observation.preStop = outcome.charged
+            note(outcome.summary)
+            try checkInterrupted()
+            if watch.hasExited { return notReady("exited during the pre-stop hook, before the signal") }
+        } else if config.preStop > .zero {
             note("pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
             let end = preStopStart + UInt64(config.preStop.seconds * 1e9)
             while now < end {
@@ -254,7 +277,8 @@ struct CheckRun {
 
         // Wait for the exit; SIGKILL at the end of the grace period. The pre-stop used its share of it; the
         // moments sigscope spent proving requests in flight and reading the forecast are not the service's.
-        let deadline = signalAt + UInt64(max(0, config.grace.seconds - config.preStop.seconds) * 1e9)
+        let left = max(config.minimumGraceAfterPreStop.seconds, config.grace.seconds - observation.preStop.seconds)
+        let deadline = signalAt + UInt64(max(0, left) * 1e9)
         var exitAt: UInt64?
         var descendants = descendantsBefore
         while true {
@@ -265,7 +289,7 @@ struct CheckRun {
                 exitAt = now
                 break
             }
-            progress?(config.preStop.seconds + seconds(since: signalAt), config.grace.seconds)
+            progress?(observation.preStop.seconds + seconds(since: signalAt), config.grace.seconds)
             if child == nil {
                 // Not our child: its orphans re-parent elsewhere, so remember who its descendants are.
                 let fresh = tree.descendants(of: [pid])

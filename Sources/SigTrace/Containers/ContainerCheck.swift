@@ -24,6 +24,14 @@ public struct ContainerCheck: Sendable {
     public var runArguments: [String] = []
     /// `run --init`: the engine's init (catatonit for podman, tini for docker) as PID 1.
     public var initProcess = false
+    /// Replaces the image's ENTRYPOINT (`run --entrypoint`), as a pod's `command` does.
+    public var entrypoint: [String]?
+    /// Words after the image: replace its CMD, as a pod's `args` do.
+    public var arguments: [String] = []
+    /// The name of the container to create; nil: `sigscope-check-PID-RANDOM`.
+    public var name: String?
+    /// Says where `signal` came from, for the report.
+    public var signalSource: String?
     /// The stop signal; nil: the container's (the image's STOPSIGNAL, else SIGTERM), as `stop` sends.
     public var signal: Signal?
     /// The grace period; nil: the container's stop timeout, as `stop` waits.
@@ -48,15 +56,23 @@ public struct ContainerCheck: Sendable {
         switch target {
         case .image(let image):
             let config = try engine.imageConfig(image)
-            if config.command.isEmpty && !runArguments.contains(where: { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }) {
+            let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
+            if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
+                && !overridden {
                 throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
             }
-            let name = "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             defer { engine.remove(name) }
             let startedAt = Clocks.monotonicNanoseconds()
-            var arguments = ["run", "-d", "--name", name, "--pull", "never"]
-            if initProcess { arguments.append("--init") }
-            let output = try engine.run(arguments + runArguments + [image], timeout: .seconds(120))
+            var run = ["run", "-d", "--name", name, "--pull", "never"]
+            if initProcess { run.append("--init") }
+            var words = arguments
+            if let entrypoint, let first = entrypoint.first {
+                // --entrypoint takes one word in docker; the rest goes after the image, where it replaces CMD.
+                run += ["--entrypoint", first]
+                words = Array(entrypoint.dropFirst()) + arguments
+            }
+            let output = try engine.run(run + runArguments + [image] + words, timeout: .seconds(120))
             if let signal = Interruption.requested {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
             }
@@ -69,8 +85,8 @@ public struct ContainerCheck: Sendable {
                     + "\(state.exitCode)" + lastLine(name))
             }
             let signal = signal ?? state.stopSignal ?? config.effectiveStopSignal
-            let signalSource = self.signal != nil ? "--signal"
-                : config.stopSignalText.map { "the image's STOPSIGNAL \($0)" } ?? "the default (no STOPSIGNAL)"
+            let signalSource = self.signalSource ?? (self.signal != nil ? "--signal" : nil)
+                ?? config.stopSignalText.map { "the image's STOPSIGNAL \($0)" } ?? "the default (no STOPSIGNAL)"
             return try check(state: state, name: name, image: image, signal: signal, signalSource: signalSource,
                              created: true, startedAt: startedAt)
         case .container(let nameOrID):
