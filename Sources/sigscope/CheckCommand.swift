@@ -56,6 +56,17 @@ struct Check: ParsableCommand {
               --runtime NAME     podman or docker (default: the first whose engine answers).
             The engine's own configuration applies (CONTAINERS_CONF, DOCKER_HOST); nothing is pulled.
 
+            KUBERNETES (--manifest FILE [--container NAME])
+            Starts the pod's container from its image with the manifest's command, args, env and ports \
+            (published on 127.0.0.1; its readinessProbe becomes a --ready), then stops it as the kubelet does, \
+            following https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination:
+              1. preStop: exec inside the container, httpGet to the port, or the sleep action; the grace period \
+            (terminationGracePeriodSeconds, 30 s) counts from its start. A preStop command missing from the \
+            image is a finding (prestop-command-missing): the kubelet only records FailedPreStopHook.
+              2. the stop signal: lifecycle.stopSignal, else the image's STOPSIGNAL, else SIGTERM.
+              3. SIGKILL when the grace period is over; a preStop that used it all up gets the kubelet's one-time \
+            2 s extension (https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/).
+
             Durations: 30s, 500ms, 2m, or plain seconds.
 
             EXIT CODES

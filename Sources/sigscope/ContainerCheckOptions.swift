@@ -7,9 +7,14 @@ struct ContainerCheckOptions: ParsableArguments {
                                + "`run`.", valueName: "image"))
     var image: String?
 
-    @Option(help: ArgumentHelp("Check this running container (name or ID). It will be stopped.",
-                               valueName: "name|id"))
+    @Option(help: ArgumentHelp("Check this running container (name or ID; it will be stopped), or with --manifest "
+                               + "the pod's container of this name.", valueName: "name|id"))
     var container: String?
+
+    @Option(help: ArgumentHelp("Start a container of this Kubernetes manifest's pod from its image and stop it as "
+                               + "the kubelet does (preStop, stop signal, terminationGracePeriodSeconds).",
+                               valueName: "file"))
+    var manifest: String?
 
     @Flag(help: "Run the image under the engine's init process (run --init).")
     var `init` = false
@@ -19,13 +24,15 @@ struct ContainerCheckOptions: ParsableArguments {
     var runtime: String?
 
     /// True when the check is on a container.
-    var selected: Bool { image != nil || container != nil }
+    var selected: Bool { image != nil || container != nil || manifest != nil }
 
     func validate(pid: String?, pid1: Bool) throws {
         if image != nil && container != nil { throw ValidationError("give --image or --container, not both") }
+        if image != nil && manifest != nil { throw ValidationError("give --image or --manifest, not both") }
         if pid != nil { throw ValidationError("give --pid or a container, not both") }
         if pid1 { throw ValidationError("--pid1 does not apply to a container: its init is PID 1 already") }
         if `init` && image == nil { throw ValidationError("--init applies to --image only") }
+        if manifest != nil && (pid != nil || pid1) { throw ValidationError("--manifest starts its own container") }
     }
 
     /// Runs the check on the container; `runArguments` are the words after --.
@@ -35,10 +42,23 @@ struct ContainerCheckOptions: ParsableArguments {
             throw SigscopeError(.badInput, "--ready log: reads the output of a command sigscope starts; for a "
                 + "container use tcp:, http: or delay:")
         }
-        if container != nil && !runArguments.isEmpty {
+        if container != nil && manifest == nil && !runArguments.isEmpty {
             throw SigscopeError(.badInput, "arguments after -- go to `run` and apply to --image only")
         }
         let engine = try ContainerEngine.detect(preference: runtime)
+        if let manifest {
+            let text: String
+            do {
+                text = try String(contentsOfFile: manifest, encoding: .utf8)
+            } catch {
+                throw SigscopeError(.unreadableFile, "\(manifest): cannot read it (\(error.localizedDescription))")
+            }
+            var pod = PodCheck(manifest: text, file: manifest, engine: engine, check: check)
+            pod.containerName = container
+            pod.runArguments = runArguments
+            pod.progress = progress
+            return try pod.run()
+        }
         let target: ContainerCheck.Target = image.map { .image($0) } ?? .container(container ?? "")
         var containerCheck = ContainerCheck(target: target, engine: engine, check: check)
         containerCheck.runArguments = runArguments

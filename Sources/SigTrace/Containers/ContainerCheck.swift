@@ -174,6 +174,8 @@ public struct ContainerRun: Sendable {
     /// The engine's FinishedAt minus the moment of the signal, by the wall clock.
     public var recordedSecondsAfterSignal: Double?
     public var oomKilled = false
+    /// With `--manifest`: `Deployment/web container app`.
+    public var pod: String?
 }
 
 /// A check on a container: the check's result and the container's record.
@@ -198,6 +200,7 @@ public struct ContainerCheckResult: Sendable {
             ("recorded_seconds_after_signal", c.recordedSecondsAfterSignal.map { .double(($0 * 1000).rounded() / 1000) }
                 ?? .null),
             ("oom_killed", .bool(c.oomKilled)),
+            ("pod", .string(c.pod)),
         ])))
         return .object(fields)
     }
@@ -208,7 +211,8 @@ public struct ContainerCheckResult: Sendable {
         let c = container
         var facts = "  signal from \(c.signalSource)"
         if let code = c.recordedExitCode { facts += "; \(c.engine.rawValue) recorded exit code \(code)" }
-        lines.insert(contentsOf: ["  \(c.engine.rawValue) container \(c.name) (\(c.image))", facts],
+        let pod = c.pod.map { "  \($0) of the manifest" }.map { [$0] } ?? []
+        lines.insert(contentsOf: pod + ["  \(c.engine.rawValue) container \(c.name) (\(c.image))", facts],
                      at: min(2, lines.count))
         return lines.joined(separator: "\n")
     }
