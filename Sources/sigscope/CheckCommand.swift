@@ -6,11 +6,6 @@ import SigTrace
 import Glibc
 #endif
 
-/// How `check` prints its result.
-enum CheckReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, junit, github
-}
-
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove that a service shuts down gracefully within its grace period.",
@@ -79,7 +74,7 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Check this running process instead of starting one. It will be signalled.",
                                valueName: "pid"))
-    var pid: String?
+    var pid: ProcessID?
 
     @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
     var pid1 = false
@@ -94,22 +89,28 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Readiness before the signal: tcp:HOST:PORT, http://URL, log:REGEX, delay:DURATION.",
                                valueName: "probe"))
-    var ready: [String] = []
+    var ready: [ReadinessProbe] = []
 
     @Option(help: ArgumentHelp("How long to wait for readiness.", valueName: "duration"))
-    var readyTimeout = "30s"
+    var readyTimeout: Duration = .seconds(30)
 
-    @Option(help: ArgumentHelp("The stop signal, sent to the main process only (default TERM; a container's: its "
-                               + "STOPSIGNAL).", valueName: "name"))
-    var signal: String?
+    @Option(name: .customLong("signal"),
+            help: ArgumentHelp("The stop signal, sent to the main process only (default TERM; a container's: its "
+                               + "STOPSIGNAL).", valueName: "signal"))
+    var signalOption: Signal?
 
-    @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent (default 30s; a container's: its stop "
+    var signal: Signal { signalOption ?? .term }
+
+    @Option(name: .customLong("grace"),
+            help: ArgumentHelp("The grace period, after which SIGKILL is sent (default 30s; a container's: its stop "
                                + "timeout, 10s by default).", valueName: "duration"))
-    var grace: String?
+    var graceOption: Duration?
+
+    var grace: Duration { graceOption ?? .seconds(30) }
 
     @Option(help: ArgumentHelp("Wait this long before the signal, as a preStop sleep; counts against --grace.",
                                valueName: "duration"))
-    var preStop = "0s"
+    var preStop: Duration = .zero
 
     @Option(help: ArgumentHelp("An http:// URL to have in flight when the signal goes out (repeatable).",
                                valueName: "url"))
@@ -126,14 +127,15 @@ struct Check: ParsableCommand {
                                valueName: "code"))
     var acceptExit: [Int32] = []
 
-    @Option(help: "Output format: text, json, junit or github.")
-    var format: CheckReportFormat = .text
+    @OptionGroup var output: FormatOption<CheckReportFormat>
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The service's command, after --.", valueName: "command"))
     var command: [String] = []
 
-    func validate() throws {
-        if containers.selected { return try containers.validate(pid: pid, pid1: pid1) }
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
+        if containers.selected { return try containers.validate(pid: pid?.rawValue, pid1: pid1) }
         if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
         if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
         if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
@@ -147,28 +149,26 @@ struct Check: ParsableCommand {
         if containers.selected {
             target = .pid(0)  // set from the container's init
         } else if let pid {
-            guard let number = Int32(pid), number > 0 else {
-                throw SigscopeError(.badInput, "not a process id: '\(pid)'")
-            }
-            target = .pid(number)
+            target = .pid(pid.rawValue)
         } else {
             target = .command(command)
         }
         var config = ShutdownCheck.Configuration(target: target)
         config.pid1 = pid1
         config.trace = trace
-        config.readiness = try ready.map { (text) throws(SigscopeError) in try ReadinessProbe(parsing: text) }
-        config.readyTimeout = try DurationParser.parse(readyTimeout)
-        config.signal = try Signal(parsing: signal ?? "TERM")
-        if config.signal == .kill || config.signal == .stop {
-            throw SigscopeError(.badInput, "--signal \(signal ?? "TERM"): \(config.signal.name) cannot be handled, so there is "
-                + "no graceful shutdown to test")
+        config.readiness = ready
+        config.readyTimeout = readyTimeout
+        config.signal = signal
+        if signal == .kill || signal == .stop {
+            throw SigscopeError(.badInput, "--signal: \(signal.name) cannot be handled, so there is no graceful "
+                + "shutdown to test")
         }
-        config.grace = try DurationParser.parse(grace ?? "30s")
-        guard config.grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
-        config.preStop = try DurationParser.parse(preStop)
-        guard containers.selected || config.preStop < config.grace else {
-            throw SigscopeError(.badInput, "--pre-stop (\(preStop)) must be shorter than --grace (\(grace ?? "30s"))")
+        config.grace = grace
+        guard grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
+        config.preStop = preStop
+        guard containers.selected || preStop < grace else {
+            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than --grace "
+                + "(\(DurationParser.text(grace)))")
         }
         let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
         config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }
@@ -181,6 +181,8 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        try validateCombination()
+        let format = output.format
         let config = try checkConfiguration()
         let countdown = format == .text && isatty(2) == 1
         var progress: (@Sendable (Double, Double) -> Void)?
@@ -194,9 +196,7 @@ struct Check: ParsableCommand {
         let render = CheckFormat(style: TextStyle.forDescriptor(1))
         let result: CheckResult
         if containers.selected {
-            let signalOverride = try signal.map { (text) throws(SigscopeError) in try Signal(parsing: text) }
-            let graceOverride = try grace.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
-            let containerResult = try containers.run(check: config, signal: signalOverride, grace: graceOverride,
+            let containerResult = try containers.run(check: config, signal: signalOption, grace: graceOption,
                                                      runArguments: command, progress: progress)
             if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
             result = containerResult.check

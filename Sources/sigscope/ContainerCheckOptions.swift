@@ -26,7 +26,7 @@ struct ContainerCheckOptions: ParsableArguments {
     /// True when the check is on a container.
     var selected: Bool { image != nil || container != nil || manifest != nil }
 
-    func validate(pid: String?, pid1: Bool) throws {
+    func validate(pid: Int32?, pid1: Bool) throws {
         if image != nil && container != nil { throw ValidationError("give --image or --container, not both") }
         if image != nil && manifest != nil { throw ValidationError("give --image or --manifest, not both") }
         if pid != nil { throw ValidationError("give --pid or a container, not both") }

@@ -40,8 +40,8 @@ struct Inspect: ParsableCommand {
             """
     )
 
-    @Argument(help: "Process ids to inspect.")
-    var pids: [String] = []
+    @Argument(help: ArgumentHelp("Process ids to inspect.", valueName: "pid"))
+    var pids: [ProcessID] = []
 
     @Flag(help: "Inspect every process on the host, one row each in text.")
     var all = false
@@ -58,23 +58,25 @@ struct Inspect: ParsableCommand {
     @Option(help: ArgumentHelp("The container engine's CLI for --container: podman or docker.", valueName: "name"))
     var runtime: String?
 
-    @Option(help: "Output format: text, json or prometheus.")
-    var format: InspectReportFormat = .text
+    @OptionGroup var output: FormatOption<InspectReportFormat>
 
-    @Option(help: "Exit 1 when a finding reaches this severity: error or warning.")
-    var failOn: String?
+    @Option(help: ArgumentHelp("Exit 1 when a finding reaches this severity.", valueName: "severity"))
+    var failOn: FailOn = .none
 
-    func validate() throws {
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
         if all && !pids.isEmpty { throw ValidationError("give PIDs or --all, not both") }
         if container != nil && (all || !pids.isEmpty) { throw ValidationError("give --container, PIDs or --all") }
         if !all && pids.isEmpty && container == nil {
             throw ValidationError("give at least one PID, --all or --container")
         }
-        if let failOn { _ = try Severity(parsing: failOn) }
     }
 
     func run() throws {
-        let threshold = try failOn.map { (text) throws(SigscopeError) in try Severity(parsing: text) }
+        try validateCombination()
+        let threshold = failOn.threshold
+        let format = output.format
         var render = InspectFormat(style: TextStyle.forDescriptor(1), allSignals: allSignals, showThreads: threads)
         let inspector = Inspector()
         let reports: [ProcessReport]
@@ -91,12 +93,7 @@ struct Inspect: ParsableCommand {
                 Output.write(render.table(table))
             }
         } else {
-            var numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
-                guard let pid = Int32(text.trimmingCharacters(in: .whitespaces)), pid > 0 else {
-                    throw SigscopeError(.badInput, "not a process id: '\(text)'")
-                }
-                return pid
-            }
+            var numbers = pids.map(\.rawValue)
             if let container {
                 let state = try ContainerEngine.detect(preference: runtime).container(container)
                 guard state.running, state.pid > 0 else {
@@ -124,8 +121,8 @@ struct Inspect: ParsableCommand {
     }
 }
 
-/// How `inspect` prints: text, JSON, or Prometheus' text exposition format.
-enum InspectReportFormat: String, ExpressibleByArgument, CaseIterable {
+/// inspect's formats: text, JSON, or Prometheus' text exposition format.
+enum InspectReportFormat: String, OutputFormat {
     case text, json, prometheus
 }
 
