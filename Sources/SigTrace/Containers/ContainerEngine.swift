@@ -95,7 +95,7 @@ public struct ContainerEngine: Sendable, Equatable {
         options.stdout = out.descriptor
         options.stderr = err.descriptor
         let process = try SpawnedProcess.launch([executable] + arguments, options: options)
-        let status = process.stop(after: timeout)
+        let status = process.killAndReap(after: timeout)
         let code: Int32 = switch status {
         case .exited(let code): code
         case .signaled(let signal, _): 128 + signal.rawValue

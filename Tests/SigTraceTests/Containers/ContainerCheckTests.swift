@@ -154,7 +154,7 @@ extension ProcessTests {
             #expect(running)
             Clocks.sleep(for: .milliseconds(800))
             process.send(.int)
-            let status = process.stop(after: .seconds(20))
+            let status = process.killAndReap(after: .seconds(20))
             #expect(status == .exited(2))
             #expect(try ContainerLab.inventory() == before)
         }
