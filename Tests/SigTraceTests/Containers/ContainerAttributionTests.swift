@@ -117,7 +117,7 @@ extension ProcessTests {
                 + "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:\(port)/metrics').read().decode())"])
             #expect(fetched.stdout.contains("sigscope_process_sigterm_outcome{"), "\(fetched.stderr)")
             #expect(fetched.stdout.contains("container=\"\(name)\""))
-            #expect(!fetched.stdout.contains("node_textfile_scrape_error 1"))
+            #expect(fetched.stdout.contains("node_textfile_scrape_error 0"))
         }
     }
 }
