@@ -22,6 +22,9 @@ public struct CheckResult: Sendable {
     /// When the stop signal went out (`Clocks.monotonicNanoseconds`), to line the check up with another clock.
     public var signalMonotonicNanoseconds: UInt64? = nil
 
+    /// With `--load`: the traffic through the shutdown.
+    public var load: LoadReport? { observation.load }
+
     /// Seconds from the signal to the SIGKILL'd process's death.
     public var killedAfterSeconds: Double? { observation.killedAfterSeconds }
 }
