@@ -25,7 +25,8 @@ cprocfs_elf *cprocfs_elf_open(const char *path, int *errno_out, int *elf_error_o
         *elf_error_out = elf_errno();
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO (or a file swapped for one) must not block the open; it is refused just below.
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         *errno_out = errno;
         return NULL;
@@ -38,6 +39,12 @@ cprocfs_elf *cprocfs_elf_open(const char *path, int *errno_out, int *elf_error_o
     }
     if (S_ISDIR(st.st_mode)) {
         *errno_out = EISDIR;
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        // libelf would read a FIFO or device to its end: only regular files are mapped.
+        *errno_out = ESPIPE;
         close(fd);
         return NULL;
     }

@@ -14,12 +14,16 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
 #endif
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
@@ -29,6 +33,12 @@
 static void child_reset_and_exec(const char *path, char *const argv[], char *const envp[],
                                  const struct cprocfs_spawn_options *o, int error_fd) {
     int err = 0;
+    if (o->cgroup_procs_fd >= 0) {
+        // Join the guardian's cgroup before anything else, so every descendant is born inside it.
+        ssize_t w;
+        do { w = write(o->cgroup_procs_fd, "0", 1); } while (w < 0 && errno == EINTR);
+        if (w != 1) goto fail;
+    }
     if (o->new_process_group && setpgid(0, 0) != 0) goto fail;
     if (o->new_pid_namespace) {
         // Keep our /proc mount out of the host's mount table, then mount the namespace's own /proc.
@@ -110,6 +120,119 @@ pid_t cprocfs_spawn(const char *path, char *const argv[], char *const envp[],
         return -1;
     }
     *error_out = 0;
+    return pid;
+}
+
+// The guardian's helpers: async-signal-safe only (open, read, write, kill, rmdir, nanosleep, _exit).
+
+static size_t guardian_join(char *out, size_t size, const char *dir, const char *name) {
+    size_t n = 0;
+    for (const char *p = dir; *p && n + 1 < size; p++) out[n++] = *p;
+    if (n + 1 < size) out[n++] = '/';
+    for (const char *p = name; *p && n + 1 < size; p++) out[n++] = *p;
+    out[n] = 0;
+    return n;
+}
+
+static void guardian_pause_ms(long ms) {
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {}
+}
+
+// SIGKILLs every pid listed in cgroup.procs (the way before cgroup.kill, Linux < 5.14).
+static void guardian_kill_listed(const char *procs_path) {
+    int fd = open(procs_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buffer[4096];
+    long pid = 0;
+    int digits = 0;
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buffer[i] >= '0' && buffer[i] <= '9') {
+                pid = pid * 10 + (buffer[i] - '0');
+                digits = 1;
+            } else {
+                if (digits && pid > 1) kill((pid_t)pid, SIGKILL);
+                pid = 0;
+                digits = 0;
+            }
+        }
+    }
+    if (digits && pid > 1) kill((pid_t)pid, SIGKILL);
+    close(fd);
+}
+
+// Kills the cgroup's processes until the directory can be removed (at most about 10 s). rmdir fails with EBUSY
+// while a process is in it, which also catches a service that joined after the first kill.
+static void guardian_empty_cgroup(const char *dir) {
+    char kill_path[4096], procs_path[4096];
+    guardian_join(kill_path, sizeof kill_path, dir, "cgroup.kill");
+    guardian_join(procs_path, sizeof procs_path, dir, "cgroup.procs");
+    for (int round = 0; round < 2000; round++) {
+        int fd = open(kill_path, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t w;
+            do { w = write(fd, "1", 1); } while (w < 0 && errno == EINTR);
+            close(fd);
+        }
+        if (fd < 0 || round % 10 == 9) guardian_kill_listed(procs_path);
+        if (rmdir(dir) == 0 || errno == ENOENT) return;
+        guardian_pause_ms(round < 100 ? 1 : 5);
+    }
+}
+
+static void guardian_run(int read_fd, const char *dir) {
+    (void)setsid();
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        action.sa_handler = (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGPIPE)
+            ? SIG_IGN : SIG_DFL;
+        (void)sigaction(sig, &action, NULL);
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    (void)sigprocmask(SIG_SETMASK, &empty, NULL);
+    // Hold nothing of sigscope's (its sockets, the service's output pipe, the write end of our own pipe).
+    if (read_fd != 3) {
+        if (dup2(read_fd, 3) < 0) _exit(1);
+        read_fd = 3;
+    }
+    for (int fd = 0; fd < 3; fd++) close(fd);
+    if (syscall(SYS_close_range, 4U, ~0U, 0) != 0) {
+        for (int fd = 4; fd < 4096; fd++) close(fd);  // before Linux 5.9
+    }
+    pid_t service = 0;
+    int pidfd = -1;
+    int reaped = 0;
+    for (;;) {
+        int message = 0;
+        ssize_t n;
+        do { n = read(read_fd, &message, sizeof message); } while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof message) break;
+        if (message > 0) {
+            service = message;
+            pidfd = (int)syscall(SYS_pidfd_open, service, 0);
+        } else {
+            reaped = 1;
+        }
+    }
+    if (dir[0]) guardian_empty_cgroup(dir);
+    if (!reaped && service > 0) {
+        if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0) {
+            (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        }
+        (void)kill(-service, SIGKILL);
+    }
+    _exit(0);
+}
+
+pid_t cprocfs_spawn_guardian(int read_fd, const char *cgroup_dir, int *error_out) {
+    pid_t pid = fork();
+    if (pid == 0) guardian_run(read_fd, cgroup_dir);
+    *error_out = pid < 0 ? errno : 0;
     return pid;
 }
 

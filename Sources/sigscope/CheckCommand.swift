@@ -20,6 +20,14 @@ struct Check: ParsableCommand {
             reported (orphaned-children) and killed, zombies it left are reported. Nothing sigscope started is \
             left running, also when sigscope itself is interrupted.
 
+            IF SIGSCOPE IS KILLED (SIGKILL, OOM, a crash), a guardian process it forks first (own session, deaf \
+            to INT/TERM/HUP) sees the end of a pipe only sigscope held and kills the whole service tree: the \
+            service joins a fresh cgroup v2 under sigscope's own before it runs any code, and no fork, \
+            double-fork or setsid leaves a cgroup. Needs a writable cgroup2 mount (root, or a delegated \
+            cgroup): Linux 4.5+, emptied with cgroup.kill on 5.14+ and by SIGKILL to each listed pid before. \
+            Without one (a read-only cgroupfs in a container, no delegation) the guardian kills only the \
+            service's process group and the service itself: a setsid daemon can then survive sigscope's death.
+
             READINESS (--ready, repeatable; all must pass)
               tcp:HOST:PORT     a TCP connection is accepted
               http://URL        a GET answers 2xx

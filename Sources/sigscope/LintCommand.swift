@@ -123,10 +123,7 @@ struct Lint: ParsableCommand {
             if config != nil { throw SigscopeError(.unreadableFile, "cannot read config \(path): no such file") }
             return Suppression()
         }
-        guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8) else {
-            throw SigscopeError(.unreadableFile, "cannot read config \(path)")
-        }
+        let text = try InputFile.readText(path, as: .config)
         return try Suppression(configText: text, source: path)
     }
 }

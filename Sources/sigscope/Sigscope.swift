@@ -25,14 +25,26 @@ struct Sigscope: AsyncParsableCommand {
     )
 
     static func main() async {
+        // Before anything else: SIGINT, SIGTERM or SIGHUP from now on is recorded, never death by default action.
+        // check and watch stop on it (cleaning up, detaching); any other command ends with one line and exit 2.
+        Interruption.install()
+        // watch documents these signals as its normal end (exit 0, or the command's code).
+        var endsOnSignals = false
         do {
             var command = try parseAsRoot()
+            endsOnSignals = command is Watch
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+            if let signal = Interruption.requested, !endsOnSignals {
+                throw SigscopeError(.interrupted, "interrupted by \(signal.name)")
+            }
         } catch {
+            if let signal = Interruption.requested, !endsOnSignals, (error as? SigscopeError)?.code != .interrupted {
+                exit(with: SigscopeError(.interrupted, "interrupted by \(signal.name)"))
+            }
             exit(with: error)
         }
     }

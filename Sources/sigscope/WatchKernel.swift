@@ -45,7 +45,14 @@ extension Watch {
         let mounted = tracer.tracefs.mountedBySigscope ? "mounted tracefs at " : "tracefs "
         Output.error("watching \(what) with the kernel backend (\(mounted)\(tracer.tracefs.root), instance "
                      + "\(tracer.instanceName)); nothing is stopped; Ctrl-C ends")
-        if format == .text { sink.write(render.textHeader()) }
+        // A failed write ends the watch with one line and exit 2, as with the ptrace backend.
+        var writeError: Int32?
+        func check(_ failure: Int32?) {
+            guard let failure, failure != EPIPE, writeError == nil else { return }
+            writeError = failure
+            tracer.stop()
+        }
+        if format == .text { check(sink.write(render.textHeader())) }
         var summary = WatchSummary()
         let launched = numbers.isEmpty && !all ? tracer.pids.first : nil
         var commandStatus: Int32 = 0
@@ -57,17 +64,18 @@ extension Watch {
                 if event.pid == launched, let status = event.exitStatus { commandStatus = status.shellCode }
                 if format == .json { WatchFormat.append(event, toJSONLines: &json) } else { render.append(event, to: &text) }
             }
-            if format == .json { sink.write(bytes: json) } else { sink.write(text) }
+            check(format == .json ? sink.write(bytes: json) : sink.write(text))
             // The reader of our output went away (`| head`): end as the ptrace backend does on SIGPIPE.
             if Self.readerGone(sink.fd) { tracer.stop() }
         }
         summary.lostEvents = tracer.statistics.lost
         if format == .json {
-            sink.write(summary.json())
+            check(sink.write(summary.json()))
         } else {
             FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
         }
-        if output != nil { sink.close() }
+        if output != nil { check(sink.close()) }
+        if let writeError { throw Self.writeFailure(writeError, output: output) }
         if commandStatus != 0 { throw ExitCode(commandStatus) }
     }
 

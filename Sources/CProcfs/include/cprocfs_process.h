@@ -20,6 +20,9 @@ struct cprocfs_spawn_options {
     /// Non-zero: the child becomes PID 1 of new PID and mount namespaces with a fresh /proc,
     /// as a container runtime would run it. The returned pid is that process's pid in our namespace.
     int new_pid_namespace;
+    /// If >= 0, an open cgroup.procs descriptor: the child writes "0" to it first thing, joining that cgroup
+    /// before it can fork anything, and fails (exit 127) if it cannot.
+    int cgroup_procs_fd;
 };
 
 /// Forks and execs `path` with every signal disposition reset to default and an empty signal mask.
@@ -29,6 +32,17 @@ struct cprocfs_spawn_options {
 /// Returns the pid, or -1 with *error_out set to the errno of fork or exec.
 pid_t cprocfs_spawn(const char *path, char *const argv[], char *const envp[],
                     const struct cprocfs_spawn_options *options, int *error_out);
+
+/// Forks the cleanup guardian of a checked service: a process in its own session that ignores INT, TERM, HUP and
+/// QUIT, keeps only `read_fd` open, and reads 4-byte messages from it: a pid > 0 is the service's main process
+/// (leading its own group), 0 means sigscope reaped the service itself. At end of file, which the kernel produces
+/// when sigscope exits for any reason (SIGKILL included) because only sigscope holds the write end, it kills
+/// everything in the cgroup directory `cgroup_dir` (cgroup.kill, or SIGKILL to each pid in cgroup.procs before
+/// Linux 5.14) until the directory can be removed; with no cgroup ("" ) and no 0 message, it SIGKILLs the service's
+/// group and, through a pidfd, the service. Then it exits.
+/// Why C: the child of a multithreaded process may run only async-signal-safe code, and must never return into
+/// Swift.
+pid_t cprocfs_spawn_guardian(int read_fd, const char *cgroup_dir, int *error_out);
 
 /// Why C: WIFEXITED and friends are macros.
 int cprocfs_wifexited(int status);

@@ -38,6 +38,8 @@ struct CheckRun {
     var probe: ListenerProbe?
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// Kills the service's tree if sigscope dies before `cleanUp` (nil for a --pid target).
+    let guardian: CleanupGuardian?
     /// The traffic of `--load`, from readiness until the exit and the deregistration window have passed.
     var load: CheckLoad?
     /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
@@ -57,8 +59,10 @@ struct CheckRun {
         switch config.target {
         case .command(let arguments):
             try ServiceTree.becomeSubreaper()
-            keep = Set(tree.childPids(of: me))
             let output = try ServiceOutput()
+            let guardian = try CleanupGuardian.start()
+            self.guardian = guardian
+            keep = Set(tree.childPids(of: me)).union([guardian.pid])
             var options = SpawnedProcess.Options()
             options.newProcessGroup = true
             options.newPIDNamespace = config.pid1
@@ -67,7 +71,15 @@ struct CheckRun {
             options.stdin = devNull >= 0 ? devNull : nil
             options.stdout = output.descriptor
             options.stderr = output.descriptor
-            let process = try SpawnedProcess.launch(arguments, options: options)
+            if guardian.procsDescriptor >= 0 { options.cgroupProcs = guardian.procsDescriptor }
+            let process: SpawnedProcess
+            do {
+                process = try SpawnedProcess.launch(arguments, options: options)
+            } catch {
+                guardian.release()
+                throw error
+            }
+            guardian.protect(service: process.pid)
             child = process
             self.output = output
             pid = process.pid
@@ -76,6 +88,7 @@ struct CheckRun {
             } catch {
                 kill(-pid, SIGKILL)
                 process.killAndReap()
+                guardian.release()
                 throw error
             }
         case .pid(let target):
@@ -84,6 +97,7 @@ struct CheckRun {
                 throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(what)")
             }
             keep = []
+            guardian = nil
             child = nil
             output = nil
             pid = target
@@ -380,5 +394,6 @@ struct CheckRun {
             _ = reap()
         }
         tree.killAndReap(group: pid, processes: [], keep: keep)
+        guardian?.release()
     }
 }

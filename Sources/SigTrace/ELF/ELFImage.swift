@@ -47,7 +47,11 @@ public final class ELFImage {
         var elfError: Int32 = 0
         guard let handle = cprocfs_elf_open(path, &openErrno, &elfError) else {
             if openErrno != 0 {
-                let why = openErrno == EISDIR ? "is a directory" : SigscopeError.describe(errno: openErrno)
+                let why = switch openErrno {
+                case EISDIR: "is a directory"
+                case ESPIPE: "not a regular file (a FIFO, socket or device)"
+                default: SigscopeError.describe(errno: openErrno)
+                }
                 throw SigscopeError(.unreadableFile, "cannot read \(path): \(why)", errno: openErrno)
             }
             throw SigscopeError(.badInput, "\(path): not a readable ELF file (\(ELFImage.libelfMessage(elfError)))")

@@ -48,6 +48,8 @@ final class HandlerSymbols {
     func remember(_ pid: Int32) -> [Mapping]? {
         guard let text = try? ProcFiles().read("/proc/\(pid)/maps") else { return nil }
         let mappings = Self.parseMaps(text)
+        // A process that is exiting (or a zombie) has no memory left to map: keep what it had.
+        guard !mappings.isEmpty else { return nil }
         if lastMaps.count > 256 { lastMaps.removeAll() }
         lastMaps[pid] = mappings
         return mappings

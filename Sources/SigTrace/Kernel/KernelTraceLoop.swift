@@ -51,6 +51,8 @@ final class KernelTraceLoop: @unchecked Sendable {
         for pid in pids {
             running[pid] = launched?.pid == pid ? -1 : cprocfs_pidfd_open(pid, 0)
             threads[pid] = Set(KernelTasks.threads(of: pid))
+            // Before the start returns: a caller may signal at once, and the handler's process end at once.
+            if launched?.pid != pid { assembler.rememberMappings(of: pid) }
         }
         if case .all = target {} else {
             filter = KernelTraceFilter(configuration: configuration, target: target, pids: pids)
@@ -84,9 +86,15 @@ final class KernelTraceLoop: @unchecked Sendable {
         var lastRefresh: UInt64 = 0
         let started = Clocks.monotonicNanoseconds()
         while true {
+            let now = Clocks.monotonicNanoseconds()
+            // Often at first (a launched command execs just after the start, and check signals at once), then
+            // four times a second.
+            if now &- lastRefresh > (now &- started < 300_000_000 ? 5_000_000 : 250_000_000) {
+                lastRefresh = now
+                refreshThreads()
+            }
             waitForRecords(milliseconds: 10)
             assembler.ingest(sink.take())
-            let now = Clocks.monotonicNanoseconds()
             let mark = watermark()
             publish(assembler.release(olderThan: mark, wallOffset: wallOffset()))
             // An exit goes out once every signal before it has.
@@ -94,11 +102,6 @@ final class KernelTraceLoop: @unchecked Sendable {
                 let ready = exits.filter { $0.monotonicNanoseconds <= mark }
                 exits.removeAll { $0.monotonicNanoseconds <= mark }
                 publish(ready)
-            }
-            // Often at first (a launched command execs just after the start), then four times a second.
-            if now &- lastRefresh > (now &- started < 300_000_000 ? 5_000_000 : 250_000_000) {
-                lastRefresh = now
-                refreshThreads()
             }
             collectExits()
             if shouldEnd(deadline: deadline) { break }

@@ -78,7 +78,8 @@ public final class StopSignalFate: Sendable {
                 guard let index = deliveries.firstIndex(where: { $0.signal == sent.signal }),
                       case .signal(let delivery) = deliveries[index].kind else {
                     facts.append((event.monotonicNanoseconds,
-                                  "\(name) queued but never delivered while watched: blocked in every thread"))
+                                  "\(name) queued, never delivered to a handler or default action: blocked, "
+                                    + "so taken by sigwait or a signalfd, or left pending"))
                     continue
                 }
                 let at = deliveries.remove(at: index).monotonicNanoseconds

@@ -161,7 +161,7 @@ public struct DockerfileLint: Sendable {
     func scriptVerdict(path: String, instructions: [Dockerfile.Instruction], anchor: Dockerfile.Instruction,
                        display: String) -> ScriptVerdict {
         guard let (source, copyLine) = copySource(of: path, instructions: instructions),
-              let text = try? String(contentsOfFile: source, encoding: .utf8) else { return .notAScript }
+              let text = try? InputFile.readText(source, as: .script) else { return .notAScript }
         let firstLine = text.prefix { $0 != "\n" }
         let isShell = firstLine.hasPrefix("#!") ? ["sh", "bash", "dash", "ash"].contains { firstLine.hasSuffix("/" + $0)
             || firstLine.hasSuffix(" " + $0) || firstLine.contains("/\($0) ") } : source.hasSuffix(".sh")

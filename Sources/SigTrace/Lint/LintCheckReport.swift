@@ -36,9 +36,7 @@ public struct LintCheckReport: Sendable {
 
     /// Reads and parses a report file.
     public static func load(path: String) throws(SigscopeError) -> LintCheckReport {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SigscopeError(.unreadableFile, "cannot read check report \(path)")
-        }
+        let data = Data(try InputFile.read(path, as: .report))
         return try LintCheckReport(json: data, source: path)
     }
 

@@ -80,43 +80,52 @@ public struct Linter: Sendable {
         return results
     }
 
-    /// Lints one file, deciding its kind from its name and first bytes.
+    /// Lints one file, deciding its kind from its name and first bytes. Nothing is read before the file is known to
+    /// be a regular file (`InputFile`); a FIFO, socket or device, or a file over its kind's size limit, becomes a
+    /// `file-unreadable` finding.
     public func lintFile(_ path: String) -> LintedFile {
         let name = (path as NSString).lastPathComponent
         let lower = name.lowercased()
         if Linter.isDockerfileName(lower) { return lintDockerfile(path) }
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return file(path, .unknown, [Rule.fileUnreadable.finding(
-                "cannot read \(path): \(SigscopeError.describe(errno: errno))", hint: "check permissions",
-                file: path)])
+        let head: [UInt8]
+        let size: Int
+        do {
+            let input = try InputFile(path: path)
+            defer { input.close() }
+            head = try input.read(upTo: 4)
+            size = input.size
+        } catch {
+            return refused(path, .unknown, error)
         }
-        let head = (try? handle.read(upToCount: 4)) ?? Data()
-        try? handle.close()
         if head.elementsEqual([0x7F, 0x45, 0x4C, 0x46]) {
             let (facts, findings) = BinaryLint.lint(path: path, display: path)
             return file(path, .elf, findings, facts: facts)
         }
-        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+        // Sniff for a Dockerfile only within a Dockerfile's size limit: a 2 GB file is never read.
+        if size <= InputFile.Kind.dockerfile.limit, let text = try? InputFile.readText(path, as: .dockerfile),
            text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces).uppercased()
                .hasPrefix("FROM ") }) {
             return lintDockerfile(path)
         }
+        let unread = size > InputFile.Kind.dockerfile.limit ? " (\(InputFile.formatSize(size)), not read further)" : ""
         return file(path, .unknown, [Rule.unknownFileType.finding(
-            "\(path) is not an ELF binary (no ELF magic), a Dockerfile or a YAML manifest",
+            "\(path) is not an ELF binary (no ELF magic), a Dockerfile or a YAML manifest\(unread)",
             hint: "lint binaries, Dockerfiles (named Dockerfile or *.Dockerfile) and *.yaml manifests",
             file: path)])
     }
 
     func lintDockerfile(_ path: String) -> LintedFile {
-        guard let text = Linter.readText(path) else { return unreadable(path, .dockerfile) }
+        let text: String
+        do { text = try InputFile.readText(path, as: .dockerfile) } catch { return refused(path, .dockerfile, error) }
         let dockerfile = Dockerfile(text: text)
         let lint = DockerfileLint(context: context ?? (path as NSString).deletingLastPathComponent)
         return file(path, .dockerfile, lint.lint(dockerfile, display: path), lines: dockerfile.lines)
     }
 
     func lintManifest(_ path: String) -> LintedFile {
-        guard let text = Linter.readText(path) else { return unreadable(path, .manifest) }
+        let text: String
+        do { text = try InputFile.readText(path, as: .manifest) } catch { return refused(path, .manifest, error) }
         do {
             let manifest = try KubernetesManifest(text: text)
             // An object's `ignore-check.sigscope.dev/RULE` annotations silence that object's findings of RULE.
@@ -143,9 +152,10 @@ public struct Linter: Sendable {
         }
     }
 
-    func unreadable(_ path: String, _ kind: LintedFile.Kind) -> LintedFile {
-        file(path, kind, [Rule.fileUnreadable.finding(
-            "cannot read \(path) as UTF-8 text", hint: "check the path and its encoding", file: path)])
+    /// A file that was not read: not a regular file, over its size limit, unreadable or not UTF-8.
+    func refused(_ path: String, _ kind: LintedFile.Kind, _ error: SigscopeError) -> LintedFile {
+        let hint = error.code == .badInput ? "lint regular files of a plausible size" : "check the path and permissions"
+        return file(path, kind, [Rule.fileUnreadable.finding(error.message, hint: hint, file: path)])
     }
 
     /// Applies suppression and severity overrides, adds findings for ignore comments naming unknown rules, and
@@ -159,11 +169,6 @@ public struct Linter: Sendable {
             .map(\.element)
         return LintedFile(path: path, kind: kind, facts: facts, findings: sorted,
                           suppressed: findings.count - kept.count + suppressedBefore)
-    }
-
-    static func readText(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(data: data, encoding: .utf8)
     }
 
     static func isDockerfileName(_ lower: String) -> Bool {
@@ -199,10 +204,8 @@ public struct Linter: Sendable {
     }
 
     static func hasELFMagic(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var magic = [UInt8](repeating: 0, count: 4)
-        return read(fd, &magic, 4) == 4 && magic == [0x7F, 0x45, 0x4C, 0x46]
+        guard let input = try? InputFile(path: path) else { return false }
+        defer { input.close() }
+        return (try? input.read(upTo: 4)) == [0x7F, 0x45, 0x4C, 0x46]
     }
 }

@@ -68,13 +68,31 @@ public struct PlatformPreset: Sendable, Equatable {
         return preset
     }
 
-    /// The `--help` lines: name, signal, grace, window, then the sources indented.
+    /// The `--help` lines: name, signal, grace, window, then the sources indented and wrapped within 78 columns
+    /// (the argument parser would wrap them itself, losing the indent).
     public static var helpText: String {
         all.map { preset in
-            "  \(preset.name.padding(toLength: 11, withPad: " ", startingAt: 0))\(preset.signal.name) "
-                + "\(ShutdownVerdict.format(preset.grace.seconds)) s, deregistration "
-                + "\(ShutdownVerdict.format(preset.deregistrationDelay.seconds)) s\n"
-                + "             \(preset.source); window: \(preset.deregistrationSource)"
+            let head = "  " + preset.name + String(repeating: " ", count: max(1, 11 - preset.name.count))
+                + "\(preset.signal.name) \(ShutdownVerdict.format(preset.grace.seconds)) s, deregistration "
+                + "\(ShutdownVerdict.format(preset.deregistrationDelay.seconds)) s"
+            let sources = "\(preset.source); window: \(preset.deregistrationSource)"
+            return ([head] + wrap(sources, width: 78 - 13).map { String(repeating: " ", count: 13) + $0 })
+                .joined(separator: "\n")
         }.joined(separator: "\n")
+    }
+
+    /// Words of `text` in lines of at most `width` characters (a longer word stands alone).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 }

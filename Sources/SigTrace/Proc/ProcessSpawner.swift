@@ -21,6 +21,8 @@ public struct SpawnedProcess: Sendable {
         /// The child reads one byte from this descriptor before exec (a tracer seizes it meanwhile). `launch` then
         /// returns before the exec, so an exec failure shows only as the child exiting with code 127.
         public var waitDescriptor: Int32?
+        /// An open `cgroup.procs` the child writes itself into before anything else (`CleanupGuardian`).
+        public var cgroupProcs: Int32?
         /// The environment; nil inherits sigscope's.
         public var environment: [String]?
 
@@ -42,7 +44,7 @@ public struct SpawnedProcess: Sendable {
         var spawnOptions = cprocfs_spawn_options(
             new_process_group: options.newProcessGroup ? 1 : 0, stdin_fd: options.stdin ?? -1,
             stdout_fd: options.stdout ?? -1, stderr_fd: options.stderr ?? -1, wait_fd: options.waitDescriptor ?? -1,
-            new_pid_namespace: options.newPIDNamespace ? 1 : 0)
+            new_pid_namespace: options.newPIDNamespace ? 1 : 0, cgroup_procs_fd: options.cgroupProcs ?? -1)
         var failure: Int32 = 0
         let pid = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in

@@ -23,29 +23,35 @@ public struct FileOutput: Sendable {
         return FileOutput(fd: fd)
     }
 
-    /// Writes all of `text`, retrying short writes and EINTR; a closed pipe ends the write silently.
-    public func write(_ text: String) {
+    /// Writes all of `text`, retrying short writes and EINTR. Returns the errno of a failed write (EPIPE for a
+    /// closed pipe, ENOSPC for a full disk or /dev/full), nil when everything was written; callers that must not
+    /// lose output (watch) report it, the rest may ignore it.
+    @discardableResult
+    public func write(_ text: String) -> Int32? {
         var text = text
-        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        return text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes UTF-8 bytes, as `write(_:)` does.
-    public func write(bytes: [UInt8]) {
+    @discardableResult
+    public func write(bytes: [UInt8]) -> Int32? {
         bytes.withUnsafeBytes { write($0) }
     }
 
-    private func write(_ buffer: UnsafeRawBufferPointer) {
+    private func write(_ buffer: UnsafeRawBufferPointer) -> Int32? {
         var offset = 0
         while offset < buffer.count {
             let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                return
+                return errno
             }
             offset += written
         }
+        return nil
     }
 
-    /// Closes the descriptor.
-    public func close() { _ = Glibc.close(fd) }
+    /// Closes the descriptor; returns the errno when the close reports a failed earlier write (NFS, quotas).
+    @discardableResult
+    public func close() -> Int32? { Glibc.close(fd) == 0 ? nil : errno }
 }

@@ -8,9 +8,11 @@ import Glibc
 /// atomic that the check's wait loops read.
 private let interruptingSignal = Atomic<Int32>(0)
 
-/// SIGINT, SIGTERM and SIGHUP sent to sigscope itself while it runs a check. The handler only records the
-/// signal; the check's loops, which never block longer than a few milliseconds, see it and stop the service, its
-/// group and its descendants before sigscope exits, so nothing sigscope started is left running.
+/// SIGINT, SIGTERM and SIGHUP sent to sigscope itself. The command line installs the handler first thing, so a
+/// signal in sigscope's first milliseconds is recorded rather than killing it by the default action. The handler
+/// only records the signal; the check's loops, which never block longer than a few milliseconds, see it and stop
+/// the service, its group and its descendants before sigscope exits, so nothing sigscope started is left running;
+/// watch's tracer, which installs its own handler later, also ends on one recorded before that.
 public enum Interruption {
     /// The signals that interrupt a check.
     public static let signals: [Signal] = [.int, .term, .hup]

@@ -159,6 +159,7 @@ public struct Signal: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
     /// The one signal-name parser of sigscope.
     public init(parsing text: String) throws(SigscopeError) {
         let trimmed = text.trimmingWhitespace()
+        if trimmed.isEmpty { throw SigscopeError(.badInput, "empty signal name (try TERM, SIGTERM, 15 or RTMIN+3)") }
         if let number = Int32(trimmed) {
             guard let signal = Signal(rawValue: number) else {
                 throw SigscopeError(.badInput, "signal number out of range 1-64: \(trimmed)")
@@ -199,10 +200,11 @@ public struct Signal: RawRepresentable, Hashable, Sendable, Comparable, CustomSt
         return nil
     }
 
-    /// Parses a comma-separated list: `TERM,INT,RTMIN+1`.
+    /// Parses a comma-separated list: `TERM,INT,RTMIN+1`. An empty list or an empty name in it (`TERM,,INT`) is
+    /// bad input, as an empty single signal name is: each name is parsed by `init(parsing:)`.
     public static func parseList(_ text: String) throws(SigscopeError) -> SignalSet {
         var set = SignalSet()
-        for part in text.split(separator: ",") where !part.isEmpty {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             set.insert(try Signal(parsing: String(part)))
         }
         return set

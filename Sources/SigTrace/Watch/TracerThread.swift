@@ -134,6 +134,8 @@ final class TracerThread: @unchecked Sendable {
         if control.detachRequested.load(ordering: .acquiring) { return true }
         let signals = SignalSet(rawValue: cprocfs_tracer_take_signals())
         if !signals.intersection(configuration.stopSignals).isEmpty { return true }
+        // One that reached sigscope's early handler, before this thread installed its own.
+        if let early = Interruption.requested, configuration.stopSignals.contains(early) { return true }
         if let deadline, Clocks.monotonicNanoseconds() >= deadline { return true }
         return false
     }
@@ -161,29 +163,41 @@ final class TracerThread: @unchecked Sendable {
         }
     }
 
-    /// Seizes every thread of `pid`, listing /proc/PID/task until no new thread shows up: threads started by an
-    /// already seized thread are picked up by PTRACE_O_TRACECLONE, the others by the next listing.
+    /// Seizes every thread of `pid`: the leader first (its failure is the process's: gone, or not ours to trace),
+    /// then the rest, listing /proc/PID/task until no new thread shows up. Threads started by a seized thread are
+    /// picked up by PTRACE_O_TRACECLONE, the others by the next listing; a thread that exits between the listing
+    /// and its seize (ESRCH) is simply gone. The process is gone only when its leader is.
     private func attach(_ pid: Int32) throws(SigscopeError) {
         processes[pid] = TracedProcess(pid: pid)
-        var first = true
-        var tried: Set<Int32> = []
+        var seized = false
+        if cprocfs_ptrace(CPROCFS_PTRACE_SEIZE, pid, 0, options(launched: false)) == 0 {
+            seized = true
+            adopt(tid: pid, pid: pid)
+        } else {
+            let code = errno
+            // A leader that called pthread_exit is a zombie while its threads run on: seize those instead.
+            guard code == ESRCH, leaderExitedWithThreadsLeft(pid) else { throw attachment.seizeError(pid, errno: code) }
+        }
+        var tried: Set<Int32> = [pid]
         while true {
             let tids = (try? attachment.files.listNumbers("\(attachment.files.root)/\(pid)/task")) ?? []
             let fresh = tids.filter { tasks[$0] == nil && !tried.contains($0) }
             if fresh.isEmpty { break }
             for tid in fresh {
                 tried.insert(tid)
-                if cprocfs_ptrace(CPROCFS_PTRACE_SEIZE, tid, 0, options(launched: false)) != 0 {
-                    let code = errno
-                    if first { throw attachment.seizeError(pid, errno: code) }
-                    // A thread that exited meanwhile, or one TRACECLONE already gave us: fine.
-                    continue
-                }
-                first = false
+                // ESRCH: the thread exited meanwhile; EPERM: TRACECLONE already gave it to us. Both are fine.
+                guard cprocfs_ptrace(CPROCFS_PTRACE_SEIZE, tid, 0, options(launched: false)) == 0 else { continue }
+                seized = true
                 adopt(tid: tid, pid: pid)
             }
         }
-        if first { throw SigscopeError(.noSuchProcess, "no such process: \(pid)", errno: ESRCH) }
+        if !seized { throw SigscopeError(.noSuchProcess, "no such process: \(pid)", errno: ESRCH) }
+    }
+
+    /// True when the thread-group leader `pid` has exited (a zombie) but the process still has other threads.
+    private func leaderExitedWithThreadsLeft(_ pid: Int32) -> Bool {
+        let tids = (try? attachment.files.listNumbers("\(attachment.files.root)/\(pid)/task")) ?? []
+        return tids.contains { $0 != pid }
     }
 
     /// Starts `arguments` blocked before exec, seizes it from this thread, then lets it exec.

@@ -30,7 +30,7 @@ extension ProcessTests {
             let next = try sigscope("watch", "--backend", "kernel", "--duration", "200ms", "--pid", String(target.pid))
             #expect(next.exitCode == 0)
             #expect(!FileManager.default.fileExists(atPath: stale))
-            #expect(KernelSupport.instances().isEmpty)
+            #expect(KernelSupport.staleInstances().isEmpty)
         }
 
         @Test func tracefsNotMountedIsMountedBySigscope() throws {

@@ -12,10 +12,13 @@ enum KernelSupport {
         return unavailable == nil
     }
 
-    /// The tracefs instances left now.
-    static func instances() -> [String] {
+    /// sigscope's tracefs instances whose sigscope is gone (other sigscopes may run on this machine meanwhile).
+    static func staleInstances() -> [String] {
         guard let tracefs = try? TraceFS.locate(mount: false) else { return [] }
-        return ((try? ProcFiles().list(tracefs.path("instances"))) ?? []).filter { $0.hasPrefix("sigscope-") }
+        return ((try? ProcFiles().list(tracefs.path("instances"))) ?? []).filter { name in
+            guard name.hasPrefix("sigscope-"), let pid = Int32(name.dropFirst(9)) else { return false }
+            return kill(pid, 0) != 0
+        }
     }
 }
 
