@@ -53,6 +53,8 @@ struct CheckRun {
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
+    /// What a pre-stop hook charged against the grace period, when one ran instead of the wait.
+    var preStopCharged: Duration?
     /// The main process's status, once reaped (or read from the tracer).
     var status: ExitStatus?
 
@@ -170,7 +172,14 @@ struct CheckRun {
 
     /// The pre-stop wait. The grace period starts with it, as the kubelet counts it.
     mutating func waitPreStop() throws(SigscopeError) -> NotReady? {
-        if config.preStop > .zero {
+        if let hook = config.preStopHook {
+            note("pre-stop hook started")
+            let outcome = hook(config.grace)
+            preStopCharged = outcome.charged
+            note(outcome.summary)
+            try checkInterrupted()
+            if watch.hasExited { return .exitedDuringPreStop }
+        } else if config.preStop > .zero {
             note("pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
             let end = now + UInt64(config.preStop.seconds * 1e9)
             while now < end {
@@ -254,7 +263,9 @@ struct CheckRun {
     /// Waits for the exit; SIGKILL at the end of the grace period. The pre-stop used its share of it; the moments
     /// sigscope spent proving requests in flight and reading the forecast are not the service's.
     mutating func awaitExit(progress: (@Sendable (Double, Double) -> Void)?) throws(SigscopeError) -> ShutdownEnd {
-        let deadline = signalAt + UInt64(max(0, config.grace.seconds - config.preStop.seconds) * 1e9)
+        let preStop = preStopCharged ?? config.preStop
+        let left = max(config.minimumGraceAfterPreStop.seconds, config.grace.seconds - preStop.seconds)
+        let deadline = signalAt + UInt64(max(0, left) * 1e9)
         var exitAt: UInt64?
         while true {
             try checkInterrupted()
@@ -264,7 +275,7 @@ struct CheckRun {
                 exitAt = now
                 break
             }
-            progress?(config.preStop.seconds + seconds(since: signalAt), config.grace.seconds)
+            progress?(preStop.seconds + seconds(since: signalAt), config.grace.seconds)
             if child == nil {
                 let fresh = tree.descendants(of: [pid])
                 descendants += fresh.filter { new in !descendants.contains { $0.pid == new.pid } }
@@ -288,7 +299,7 @@ struct CheckRun {
         let gone = watch.waitForExit(timeout: .seconds(5))
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
-        let status = child == nil && gone ? .signaled(.kill, coreDumped: false) : reap()
+        let status = child == nil && gone && config.recordedExit == nil ? .signaled(.kill, coreDumped: false) : reap()
         note("pid \(pid) \(status?.description ?? "exited")")
         return .killed(afterSeconds: killedAfter, status: status)
     }
@@ -298,6 +309,7 @@ struct CheckRun {
     mutating func reap() -> ExitStatus? {
         guard phase < .reaped else { return status }
         if let child { status = child.wait() }
+        if status == nil, child == nil, let recordedExit = config.recordedExit { status = recordedExit() }
         if status == nil { status = tracedExit() }
         phase = .reaped
         return status
@@ -371,7 +383,7 @@ struct CheckRun {
             watch.send(.kill)
             _ = watch.waitForExit(timeout: .seconds(5))
         }
-        let reaped = child != nil ? reap() : nil
+        let reaped = child != nil || config.recordedExit != nil ? reap() : nil
         let observation = makeObservation(.notReady(reason, status: exited ? reaped : nil))
         note("pid \(pid) \(observation.notReady ?? reason.description)")
         tree.killAndReap(group: child != nil ? pid : nil, processes: [], keep: keep)
@@ -380,7 +392,8 @@ struct CheckRun {
 
     func makeObservation(_ end: ShutdownEnd) -> ShutdownObservation {
         var observation = ShutdownObservation(
-            pid: pid, command: command, signal: config.signal, grace: config.grace, preStop: config.preStop,
+            pid: pid, command: command, signal: config.signal, grace: config.grace,
+            preStop: preStopCharged ?? config.preStop,
             end: end, acceptedExitCodes: config.acceptedExitCodes)
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
@@ -400,6 +413,7 @@ struct CheckRun {
         var result = CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
                                  readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
         result.contradictedForecast = contradicted
+        result.signalMonotonicNanoseconds = signalAt > 0 ? signalAt : nil
         return result
     }
 
