@@ -66,6 +66,27 @@ struct Check: ParsableCommand {
             PLATFORMS (--platform NAME: signal, grace, deregistration window; explicit options override)
             \(PlatformPreset.helpText)
 
+            CONTAINERS (podman or docker, through its CLI)
+              --image IMAGE      run the image with its own ENTRYPOINT, CMD, USER and STOPSIGNAL (arguments \
+            after -- go to `run`, before the image: -p 127.0.0.1:8080:8080), then stop it as `stop -t GRACE` \
+            does: the STOPSIGNAL to PID 1, SIGKILL at the end of the grace period (default: the container's stop \
+            timeout, 10 s). The exit code is the one the engine records; the container is removed afterwards.
+              --container NAME   the same on a running container, which WILL be stopped (and is kept).
+              --init             run the image under the engine's init (`run --init`).
+              --runtime NAME     podman or docker (default: the first whose engine answers).
+            The engine's own configuration applies (CONTAINERS_CONF, DOCKER_HOST); nothing is pulled.
+
+            KUBERNETES (--manifest FILE [--container NAME])
+            Starts the pod's container from its image with the manifest's command, args, env and ports \
+            (published on 127.0.0.1; its readinessProbe becomes a --ready), then stops it as the kubelet does, \
+            following https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination:
+              1. preStop: exec inside the container, httpGet to the port, or the sleep action; the grace period \
+            (terminationGracePeriodSeconds, 30 s) counts from its start. A preStop command missing from the \
+            image is a finding (prestop-command-missing): the kubelet only records FailedPreStopHook.
+              2. the stop signal: lifecycle.stopSignal, else the image's STOPSIGNAL, else SIGTERM.
+              3. SIGKILL when the grace period is over; a preStop that used it all up gets the kubelet's one-time \
+            2 s extension (https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/).
+
             Durations: 30s, 500ms, 2m, or plain seconds.
 
             EXIT CODES
@@ -82,6 +103,9 @@ struct Check: ParsableCommand {
 
     @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
     var pid1 = false
+
+    @OptionGroup(title: "Containers")
+    var containers: ContainerCheckOptions
 
     @Flag(help: """
         Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether         a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
@@ -157,6 +181,13 @@ struct Check: ParsableCommand {
                                valueName: "code"))
     var acceptExit: [Int32] = []
 
+    @Flag(help: """
+        Run the check once per candidate stop signal, the configured one and the one the program's own \
+        documentation says to stop it with (nginx: QUIT, PostgreSQL: INT), and print both outcomes side by side. \
+        The exit code is that of the configured signal's run.
+        """)
+    var compareSignals = false
+
     @OptionGroup var output: FormatOption<CheckReportFormat>
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The service's command, after --.", valueName: "command"))
@@ -165,9 +196,16 @@ struct Check: ParsableCommand {
     /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
     /// before sigscope complains about a missing one.
     func validateCombination() throws {
+        if containers.selected { return try containers.validate(pid: pid?.rawValue, pid1: pid1) }
         if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
         if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
         if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
+        if pid != nil && compareSignals {
+            throw ValidationError("--compare-signals starts the command once per signal; it cannot apply to --pid")
+        }
+        if compareSignals && output.format != .text && output.format != .json {
+            throw ValidationError("--compare-signals writes text or json")
+        }
         if inflightCount < 1 || inflightCount > 1000 {
             throw ValidationError("--inflight-count must be between 1 and 1000")
         }
@@ -179,7 +217,9 @@ struct Check: ParsableCommand {
 
     func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
         let target: ShutdownCheck.Configuration.Target
-        if let pid {
+        if containers.selected {
+            target = .pid(0)  // set from the container's init
+        } else if let pid {
             target = .pid(pid.rawValue)
         } else {
             target = .command(command)
@@ -202,7 +242,7 @@ struct Check: ParsableCommand {
         config.grace = grace
         guard grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
         config.preStop = preStop
-        guard preStop < grace else {
+        guard containers.selected || preStop < grace else {
             let limit = self.grace == nil ? preset.map { "the \($0.name) grace period" } ?? "--grace" : "--grace"
             throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than \(limit) "
                 + "(\(DurationParser.text(grace)))")
@@ -252,10 +292,27 @@ struct Check: ParsableCommand {
                 FileOutput.standardError.write(text)
             }
         }
+        if compareSignals {
+            let comparison = try SignalComparison.run(config)
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+            let render = CheckFormat(style: TextStyle.forDescriptor(1))
+            switch format {
+            case .json: Output.write(comparison.json(format: render).pretty() + "\n")
+            default: Output.write(comparison.text(style: TextStyle.forDescriptor(1)))
+            }
+            throw ExitCode(comparison.exitCode)
+        }
         // Opened first: a path that cannot be written is bad input before the service is touched.
         let page = try report.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
-        let check = ShutdownCheck(configuration: config, progress: progress)
-        let result = try check.run()
+        var containerResult: ContainerCheckResult?
+        let result: CheckResult
+        if containers.selected {
+            containerResult = try containers.run(check: config, signal: signal, grace: grace, runArguments: command,
+                                                 progress: progress)
+            result = containerResult!.check
+        } else {
+            result = try ShutdownCheck(configuration: config, progress: progress).run()
+        }
         if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
         if let page {
             page.write(CheckHTMLReport().render(result))
@@ -263,8 +320,8 @@ struct Check: ParsableCommand {
         }
         let render = CheckFormat(style: TextStyle.forDescriptor(1))
         switch format {
-        case .text: Output.write(render.text(result))
-        case .json: Output.write(render.json(result).pretty() + "\n")
+        case .text: Output.write(containerResult?.text(render) ?? render.text(result))
+        case .json: Output.write((containerResult?.json(render) ?? render.json(result)).pretty() + "\n")
         case .junit: Output.write(render.junit(result))
         case .github: Output.write(render.github(result))
         }

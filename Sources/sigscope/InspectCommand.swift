@@ -25,6 +25,14 @@ struct Inspect: ParsableCommand {
 
             A static reading is a forecast: run `sigscope check` for a verdict.
 
+            CONTAINERS
+            Each process in a container is attributed from /proc/PID/cgroup (docker, podman, containerd and \
+            CRI-O, with the Kubernetes pod UID) and named through the podman or docker CLI when one answers: a \
+            CONTAINER column with --all, a `container` object in the JSON. `--container NAME|ID` inspects a \
+            container's init process. `--format prometheus` writes the text exposition format for \
+            node_exporter's textfile collector: sigscope_process_sigterm_outcome and sigscope_process_findings \
+            per process (pid, comm, container, container_id, pod_uid labels), sigscope_findings per rule.
+
             EXIT CODES
               0  inspected (findings do not change the exit code without --fail-on)
               1  a finding at or above --fail-on
@@ -44,7 +52,13 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Show all 64 signals instead of those that matter, each with its meaning in text.")
     var allSignals = false
 
-    @OptionGroup var output: FormatOption<ReportFormat>
+    @Option(help: ArgumentHelp("Inspect the init process of this container (name or ID).", valueName: "name|id"))
+    var container: String?
+
+    @Option(help: ArgumentHelp("The container engine's CLI for --container: podman or docker.", valueName: "name"))
+    var runtime: String?
+
+    @OptionGroup var output: FormatOption<InspectReportFormat>
 
     @Option(help: ArgumentHelp("Exit 1 when a finding reaches this severity.", valueName: "severity"))
     var failOn: FailOn = .none
@@ -53,27 +67,46 @@ struct Inspect: ParsableCommand {
     /// before sigscope complains about a missing one.
     func validateCombination() throws {
         if all && !pids.isEmpty { throw ValidationError("give PIDs or --all, not both") }
-        if !all && pids.isEmpty { throw ValidationError("give at least one PID, or --all") }
+        if container != nil && (all || !pids.isEmpty) { throw ValidationError("give --container, PIDs or --all") }
+        if !all && pids.isEmpty && container == nil {
+            throw ValidationError("give at least one PID, --all or --container")
+        }
     }
 
     func run() throws {
         try validateCombination()
         let threshold = failOn.threshold
         let format = output.format
-        let render = InspectFormat(style: TextStyle.forDescriptor(1), allSignals: allSignals, showThreads: threads)
+        var render = InspectFormat(style: TextStyle.forDescriptor(1), allSignals: allSignals, showThreads: threads)
         let inspector = Inspector()
         let reports: [ProcessReport]
         if all {
             let table = try ProcessTable.scan(inspector: inspector)
             reports = table.reports
-            if format == .json {
+            let attributions = ContainerAttribution.labels(for: reports.map(\.pid))
+            render.containers = attributions.mapValues { ($0.label, $0.json) }
+            if format == .prometheus {
+                Output.write(Inspect.metrics(reports, attributions))
+            } else if format == .json {
                 render.writeJSON(reports) { FileOutput.standardOutput.write(bytes: $0) }
             } else {
                 Output.write(render.table(table))
             }
         } else {
-            reports = try pids.map { (pid) throws(SigscopeError) in try inspector.inspect(pid.rawValue) }
-            if format == .json {
+            var numbers = pids.map(\.rawValue)
+            if let container {
+                let state = try ContainerEngine.detect(preference: runtime).container(container)
+                guard state.running, state.pid > 0 else {
+                    throw SigscopeError(.badInput, "container \(container) is not running")
+                }
+                numbers = [state.pid]
+            }
+            reports = try numbers.map { (pid) throws(SigscopeError) in try inspector.inspect(pid) }
+            let attributions = ContainerAttribution.labels(for: numbers)
+            render.containers = attributions.mapValues { ($0.label, $0.json) }
+            if format == .prometheus {
+                Output.write(Inspect.metrics(reports, attributions))
+            } else if format == .json {
                 Output.write(render.json(reports))
             } else {
                 Output.write(reports.map(render.text).joined(separator: "\n"))
@@ -85,5 +118,21 @@ struct Inspect: ParsableCommand {
             Glibc.exit(reached ? 1 : 0)
         }
         if reached { throw ExitCode(1) }
+    }
+}
+
+/// inspect's formats: text, JSON, or Prometheus' text exposition format.
+enum InspectReportFormat: String, OutputFormat {
+    case text, json, prometheus
+}
+
+extension Inspect {
+    /// The reports as Prometheus text exposition.
+    static func metrics(_ reports: [ProcessReport], _ containers: [Int32: ContainerAttribution]) -> String {
+        FleetMetrics(processes: reports.map { report in
+            FleetMetrics.Process(pid: report.pid, comm: report.snapshot.status.name, runtime: report.runtime.rawValue,
+                                 sigtermOutcome: report.disposition(.term).outcome.rawValue,
+                                 findings: report.findings, container: containers[report.pid])
+        }).exposition()
     }
 }

@@ -19,6 +19,10 @@ public struct CheckResult: Sendable {
     public var outputTail: [String]
     /// With `--trace`: every signal, fork and exit the traced tree saw.
     public var trace: [SignalEvent]? = nil
+    /// Forecast findings the clean shutdown proved wrong; left out of `findings`.
+    public var contradictedForecast: [Finding] = []
+    /// When the stop signal went out (`Clocks.monotonicNanoseconds`), to line the check up with another clock.
+    public var signalMonotonicNanoseconds: UInt64? = nil
 
     /// With `--load`: the traffic through the shutdown.
     public var load: LoadReport? { observation.load }

@@ -32,6 +32,12 @@ struct CheckRun {
     /// inspect's findings and stop-signal outcome, taken just before the signal.
     var forecast: [Finding] = []
     var forecastOutcome: SignalOutcome?
+    /// What the knowledge base says the service is, from the forecast's reading (or the command line).
+    var program: ProgramEntry?
+    /// The descendants and open connections read just before SIGKILL at the end of the grace period.
+    var graceEnd: GraceEndState?
+    /// The ports the service's tree listened on just before the signal.
+    var listenedBefore: Set<UInt16> = []
     /// The requests put in flight and how many were proven on the wire at the signal.
     var inflight: InflightRequests?
     var inFlightCount = 0
@@ -47,6 +53,8 @@ struct CheckRun {
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
+    /// What a pre-stop hook charged against the grace period, when one ran instead of the wait.
+    var preStopCharged: Duration?
     /// The main process's status, once reaped (or read from the tracer).
     var status: ExitStatus?
 
@@ -164,7 +172,14 @@ struct CheckRun {
 
     /// The pre-stop wait. The grace period starts with it, as the kubelet counts it.
     mutating func waitPreStop() throws(SigscopeError) -> NotReady? {
-        if config.preStop > .zero {
+        if let hook = config.preStopHook {
+            note("pre-stop hook started")
+            let outcome = hook(config.grace)
+            preStopCharged = outcome.charged
+            note(outcome.summary)
+            try checkInterrupted()
+            if watch.hasExited { return .exitedDuringPreStop }
+        } else if config.preStop > .zero {
             note("pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
             let end = now + UInt64(config.preStop.seconds * 1e9)
             while now < end {
@@ -180,6 +195,14 @@ struct CheckRun {
 
     /// Sends the `--inflight` requests and waits until each is proven on the wire.
     mutating func putRequestsInFlight() throws(SigscopeError) {
+        // Before anything is put in flight: wait until the dispositions have settled (a server installs its handlers
+        // after it starts listening), so the forecast and the signal meet the steady state.
+        let watch = watch
+        if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
+           readings > 1 {
+            note("dispositions settled after \(readings) readings")
+        }
+        listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if !config.inflight.isEmpty {
             let generator = load?.generator
             let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5),
@@ -204,10 +227,12 @@ struct CheckRun {
                 forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
             }
             forecastOutcome = report.disposition(config.signal).outcome
+            program = report.program
         } catch {
             // The verdict stands on what happens next; the timeline says why there is no forecast beside it.
             note("no forecast: \(error.message)")
         }
+        if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -238,7 +263,9 @@ struct CheckRun {
     /// Waits for the exit; SIGKILL at the end of the grace period. The pre-stop used its share of it; the moments
     /// sigscope spent proving requests in flight and reading the forecast are not the service's.
     mutating func awaitExit(progress: (@Sendable (Double, Double) -> Void)?) throws(SigscopeError) -> ShutdownEnd {
-        let deadline = signalAt + UInt64(max(0, config.grace.seconds - config.preStop.seconds) * 1e9)
+        let preStop = preStopCharged ?? config.preStop
+        let left = max(config.minimumGraceAfterPreStop.seconds, config.grace.seconds - preStop.seconds)
+        let deadline = signalAt + UInt64(max(0, left) * 1e9)
         var exitAt: UInt64?
         while true {
             try checkInterrupted()
@@ -248,7 +275,7 @@ struct CheckRun {
                 exitAt = now
                 break
             }
-            progress?(config.preStop.seconds + seconds(since: signalAt), config.grace.seconds)
+            progress?(preStop.seconds + seconds(since: signalAt), config.grace.seconds)
             if child == nil {
                 let fresh = tree.descendants(of: [pid])
                 descendants += fresh.filter { new in !descendants.contains { $0.pid == new.pid } }
@@ -261,12 +288,18 @@ struct CheckRun {
                  + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
             return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
         }
-        note("grace period over: sent SIGKILL")
+        // As a container runtime does, the whole tree dies at the end of the grace period; what it was still doing
+        // (descendants, open connections) is read first, to say what it waited for.
+        let state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        graceEnd = state
+        note("grace period over: sent SIGKILL to pid \(pid)"
+             + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
         watch.send(.kill)
+        GraceEndState.killDescendants(state.descendants)
         let gone = watch.waitForExit(timeout: .seconds(5))
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
-        let status = child == nil && gone ? .signaled(.kill, coreDumped: false) : reap()
+        let status = child == nil && gone && config.recordedExit == nil ? .signaled(.kill, coreDumped: false) : reap()
         note("pid \(pid) \(status?.description ?? "exited")")
         return .killed(afterSeconds: killedAfter, status: status)
     }
@@ -276,6 +309,7 @@ struct CheckRun {
     mutating func reap() -> ExitStatus? {
         guard phase < .reaped else { return status }
         if let child { status = child.wait() }
+        if status == nil, child == nil, let recordedExit = config.recordedExit { status = recordedExit() }
         if status == nil { status = tracedExit() }
         phase = .reaped
         return status
@@ -349,7 +383,7 @@ struct CheckRun {
             watch.send(.kill)
             _ = watch.waitForExit(timeout: .seconds(5))
         }
-        let reaped = child != nil ? reap() : nil
+        let reaped = child != nil || config.recordedExit != nil ? reap() : nil
         let observation = makeObservation(.notReady(reason, status: exited ? reaped : nil))
         note("pid \(pid) \(observation.notReady ?? reason.description)")
         tree.killAndReap(group: child != nil ? pid : nil, processes: [], keep: keep)
@@ -358,18 +392,29 @@ struct CheckRun {
 
     func makeObservation(_ end: ShutdownEnd) -> ShutdownObservation {
         var observation = ShutdownObservation(
-            pid: pid, command: command, signal: config.signal, grace: config.grace, preStop: config.preStop,
+            pid: pid, command: command, signal: config.signal, grace: config.grace,
+            preStop: preStopCharged ?? config.preStop,
             end: end, acceptedExitCodes: config.acceptedExitCodes)
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
+        observation.program = program
+        observation.graceEnd = graceEnd
         return observation
     }
 
     mutating func result(_ observation: ShutdownObservation, trace: [SignalEvent]?) -> CheckResult {
         timeline.sort { $0.seconds < $1.seconds }
         let (verdict, findings) = ShutdownVerdict.judge(observation)
-        return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
-                           readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+        let contradicted = ShutdownVerdict.contradictedForecast(observation, findings: findings)
+        for finding in contradicted {
+            timeline.append(TimelineEvent(seconds: timeline.last?.seconds ?? 0,
+                                          text: "forecast \(finding.rule) was wrong: it stopped cleanly"))
+        }
+        var result = CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
+                                 readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+        result.contradictedForecast = contradicted
+        result.signalMonotonicNanoseconds = signalAt > 0 ? signalAt : nil
+        return result
     }
 
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.

@@ -36,6 +36,14 @@ public struct ShutdownCheck: Sendable {
         public var inflightSendTimeout: Duration = .seconds(5)
         /// Record the signals the service and its descendants receive and forward (ptrace).
         public var trace = false
+        /// For a target sigscope did not start whose exit another process records (a container engine): reads the
+        /// exit status once the target is gone.
+        public var recordedExit: (@Sendable () -> ExitStatus?)?
+        /// Runs in place of the pre-stop wait (a Kubernetes preStop hook), given the grace period; what it returns
+        /// goes in the timeline, and the time it charges counts against the grace period.
+        public var preStopHook: (@Sendable (Duration) -> PreStopOutcome)?
+        /// The least time the process gets after the pre-stop hook, however long the hook took (the kubelet's 2 s).
+        public var minimumGraceAfterPreStop: Duration = .zero
         /// Traffic through the shutdown (`--load`), and the window in which it keeps arriving.
         public var load: LoadSettings?
         /// The `--platform` preset the settings came from, if any: it decides which fix a hint names.
@@ -69,5 +77,16 @@ public struct ShutdownCheck: Sendable {
         var run = try CheckRun(config: config)
         defer { run.cleanUp() }
         return try run.execute(readiness: effectiveReadiness, progress: progress)
+    }
+}
+
+/// What a pre-stop hook did: a line for the timeline and the time it charges against the grace period.
+public struct PreStopOutcome: Sendable {
+    public var summary: String
+    public var charged: Duration
+
+    public init(summary: String, charged: Duration) {
+        self.summary = summary
+        self.charged = charged
     }
 }

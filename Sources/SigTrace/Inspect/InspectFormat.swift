@@ -5,6 +5,9 @@ public struct InspectFormat: Sendable {
     public var style: TextStyle
     public var allSignals: Bool
     public var showThreads: Bool
+    /// The container of each process that runs in one: a CONTAINER column in the table (shown when any process
+    /// has one) and a `container` key in the JSON (null for the others).
+    public var containers: [Int32: (label: String, json: JSONValue)] = [:]
 
     public init(style: TextStyle, allSignals: Bool = false, showThreads: Bool = false) {
         self.style = style
@@ -26,12 +29,20 @@ public struct InspectFormat: Sendable {
         if reports.count > 8 {
             JSONValue.lines("processes", count: reports.count, makeState: RenderedSignals.init, element: {
                 index, cache, out in
-                reports[index].json(allSignals: all, cache: cache).write(compactTo: &out)
+                withContainer(reports[index].json(allSignals: all, cache: cache), reports[index].pid)
+                    .write(compactTo: &out)
             }, emit: emit)
             return
         }
-        let processes = reports.map { $0.json(allSignals: all) }
+        let processes = reports.map { withContainer($0.json(allSignals: all), $0.pid) }
         emit(Array((JSONValue.object([("processes", .array(processes))]).pretty() + "\n").utf8))
+    }
+
+    /// The process's JSON with its `container` key, when containers were looked up.
+    func withContainer(_ value: JSONValue, _ pid: Int32) -> JSONValue {
+        guard !containers.isEmpty, case .object(var fields) = value else { return value }
+        fields.append(("container", containers[pid]?.json ?? .null))
+        return .object(fields)
     }
 
     /// One process in detail: header, signal table, threads (with --threads), findings.
@@ -44,6 +55,7 @@ public struct InspectFormat: Sendable {
                      "nspid \(status.nspid.map(String.init).joined(separator: " "))", "runtime \(report.runtime.rawValue)"]
         if status.isNamespaceInit { facts.append(style.yellow("PID 1 of its namespace")) }
         if status.tracerPid != 0 { facts.append("traced by \(status.tracerPid)") }
+        if let container = containers[report.pid] { facts.append("container \(container.label)") }
         out += "  " + facts.joined(separator: "  ") + "\n"
         out += "  SIGTERM: " + outcomeText(report.disposition(.term)) + "\n\n"
 
@@ -67,8 +79,9 @@ public struct InspectFormat: Sendable {
 
     /// `inspect --all`: one row per process.
     public func table(_ table: ProcessTable) -> String {
-        var rows = TextTable(header: ["PID", "PPID", "COMM", "THR", "PID1", "RUNTIME", "SIGTERM", "FINDINGS", "COMMAND"]
-            .map { style.dim($0) })
+        let containerColumn = !containers.isEmpty
+        var rows = TextTable(header: (["PID", "PPID", "COMM", "THR", "PID1", "RUNTIME", "SIGTERM", "FINDINGS"]
+            + (containerColumn ? ["CONTAINER"] : []) + ["COMMAND"]).map { style.dim($0) })
         rows.rightAligned = [0, 1, 3]
         for report in table.reports {
             let status = report.snapshot.status
@@ -78,8 +91,9 @@ public struct InspectFormat: Sendable {
             rows.append([
                 String(report.pid), String(status.ppid), status.name, String(status.threads),
                 status.isNamespaceInit ? "yes" : "-", report.runtime.rawValue, outcomeText(report.disposition(.term)),
-                findings, String(report.snapshot.commandLine.prefix(60)),
-            ])
+                findings,
+            ] + (containerColumn ? [containers[report.pid]?.label ?? "-"] : [])
+                + [String(report.snapshot.commandLine.prefix(60))])
         }
         return rows.rendered() + "\n" + style.dim("\(table.reports.count) processes; skipped \(table.skippedKernelThreads) "
             + "kernel threads and \(table.skippedZombies) zombies") + "\n"

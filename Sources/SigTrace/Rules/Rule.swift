@@ -40,7 +40,7 @@ public struct Rule: Sendable, Hashable {
     }
 
     /// Every rule, in the order documentation lists them: inspect's, check's, then lint's.
-    public static let all: [Rule] = inspectRules + checkRules + lintRules
+    public static let all: [Rule] = inspectRules + checkRules + containerRules + lintRules
 
     private static let byID: [String: Rule] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
 

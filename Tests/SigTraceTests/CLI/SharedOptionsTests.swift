@@ -46,7 +46,8 @@ extension ProcessTests {
         @Test func formatsAndFailOnAreRefusedByTheParserListingWhatTheCommandTakes() throws {
             let textOrJSON = "sigscope: The value 'xml' is invalid for '--format <format>'. "
                 + "Please provide one of 'text' and 'json'.\n"
-            #expect(try refusal(["inspect", "--format", "xml", "1"]) == textOrJSON)
+            #expect(try refusal(["inspect", "--format", "xml", "1"]) == "sigscope: The value 'xml' is invalid for "
+                    + "'--format <format>'. Please provide one of 'text', 'json' or 'prometheus'.\n")
             #expect(try refusal(["watch", "--format", "xml", "--pid", "1"]) == textOrJSON)
             #expect(try refusal(["check", "--format", "sarif", "--", "true"])
                     == "sigscope: The value 'sarif' is invalid for '--format <format>'. "

@@ -1,0 +1,136 @@
+import Foundation
+
+/// What an image says about how it starts and stops: the fields of `image inspect`'s `Config` that decide a
+/// container's shutdown. Pure parsing of the engine's JSON, testable on captured text.
+public struct ImageConfig: Sendable, Equatable {
+    /// The name the user gave.
+    public var image: String
+    public var id: String
+    public var entrypoint: [String]
+    public var cmd: [String]
+    /// `USER`, empty for root.
+    public var user: String
+    /// `STOPSIGNAL`, nil when the image sets none (the runtime then sends SIGTERM).
+    public var stopSignal: Signal?
+    /// The `STOPSIGNAL` text as written, for messages and for a value sigscope cannot parse.
+    public var stopSignalText: String?
+    public var workingDir: String
+    public var env: [String]
+    /// `EXPOSE`d ports as `8080/tcp`.
+    public var exposedPorts: [String]
+
+    /// The command the container's PID 1 runs: ENTRYPOINT followed by CMD.
+    public var command: [String] { entrypoint + cmd }
+
+    /// Parses the array `podman image inspect` / `docker image inspect` prints (its first element).
+    public init(inspectJSON text: String, image: String) throws(SigscopeError) {
+        let object = try ContainerJSON.first(text, what: "image \(image)")
+        let config = object["Config"] as? [String: Any] ?? [:]
+        self.image = image
+        id = object["Id"] as? String ?? ""
+        entrypoint = ContainerJSON.strings(config["Entrypoint"])
+        cmd = ContainerJSON.strings(config["Cmd"])
+        user = config["User"] as? String ?? ""
+        stopSignalText = ContainerJSON.signalText(config["StopSignal"])
+        stopSignal = stopSignalText.flatMap { try? Signal(parsing: $0) }
+        workingDir = config["WorkingDir"] as? String ?? ""
+        env = ContainerJSON.strings(config["Env"])
+        exposedPorts = ((config["ExposedPorts"] as? [String: Any]) ?? [:]).keys.sorted()
+    }
+
+    /// The signal `stop` sends: STOPSIGNAL, else SIGTERM.
+    public var effectiveStopSignal: Signal { stopSignal ?? .term }
+}
+
+/// A container as `container inspect` describes it: who its init is on the host and what the engine recorded.
+public struct ContainerState: Sendable, Equatable {
+    public var id: String
+    /// The name without docker's leading slash.
+    public var name: String
+    public var image: String
+    public var running: Bool
+    /// The init process's PID on the host (0 when not running).
+    public var pid: Int32
+    /// The exit code the engine recorded (128+N for a death by signal N).
+    public var exitCode: Int32
+    /// When the engine saw the container start and exit (nil: not yet).
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    /// The container's stop signal (the image's STOPSIGNAL unless `--stop-signal` overrode it).
+    public var stopSignal: Signal?
+    /// The container's stop timeout in seconds, when the engine records one.
+    public var stopTimeout: Int?
+    /// The command its init runs.
+    public var command: [String]
+    public var oomKilled: Bool
+
+    /// Parses the array `podman container inspect` / `docker container inspect` prints (its first element).
+    public init(inspectJSON text: String, engine: ContainerEngine.Kind) throws(SigscopeError) {
+        let object = try ContainerJSON.first(text, what: "container")
+        let state = object["State"] as? [String: Any] ?? [:]
+        let config = object["Config"] as? [String: Any] ?? [:]
+        id = object["Id"] as? String ?? ""
+        var name = object["Name"] as? String ?? ""
+        if name.hasPrefix("/") { name.removeFirst() }
+        self.name = name
+        image = config["Image"] as? String ?? object["ImageName"] as? String ?? ""
+        running = state["Running"] as? Bool ?? false
+        pid = Int32(truncatingIfNeeded: (state["Pid"] as? NSNumber)?.intValue ?? 0)
+        exitCode = Int32(truncatingIfNeeded: (state["ExitCode"] as? NSNumber)?.intValue ?? 0)
+        startedAt = ContainerJSON.date(state["StartedAt"])
+        finishedAt = ContainerJSON.date(state["FinishedAt"])
+        stopSignal = ContainerJSON.signalText(config["StopSignal"]).flatMap { try? Signal(parsing: $0) }
+        stopTimeout = (config["StopTimeout"] as? NSNumber)?.intValue
+        let path = object["Path"] as? String
+        command = (path.map { [$0] } ?? []) + ContainerJSON.strings(object["Args"])
+        oomKilled = state["OOMKilled"] as? Bool ?? false
+    }
+
+    /// The exit as sigscope's model has it. Engines record a death by signal N as 128+N; only SIGKILL is read back
+    /// as a signal, because a process may also exit(143) on purpose (the JVM does) and nothing else but a signal
+    /// gives 137 from a container's init.
+    public var exitStatus: ExitStatus {
+        exitCode == 128 + Signal.kill.rawValue ? .signaled(.kill, coreDumped: false) : .exited(exitCode)
+    }
+}
+
+/// Reading the engines' inspect JSON, which both print as an array of objects.
+enum ContainerJSON {
+    static func first(_ text: String, what: String) throws(SigscopeError) -> [String: Any] {
+        guard let data = text.data(using: .utf8),
+              let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
+              let object = array.first as? [String: Any]
+        else { throw SigscopeError(.badInput, "\(what): the engine's inspect output is not the JSON array expected") }
+        return object
+    }
+
+    /// A string array, or a string (podman prints a one-word Entrypoint as a string in some versions).
+    static func strings(_ value: Any?) -> [String] {
+        if let array = value as? [String] { return array }
+        if let text = value as? String, !text.isEmpty { return [text] }
+        return []
+    }
+
+    /// A stop signal written as a name ("SIGTERM") or a number (podman's container inspect says 15).
+    static func signalText(_ value: Any?) -> String? {
+        if let text = value as? String { return text.isEmpty ? nil : text }
+        if let number = value as? NSNumber, number.intValue > 0 { return String(number.intValue) }
+        return nil
+    }
+
+    /// RFC 3339 with nanoseconds, as both engines write; Go's zero time means "never".
+    static func date(_ value: Any?) -> Date? {
+        guard let text = value as? String, !text.hasPrefix("0001-") else { return nil }
+        // Fractions longer than milliseconds are cut to microseconds by hand: ISO8601DateFormatter takes only three.
+        var main = text
+        var fraction = 0.0
+        if let dot = text.firstIndex(of: ".") {
+            let end = text[dot...].firstIndex { $0 == "Z" || $0 == "+" || $0 == "-" } ?? text.endIndex
+            fraction = Double("0" + text[dot..<end]) ?? 0
+            main = String(text[..<dot]) + String(text[end...])
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: main).map { $0.addingTimeInterval(fraction) }
+    }
+}
