@@ -35,6 +35,10 @@ struct ShellScript: Sendable, Hashable {
         var introducedBy: String?
         /// True when it is the last command of a branch of its compound (before `else`, `fi`, `;;`, `}`).
         var endsBranch = false
+        /// The function whose body holds it, nil outside functions.
+        var function: String?
+        /// A number per enclosing compound, outermost first: commands sharing `blocks[n]` sit in one compound.
+        var blocks: [Int] = []
 
         /// The program it runs: the first word after `exec` and its options, nil for a bare `exec` (redirections
         /// only) or an empty command.
@@ -66,10 +70,18 @@ struct ShellScript: Sendable, Hashable {
         var introducedBy: String?
         var expectingRedirectTarget = false
         var inCasePattern = false
+        var functionNames: [String] = []
+        // A unique number for each compound opened, parallel to `stack`, so commands of one block can be told
+        // from those of the block before it.
+        var path: [Int] = []
+        var nextID = 0
         func finish(_ op: Operator) {
             if !words.isEmpty {
-                commands.append(Command(words: words, redirects: redirects, next: op, pipedInto: pipedInto,
-                                        depth: stack.count, enclosing: stack, introducedBy: introducedBy))
+                var command = Command(words: words, redirects: redirects, next: op, pipedInto: pipedInto,
+                                      depth: stack.count, enclosing: stack, introducedBy: introducedBy)
+                command.function = stack.contains("function") ? functionNames.last : nil
+                command.blocks = path
+                commands.append(command)
                 pipedInto = op == .pipe
                 introducedBy = nil
             } else if op == .pipe {
@@ -91,7 +103,10 @@ struct ShellScript: Sendable, Hashable {
                 if case .word(let word, _) = token {
                     if word == "esac" {
                         inCasePattern = false
-                        if let index = stack.lastIndex(of: "case") { stack.removeSubrange(index...) }
+                        if let index = stack.lastIndex(of: "case") {
+                            stack.removeSubrange(index...)
+                            path.removeSubrange(index...)
+                        }
                     } else if word.hasSuffix(")") {
                         inCasePattern = false
                     }
@@ -125,6 +140,8 @@ struct ShellScript: Sendable, Hashable {
                 switch word {
                 case "if", "while", "until", "for", "select", "case", "{", "(":
                     stack.append(["while", "until", "for", "select"].contains(word) ? "loop" : word)
+                    path.append(nextID)
+                    nextID += 1
                     if word == "for" || word == "select" || word == "case" {
                         // `for x in a b` and `case $x in` are headers, not commands.
                         while let next = tokens.first, !next.isSeparator {
@@ -143,18 +160,38 @@ struct ShellScript: Sendable, Hashable {
                     let opened = ShellScript.closers[word]!
                     let index = word == "}" ? stack.lastIndex { $0 == "{" || $0 == "function" }
                         : stack.lastIndex(of: opened)
-                    if let index { stack.removeSubrange(index...) }
+                    if let index {
+                        if stack[index] == "function", !functionNames.isEmpty { functionNames.removeLast() }
+                        stack.removeSubrange(index...)
+                        path.removeSubrange(index...)
+                    }
                 case "function":
-                    while let next = tokens.first, case .word(let name, _) = next, name != "{" { tokens.removeFirst() }
-                    if let next = tokens.first, case .word("{", _) = next { tokens.removeFirst() }
-                    stack.append("function")
-                default:
-                    if word.hasSuffix("()"), let next = tokens.first, case .word("{", _) = next {
-                        // `name() {` opens a function body whose commands do not run where they are written.
+                    if let next = tokens.first, case .word(let name, _) = next {
+                        functionNames.append(String(name.prefix { $0 != "(" }))
+                    }
+                    // `function name`, `function name()`, then `{` on this line or the next.
+                    while let next = tokens.first, next != .word("{", quoted: false),
+                          next == .op("\n") || { if case .word = next { return true } else { return false } }() {
                         tokens.removeFirst()
+                    }
+                    if tokens.first == .word("{", quoted: false) { tokens.removeFirst() }
+                    stack.append("function")
+                    path.append(nextID)
+                    nextID += 1
+                default:
+                    if word.hasSuffix("()"),
+                       tokens.drop(while: { $0 == .op("\n") }).first == .word("{", quoted: false) {
+                        // `name() {` opens a function body whose commands do not run where they are written.
+                        while tokens.first == .op("\n") { tokens.removeFirst() }
+                        tokens.removeFirst()
+                        functionNames.append(String(word.dropLast(2)))
                         stack.append("function")
+                        path.append(nextID)
+                        nextID += 1
                     } else if word.hasPrefix("("), word.count > 1, !word.hasPrefix("((") {
                         stack.append("(")
+                        path.append(nextID)
+                        nextID += 1
                         words.append(String(word.dropFirst()))
                     } else if let equals = word.firstIndex(of: "="), equals != word.startIndex,
                               word[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
@@ -172,6 +209,7 @@ struct ShellScript: Sendable, Hashable {
                 finish(.sequence)
                 endBranch()
                 stack.removeLast()
+                path.removeLast()
             }
         }
         finish(.end)
@@ -181,23 +219,39 @@ struct ShellScript: Sendable, Hashable {
 
     static let closers: [String: String] = ["fi": "if", "done": "loop", "esac": "case", "}": "{", ")": "("]
 
-    /// The commands that run last when the script reaches its end: the last top-level command, or, when the
-    /// script ends with an `if`, `case` or `{ }`, the last command of each of its branches. Empty when it ends in
-    /// a loop.
-    var finalCommands: [Command] {
-        let run = commands.filter { !$0.enclosing.contains("function") }
+    /// The commands that run last when the script (or the body of `function`) reaches its end: the last command
+    /// at its top level, or, when it ends with an `if`, `case` or `{ }`, the last command of each branch. A final
+    /// call of a function of the script is followed into the function's body. Empty when it ends in a loop.
+    func finalCommands(function: String? = nil, seen: Set<String> = []) -> [Command] {
+        let run = commands.filter { $0.function == function }
         guard let last = run.last else { return [] }
-        if last.depth == 0 { return [last] }
-        guard let outer = last.enclosing.first, outer != "loop" else { return [] }
-        var start = run.count - 1
-        while start > 0, run[start - 1].depth > 0 { start -= 1 }
-        let ends = run[start...].filter { $0.endsBranch && $0.depth == 1 }
-        return ends.isEmpty ? [last] : ends
+        let base = run.map(\.depth).min() ?? 0
+        var ends: [Command]
+        if last.depth == base {
+            ends = [last]
+        } else {
+            guard last.enclosing.count > base, last.enclosing[base] != "loop" else { return [] }
+            let block = last.blocks[base]
+            ends = run.filter { $0.endsBranch && $0.depth == base + 1 && $0.blocks.count > base && $0.blocks[base] == block }
+            if ends.isEmpty { ends = [last] }
+        }
+        return ends.flatMap { end -> [Command] in
+            guard let program = end.program, !end.isExec, functions.contains(program), !seen.contains(program)
+            else { return [end] }
+            let inner = finalCommands(function: program, seen: seen.union([program]))
+            return inner.isEmpty ? [end] : inner
+        }
     }
+
+    /// The script's final commands (see `finalCommands(function:)`).
+    var finalCommands: [Command] { finalCommands() }
+
+    /// The names of the functions the script defines.
+    var functions: Set<String> { Set(commands.compactMap(\.function)) }
 
     /// True when a loop runs last (`while true; do ...; done`): the shell itself is the long-running process.
     var endsInLoop: Bool {
-        let topLevel = commands.filter { !$0.enclosing.contains("function") }
+        let topLevel = commands.filter { $0.function == nil }
         return topLevel.last?.enclosing.first == "loop"
     }
 
@@ -244,6 +298,21 @@ struct ShellScript: Sendable, Hashable {
         }
         func peek(_ offset: Int = 1) -> Character? {
             index + offset < characters.count ? characters[index + offset] : nil
+        }
+        // Heredocs opened on the current line, whose bodies start after its newline: (delimiter, strip tabs).
+        var heredocs: [(String, Bool)] = []
+        func skipHeredocBodies() {
+            for (delimiter, stripTabs) in heredocs {
+                while index < characters.count {
+                    var end = index
+                    while end < characters.count, characters[end] != "\n" { end += 1 }
+                    var line = String(characters[index..<end])
+                    if stripTabs { line = String(line.drop { $0 == "\t" }) }
+                    index = end + 1
+                    if line == delimiter { break }
+                }
+            }
+            heredocs = []
         }
         while index < characters.count {
             let character = characters[index]
@@ -308,6 +377,12 @@ struct ShellScript: Sendable, Hashable {
                 flush()
             case "\n", ";":
                 flush()
+                if character == "\n", !heredocs.isEmpty {
+                    tokens.append(.op("\n"))
+                    index += 1
+                    skipHeredocBodies()
+                    continue
+                }
                 if character == ";", peek() == ";" || peek() == "&" {
                     tokens.append(.op(";;"))
                     index += 2
@@ -345,6 +420,24 @@ struct ShellScript: Sendable, Hashable {
                     inWord = false
                 } else {
                     flush()
+                }
+                if character == "<", peek() == "<", peek(2) != "<" {
+                    // A heredoc: its delimiter word follows; its body starts on the next line.
+                    var end = index + 2
+                    let stripTabs = end < characters.count && characters[end] == "-"
+                    if stripTabs { end += 1 }
+                    while end < characters.count, characters[end] == " " { end += 1 }
+                    var delimiter = ""
+                    while end < characters.count, !" \t\n;&|<>)".contains(characters[end]) {
+                        if characters[end] != "'" && characters[end] != "\"" && characters[end] != "\\" {
+                            delimiter.append(characters[end])
+                        }
+                        end += 1
+                    }
+                    if !delimiter.isEmpty { heredocs.append((delimiter, stripTabs)) }
+                    tokens.append(.redirection(needsTarget: false))
+                    index = end
+                    continue
                 }
                 var end = index + 1
                 while end < characters.count, characters[end] == ">" || characters[end] == "<"
