@@ -55,7 +55,6 @@ struct BuildContext: Sendable {
             let targets = path.hasPrefix("/") ? [path] : path.contains("/")
                 ? [(workdir as NSString).appendingPathComponent(path)]
                 : Self.defaultPath.map { ($0 as NSString).appendingPathComponent(path) }
-                    + [(workdir as NSString).appendingPathComponent(path)]
             for target in targets.map({ ($0 as NSString).standardizingPath }) {
                 if let source = source(of: target, copy: instruction, workdir: workdir) {
                     found = Placed(source: source, line: instruction.line)
@@ -81,8 +80,10 @@ struct BuildContext: Sendable {
         guard let (sources, destination) = Self.operands(copy) else { return nil }
         let absolute = ((destination.hasPrefix("/") ? destination
             : (workdir as NSString).appendingPathComponent(destination)) as NSString).standardizingPath
+        // A destination that already is a directory in every image (`/usr/local/bin`, `/`) takes the file inside.
         let intoDirectory = destination.hasSuffix("/") || destination == "." || sources.count > 1
             || sources.contains { $0.contains("*") || $0.contains("?") }
+            || Self.defaultPath.contains(absolute) || absolute == "/" || absolute == workdir
         for source in sources {
             for root in roots {
                 let contextPath = ((root as NSString).appendingPathComponent(source) as NSString).standardizingPath

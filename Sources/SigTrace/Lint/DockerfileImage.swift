@@ -80,10 +80,8 @@ struct DockerfileImage: Sendable {
     static func shell(of reference: String) -> (ImageShell?, String?) {
         guard !reference.isEmpty, !reference.contains("$") else { return (nil, nil) }
         if reference.lowercased() == "scratch" { return (ImageShell.none, "scratch") }
-        if let family = ProgramKnowledge.baseImage(reference) {
-            return (family.shell.value, family.repositories.first)
-        }
         let (repository, tag) = ProgramKnowledge.splitImageReference(reference)
+        if let family = ProgramKnowledge.baseImage(reference) { return (family.shell.value, repository) }
         let words = ((tag ?? "") + "-" + repository).lowercased()
         if words.contains("alpine") { return (.busyboxAsh, "Alpine") }
         for hint in ["distroless", "chainguard"] where words.contains(hint) { return (ImageShell.none, hint) }

@@ -194,8 +194,8 @@ struct DockerfilePID1 {
             interpreter(entry, language: language, argv: argv, anchor: anchor, outcome: &outcome)
             return
         }
-        if entry.kind == .launcher, entry.handlesStopSignalAsPID1?.value == false
-            || entry.meaning(of: .term)?.effect == .defaultAction {
+        // A launcher that does not put the program in its own place (npm, yarn, pnpm, npx, `flask run`).
+        if entry.kind == .launcher, entry.forwardsStopSignal?.value != true {
             let words = argv.prefix(3).joined(separator: " ")
             outcome.findings.append(Rule.launcherPID1.finding(
                 "`\(words)` makes \(entry.name) PID 1, in front of the program, with no init ("
