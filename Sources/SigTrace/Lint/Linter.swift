@@ -124,7 +124,7 @@ public struct Linter: Sendable {
             var findings: [Finding] = []
             var annotated = 0
             for pod in manifest.podSpecs {
-                let found = manifestLint.lint(pod, display: path)
+                let found = manifestLint.lint(pod, display: path, scripts: manifest.configMapFiles)
                 let kept = found.filter { !pod.ignoredRules.contains($0.rule) && !pod.ignoredRules.contains("all") }
                 annotated += found.count - kept.count
                 findings += kept
