@@ -91,10 +91,9 @@ struct BuildContext: Sendable {
                 if source.contains("*") || source.contains("?") {
                     // A glob copies each match into the destination directory under its own name.
                     let name = (target as NSString).lastPathComponent
-                    guard (target as NSString).deletingLastPathComponent == absolute,
+                    guard Self.directory(of: target) == absolute,
                           fnmatch((source as NSString).lastPathComponent, name, 0) == 0 else { continue }
-                    let candidate = ((contextPath as NSString).deletingLastPathComponent as NSString)
-                        .appendingPathComponent(name)
+                    let candidate = (Self.directory(of: contextPath) as NSString).appendingPathComponent(name)
                     if FileManager.default.fileExists(atPath: candidate) { return candidate }
                 } else if FileManager.default.fileExists(atPath: contextPath, isDirectory: &isDirectory) {
                     if isDirectory.boolValue {
@@ -142,6 +141,13 @@ struct BuildContext: Sendable {
             }
         }
         return found
+    }
+
+    /// The directory part of a path: `a/b` -> `a`, `/b` -> `/`, `b` -> `.` (NSString's deletingLastPathComponent
+    /// traps on a one-character name).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Reads a text file of at most 1 MiB.

@@ -227,7 +227,7 @@ struct DockerfilePID1 {
         if let script, module == nil {
             if let placed = context.file(at: script.hasPrefix("/") || script.contains("/") ? script : "./" + script,
                                          instructions: instructions) {
-                directory = (placed.source as NSString).deletingLastPathComponent
+                directory = BuildContext.directory(of: placed.source)
             } else if directory.map({ !FileManager.default.fileExists(
                 atPath: ($0 as NSString).appendingPathComponent(script)) }) ?? true {
                 directory = nil

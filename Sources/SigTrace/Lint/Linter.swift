@@ -111,7 +111,7 @@ public struct Linter: Sendable {
     func lintDockerfile(_ path: String) -> LintedFile {
         guard let text = Linter.readText(path) else { return unreadable(path, .dockerfile) }
         let dockerfile = Dockerfile(text: text)
-        let lint = DockerfileLint(context: context ?? (path as NSString).deletingLastPathComponent,
+        let lint = DockerfileLint(context: context ?? BuildContext.directory(of: path),
                                   contextIsExplicit: context != nil)
         return file(path, .dockerfile, lint.lint(dockerfile, display: path), lines: dockerfile.lines)
     }

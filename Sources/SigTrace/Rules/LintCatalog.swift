@@ -154,10 +154,13 @@ extension Rule {
         source: "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/")
     public static let shellWrapperCommand = Rule(
         "shell-wrapper-command", .warning, [.lint], "A container's command wraps the program in sh -c",
-        help: "`sh -c 'app'` keeps the shell as PID 1 unless it execs; write `exec app` inside the string or "
-            + "drop the shell.",
-        source: "pid_namespaces(7); dash(1) does not exec the last command",
-        severityVaries: "error for a compound command; warning for a lone command or a shared process namespace")
+        help: "`sh -c 'app'` keeps the shell as PID 1 unless it execs: dash never does, bash and BusyBox ash exec a "
+            + "last simple command; a loop, pipe, trap or background job keeps any shell in front. Write `exec app` "
+            + "inside the string or drop the shell.",
+        source: "pid_namespaces(7); measured: LintShellCommandTests (dash, bash, BusyBox ash)",
+        severityVaries: "error when the shell certainly stays PID 1 (the image's shell is known, or no shell would "
+            + "exec the command); warning when it depends on an unknown image's /bin/sh, or with a shared process "
+            + "namespace")
     public static let shareProcessNamespace = Rule(
         "share-process-namespace", .info, [.lint], "shareProcessNamespace: the app is not PID 1 of its container",
         help: "With a shared process namespace the pause container is PID 1; the app gets SIGTERM like any process.",
