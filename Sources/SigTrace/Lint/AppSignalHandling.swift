@@ -41,7 +41,10 @@ struct AppSignalHandling: Sendable {
                  ("add_signal_handler(SIGTERM", "loop.add_signal_handler(SIGTERM, ...)"),
                  ("uvicorn.run(", "uvicorn.run(), whose server handles TERM"),
                  ("uvicorn.Server(", "uvicorn.Server, which handles TERM"),
-                 ("web.run_app(", "aiohttp's run_app, which handles TERM")]
+                 ("web.run_app(", "aiohttp's run_app, which handles TERM"),
+                 // A launcher script that replaces itself: the program it execs is PID 1, not Python.
+                 ("os.execv", "os.exec*, which replaces Python with the program it starts"),
+                 ("os.execl", "os.exec*, which replaces Python with the program it starts")]
             case .php:
                 [("pcntl_signal(SIGTERM", "pcntl_signal(SIGTERM, ...)"),
                  ("pcntl_signal(\\SIGTERM", "pcntl_signal(SIGTERM, ...)"),

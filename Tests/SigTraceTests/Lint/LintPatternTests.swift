@@ -30,6 +30,7 @@ import Testing
         ("docker/flask-debug/Dockerfile", []),
         ("docker/python-handler/Dockerfile", []),
         ("docker/python-nohandler/Dockerfile", ["interpreter-pid1@4:warning"]),
+        ("docker/python-execs/Dockerfile", []),
         ("docker/npm-start.Dockerfile", ["launcher-pid1@4:warning"]),
         ("docker/go-server.Dockerfile", []),
         ("docker/bare-shell.Dockerfile", ["no-init@3:info"]),
