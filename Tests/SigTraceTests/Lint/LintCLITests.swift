@@ -146,6 +146,9 @@ extension ProcessTests {
             let list = try sigscope("lint", "--list-rules")
             #expect(list.exitCode == 0)
             for rule in Rule.reported(by: .lint) { #expect(list.stdout.contains(rule.id)) }
+            // A rule whose findings can carry another severity is marked, and the note says where to read why.
+            #expect(list.stdout.contains("shell-form-pid1             warning*"))
+            #expect(list.stdout.contains("`sigscope rules RULE` says when and why"))
         }
     }
 }
