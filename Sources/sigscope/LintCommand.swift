@@ -82,8 +82,13 @@ struct Lint: ParsableCommand {
         try validateCombination()
         if listRules {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
-            for rule in Rule.reported(by: .lint) { table.append([rule.id, rule.severity.rawValue, rule.summary]) }
-            Output.write(table.rendered() + "\n")
+            let rules = Rule.reported(by: .lint)
+            for rule in rules {
+                table.append([rule.id, rule.severity.rawValue + (rule.severityVaries == nil ? "" : "*"), rule.summary])
+            }
+            let note = rules.contains { $0.severityVaries != nil }
+                ? "* usual severity; it varies case by case: `sigscope rules RULE` says when and why\n" : ""
+            Output.write(table.rendered() + "\n" + note)
             return
         }
         var manifestLint = KubernetesManifestLint()

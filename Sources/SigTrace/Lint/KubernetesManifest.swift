@@ -22,6 +22,8 @@ public struct KubernetesManifest {
 
     /// The pod specs found, in file order.
     public let podSpecs: [PodSpec]
+    /// The files ConfigMaps in the same file carry (`data` key -> text): scripts a container mounts and runs.
+    public let configMapFiles: [String: String]
     /// The lines of the file, for inline suppression comments.
     public let lines: [String]
 
@@ -50,8 +52,13 @@ public struct KubernetesManifest {
             throw SigscopeError(.badInput, KubernetesManifest.describe(error))
         }
         var specs: [PodSpec] = []
-        for document in documents { KubernetesManifest.collect(document, into: &specs) }
+        var files: [String: String] = [:]
+        for document in documents {
+            KubernetesManifest.collect(document, into: &specs)
+            KubernetesManifest.collectConfigMapFiles(document, into: &files)
+        }
         podSpecs = specs
+        configMapFiles = files
     }
 
     static func collect(_ object: Node, into specs: inout [PodSpec]) {
@@ -77,6 +84,18 @@ public struct KubernetesManifest {
             }
         }
         specs.append(pod)
+    }
+
+    static func collectConfigMapFiles(_ object: Node, into files: inout [String: String]) {
+        guard let kind = object["kind"]?.string else { return }
+        if kind == "List" || kind.hasSuffix("List") {
+            for item in object["items"]?.sequence ?? Node.Sequence() { collectConfigMapFiles(item, into: &files) }
+            return
+        }
+        guard kind == "ConfigMap", let data = object["data"]?.mapping else { return }
+        for (key, value) in data {
+            if let name = key.string, let text = value.string { files[name] = text }
+        }
     }
 
     /// libyaml's error as one line: `line 3: mapping values are not allowed in this context`.

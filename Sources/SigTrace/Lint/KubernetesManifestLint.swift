@@ -21,10 +21,10 @@ public struct KubernetesManifestLint: Sendable {
 
     /// Lints every pod spec of a manifest.
     public func lint(_ manifest: KubernetesManifest, display: String) -> [Finding] {
-        manifest.podSpecs.flatMap { lint($0, display: display) }
+        manifest.podSpecs.flatMap { lint($0, display: display, scripts: manifest.configMapFiles) }
     }
 
-    func lint(_ pod: KubernetesManifest.PodSpec, display: String) -> [Finding] {
+    func lint(_ pod: KubernetesManifest.PodSpec, display: String, scripts: [String: String] = [:]) -> [Finding] {
         var findings: [Finding] = []
         let object = "\(pod.kind) \(pod.name)"
         var grace = Self.defaultGraceSeconds
@@ -44,7 +44,7 @@ public struct KubernetesManifestLint: Sendable {
                     hint: "set it to the preStop time plus the measured shutdown plus a margin (30 is the default)",
                     file: display, line: node.line))
                 return findings + containerFindings(pod, grace: nil, graceText: "", graceLine: graceLine,
-                                                    display: display)
+                                                    scripts: scripts, display: display)
             }
             grace = seconds
             graceText = "terminationGracePeriodSeconds \(seconds)"
@@ -57,16 +57,17 @@ public struct KubernetesManifestLint: Sendable {
                 file: display, line: node.line))
         }
         return findings + containerFindings(pod, grace: grace, graceText: graceText, graceLine: graceLine,
-                                            display: display)
+                                            scripts: scripts, display: display)
     }
 
     func containerFindings(_ pod: KubernetesManifest.PodSpec, grace: Int?, graceText: String, graceLine: Int,
+                           scripts: [String: String] = [:],
                            display: String) -> [Finding] {
         var findings: [Finding] = []
         for container in pod.spec["containers"]?.sequence ?? Node.Sequence() {
             let name = "\(pod.kind) \(pod.name) container \(container["name"]?.string ?? "unnamed")"
             findings += commandFindings(container, name: name, shared: pod.spec["shareProcessNamespace"]?.bool == true,
-                                        display: display)
+                                        scripts: scripts, display: display)
             findings += stopSignalFindings(container, name: name, display: display)
             guard let grace else { continue }
             let preStopNode = container["lifecycle"]?["preStop"]
@@ -111,24 +112,54 @@ public struct KubernetesManifestLint: Sendable {
         return findings
     }
 
-    /// A container whose command runs the app through `sh -c`.
-    func commandFindings(_ container: Node, name: String, shared: Bool, display: String) -> [Finding] {
+    /// A container whose command runs the app through `sh -c`, or runs a shell script (`command: [sh]`,
+    /// `args: [script.sh]`) that a ConfigMap of the same file holds.
+    func commandFindings(_ container: Node, name: String, shared: Bool, scripts: [String: String],
+                         display: String) -> [Finding] {
         let command = (container["command"]?.sequence ?? Node.Sequence()).compactMap(\.string)
         let args = (container["args"]?.sequence ?? Node.Sequence()).compactMap(\.string)
-        guard let script = LintShellCommand.script(ofArguments: command + args) else { return [] }
-        let shell = LintShellCommand(script: script)
-        guard shell.shape != .execs else { return [] }
-        var (message, severity) = shell.pid1Consequence
+        let argv = command + args
+        let line = container.line(ofKey: "command") ?? container.line(ofKey: "args") ?? container.line
+        guard let first = argv.first, let shellName = LintShellCommand.shellName(first) else { return [] }
+        let imageShell = DockerfileImage.shell(of: container["image"]?.string ?? "").0
+        let shellKind = LintShellCommand.resolve(shellName, imageShell: imageShell)
+        guard let script = LintShellCommand.script(ofArguments: argv) else {
+            return scriptFileFindings(argv, name: name, scripts: scripts, line: line, display: display)
+        }
+        let shell = LintShellCommand(script: script, shell: shellKind)
+        guard var (message, severity) = shell.pid1Consequence else { return [] }
         if shared {
             message = "the shell is not PID 1 (shareProcessNamespace), so SIGTERM kills the shell and leaves the "
                 + "program running until SIGKILL"
             severity = .warning
         }
-        let line = container.line(ofKey: "command") ?? container.line(ofKey: "args") ?? container.line
         return [Rule.shellWrapperCommand.finding(
-            "\(name) runs `sh -c \(script.count > 60 ? String(script.prefix(57)) + "..." : script)`: \(message)",
+            "\(name) runs `\(shellName) -c \(LintShellCommand.oneLine(script))`: \(message)",
             hint: "run the program directly in command/args, or start the script with `exec`", file: display,
             line: line, severity: severity)]
+    }
+
+    /// `sh script.sh` as a container's command: a shell running a script file never execs its last command, so
+    /// the script must. Judged when a ConfigMap in the same file holds the script.
+    func scriptFileFindings(_ argv: [String], name: String, scripts: [String: String], line: Int,
+                            display: String) -> [Finding] {
+        guard let path = argv.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return [] }
+        let file = DockerfileLint.baseName(path)
+        guard let text = scripts[file] else { return [] }
+        switch EntrypointScript.verdict(text: text.hasPrefix("#!") ? text : "#!/bin/sh\n" + text, name: file) {
+        case .staysPID1(let what):
+            return [Rule.entrypointScriptNoExec.finding(
+                "\(name) runs \(file) (from a ConfigMap in this file) with \(argv[0]): it ends by running \(what) "
+                    + "without `exec` and traps no TERM, so the shell stays PID 1 and SIGTERM is dropped until SIGKILL",
+                hint: "end \(file) with `exec prog ...`, or trap TERM and forward it", file: display, line: line)]
+        case .deferredTrap(let last):
+            return [Rule.entrypointScriptNoExec.finding(
+                "\(name) runs \(file) (from a ConfigMap in this file): it traps TERM but runs `\(last)` in the "
+                    + "foreground, and the shell runs the trap only after that command exits",
+                hint: "start the program in the background and `wait`, or `exec` it", file: display, line: line)]
+        default:
+            return []
+        }
     }
 
     /// `lifecycle.stopSignal` validity, and its fit for a known server image.
@@ -139,22 +170,24 @@ public struct KubernetesManifestLint: Sendable {
             signal = try Signal(parsing: text)
         } catch {
             return [Rule.stopSignalInvalid.finding("\(name): lifecycle.stopSignal \(text): \(error.message)",
-                                                       hint: "use a name such as SIGTERM", file: display,
-                                                       line: node.line)]
+                                                   hint: "use a name such as SIGTERM", file: display,
+                                                   line: node.line)]
         }
         if signal == .kill || signal == .stop {
             return [Rule.stopSignalInvalid.finding(
                 "\(name): lifecycle.stopSignal \(text) cannot be caught: the app gets no chance to shut down",
                 hint: "use SIGTERM, or the server's graceful signal", file: display, line: node.line)]
         }
-        let image = DockerfileLint.imageName(container["image"]?.string ?? "")
+        let image = container["image"]?.string ?? ""
         let command = (container["command"]?.sequence ?? Node.Sequence()).compactMap(\.string)
-            .map(DockerfileLint.baseName)
-        guard let server = DockerfileLint.servers.first(where: { $0.program == image || command.contains($0.program) }),
-              signal != server.graceful else { return [] }
+        let official = ProgramKnowledge.officialImage(image).flatMap { ProgramKnowledge.program(id: $0.image.programID) }
+        guard let server = (command.isEmpty ? nil : ProgramKnowledge.program(commandLine: command)) ?? official,
+              server.kind == .server || server.kind == .supervisor, server.needsStopSignalChange,
+              signal != server.recommendedStopSignal else { return [] }
         return [Rule.stopSignalServer.finding(
-            "\(name): lifecycle.stopSignal is SIG\(signal.shortName) for \(server.program): \(server.note)",
-            hint: "stopSignal: SIG\(server.graceful.shortName)", file: display, line: node.line)]
+            "\(name): lifecycle.stopSignal is SIG\(signal.shortName) for \(server.name): "
+                + DockerfileLint.stopNote(server, stop: signal),
+            hint: "stopSignal: SIG\(server.recommendedStopSignal.shortName)", file: display, line: node.line)]
     }
 
     /// How long a preStop hook takes: `sleep` actions and `sleep N` commands are known; anything else adds an
@@ -168,7 +201,7 @@ public struct KubernetesManifestLint: Sendable {
         let command = (hook["exec"]?["command"]?.sequence ?? Node.Sequence()).compactMap(\.string)
         let commands: [[String]]
         if let script = LintShellCommand.script(ofArguments: command) {
-            commands = LintShellCommand.commands(in: script).map { $0.split(separator: " ").map(String.init) }
+            commands = LintShellCommand.commands(in: script)
         } else {
             commands = [command]
         }

@@ -119,7 +119,8 @@ public struct Linter: Sendable {
         let text: String
         do { text = try InputFile.readText(path, as: .dockerfile) } catch { return refused(path, .dockerfile, error) }
         let dockerfile = Dockerfile(text: text)
-        let lint = DockerfileLint(context: context ?? (path as NSString).deletingLastPathComponent)
+        let lint = DockerfileLint(context: context ?? BuildContext.directory(of: path),
+                                  contextIsExplicit: context != nil)
         return file(path, .dockerfile, lint.lint(dockerfile, display: path), lines: dockerfile.lines)
     }
 
@@ -132,7 +133,7 @@ public struct Linter: Sendable {
             var findings: [Finding] = []
             var annotated = 0
             for pod in manifest.podSpecs {
-                let found = manifestLint.lint(pod, display: path)
+                let found = manifestLint.lint(pod, display: path, scripts: manifest.configMapFiles)
                 let kept = found.filter { !pod.ignoredRules.contains($0.rule) && !pod.ignoredRules.contains("all") }
                 annotated += found.count - kept.count
                 findings += kept

@@ -75,11 +75,13 @@ extension Rule {
         source: "https://docs.docker.com/reference/dockerfile/#from")
     public static let shellFormPID1 = Rule(
         "shell-form-pid1", .warning, [.lint], "Shell-form CMD or ENTRYPOINT makes /bin/sh PID 1",
-        help: "`CMD app --flag` runs `/bin/sh -c 'app --flag'`; dash keeps the shell as PID 1, which forwards no "
-            + "signal. Use exec form (`CMD [\"app\", \"--flag\"]`) or `exec app`.",
-        source: "https://docs.docker.com/reference/dockerfile/#shell-and-exec-form",
-        severityVaries: "error for a compound command (no shell execs it); warning for a lone command (bash "
-            + "would exec it, dash does not) and under an init")
+        help: "`CMD app --flag` runs `/bin/sh -c 'app --flag'`; dash (Debian, Ubuntu) never execs it and stays PID 1, "
+            + "forwarding no signal; bash and BusyBox ash exec a last simple command. Use exec form "
+            + "(`CMD [\"app\", \"--flag\"]`) or `exec app`.",
+        source: "https://docs.docker.com/reference/dockerfile/#shell-and-exec-form; measured: LintShellCommandTests",
+        severityVaries: "error when the image's shell certainly stays PID 1 (dash, or a loop, pipe, trap or "
+            + "background job that no shell execs); warning when it depends on an image whose /bin/sh is unknown, "
+            + "and under an init")
     public static let execFormInvalidJSON = Rule(
         "exec-form-invalid-json", .warning, [.lint],
         "A CMD or ENTRYPOINT array is not valid JSON, so it runs as shell form",
@@ -103,15 +105,24 @@ extension Rule {
             + "to the graceful one.",
         source: "http://nginx.org/en/docs/control.html; the program's documentation")
     public static let noInit = Rule(
-        "no-init", .info, [.lint], "No init (tini, dumb-init) runs as PID 1 to forward signals and reap zombies",
-        help: "A PID 1 that does not reap leaves zombies and one without a handler never sees SIGTERM; `docker run "
-            + "--init` or tini fixes both.",
+        "no-init", .info, [.lint], "A program known not to handle SIGTERM or reap as PID 1 runs with no init",
+        help: "Only for programs the knowledge base knows to ignore SIGTERM as PID 1 or not to reap (a bare shell); "
+            + "servers that handle their stop signal are not reported. `docker run --init` or tini fixes it.",
         source: "https://github.com/krallin/tini; pid_namespaces(7)")
     public static let interpreterPID1 = Rule(
         "interpreter-pid1", .warning, [.lint], "An interpreter runs as PID 1, where the kernel drops unhandled SIGTERM",
-        help: "Python and Node install no SIGTERM handler of their own that drains; as PID 1 the kernel drops "
-            + "SIGTERM and the container is SIGKILLed. Handle SIGTERM in the program or run under tini.",
-        source: "pid_namespaces(7); https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md")
+        help: "Python, Node and PHP install no SIGTERM handler of their own that drains; as PID 1 the kernel drops "
+            + "SIGTERM and the container is SIGKILLed. Handle SIGTERM in the program or run under tini. Source in "
+            + "the build context that installs a handler (process.on('SIGTERM'), signal.signal, uvicorn, Django's "
+            + "runserver, werkzeug's reloader) silences it.",
+        source: "pid_namespaces(7); https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md",
+        severityVaries: "info when the app's source is not in the build context, so whether it handles SIGTERM "
+            + "cannot be read")
+    public static let launcherPID1 = Rule(
+        "launcher-pid1", .warning, [.lint], "npm, yarn, pnpm or `flask run` runs as PID 1 in front of the program",
+        help: "A launcher as PID 1 has no SIGTERM handler the kernel honours, or forwards it late; the program "
+            + "is not PID 1 and the container ends in SIGKILL. Run the program itself (`node server.js`).",
+        source: "https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md#cmd")
 
     // Kubernetes manifests.
     public static let manifestInvalid = Rule(
@@ -143,10 +154,13 @@ extension Rule {
         source: "https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/")
     public static let shellWrapperCommand = Rule(
         "shell-wrapper-command", .warning, [.lint], "A container's command wraps the program in sh -c",
-        help: "`sh -c 'app'` keeps the shell as PID 1 unless it execs; write `exec app` inside the string or "
-            + "drop the shell.",
-        source: "pid_namespaces(7); dash(1) does not exec the last command",
-        severityVaries: "error for a compound command; warning for a lone command or a shared process namespace")
+        help: "`sh -c 'app'` keeps the shell as PID 1 unless it execs: dash never does, bash and BusyBox ash exec a "
+            + "last simple command; a loop, pipe, trap or background job keeps any shell in front. Write `exec app` "
+            + "inside the string or drop the shell.",
+        source: "pid_namespaces(7); measured: LintShellCommandTests (dash, bash, BusyBox ash)",
+        severityVaries: "error when the shell certainly stays PID 1 (the image's shell is known, or no shell would "
+            + "exec the command); warning when it depends on an unknown image's /bin/sh, or with a shared process "
+            + "namespace")
     public static let shareProcessNamespace = Rule(
         "share-process-namespace", .info, [.lint], "shareProcessNamespace: the app is not PID 1 of its container",
         help: "With a shared process namespace the pause container is PID 1; the app gets SIGTERM like any process.",
@@ -166,7 +180,7 @@ extension Rule {
     /// lint's rules about Dockerfiles.
     public static let dockerfileRules: [Rule] = [
         dockerfileNoFrom, shellFormPID1, execFormInvalidJSON, entrypointScriptNoExec, stopSignalInvalid,
-        stopSignalServer, noInit, interpreterPID1,
+        stopSignalServer, noInit, interpreterPID1, launcherPID1,
     ]
     /// lint's rules about Kubernetes manifests.
     public static let manifestRules: [Rule] = [

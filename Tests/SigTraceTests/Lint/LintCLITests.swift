@@ -14,9 +14,9 @@ extension ProcessTests {
         }
 
         @Test func exitCodesFollowFailOn() throws {
-            let shellForm = "\(Self.docker)/shell-form.Dockerfile"
-            #expect(try sigscope("lint", shellForm).exitCode == 0)
-            #expect(try sigscope("lint", "--fail-on", "warning", shellForm).exitCode == 1)
+            let npmStart = "\(Self.docker)/npm-start.Dockerfile"
+            #expect(try sigscope("lint", npmStart).exitCode == 0)
+            #expect(try sigscope("lint", "--fail-on", "warning", npmStart).exitCode == 1)
             #expect(try sigscope("lint", "\(Self.k8s)/grace-zero.yaml").exitCode == 1)
             #expect(try sigscope("lint", "\(Self.docker)/tini.Dockerfile", "--fail-on", "info").exitCode == 0)
         }
@@ -37,10 +37,10 @@ extension ProcessTests {
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.first?.hasPrefix("\(Self.k8s)/list.yaml") == true)
             #expect(result.stdout.contains("  13  info     prestop-duration-unknown"))
-            #expect(result.stdout.contains("  30  error    shell-wrapper-command"))
+            #expect(result.stdout.contains("  30  warning  shell-wrapper-command"))
             #expect(result.stdout.contains("hint: run the program directly"))
             #expect(result.stdout.contains("\(Self.docker)/tini.Dockerfile  (dockerfile)\n  clean"))
-            #expect(result.stdout.hasSuffix("2 files: 1 error, 0 warnings, 1 info\n"))
+            #expect(result.stdout.hasSuffix("2 files: 0 errors, 1 warning, 1 info\n"))
             #expect(!result.stdout.contains("\u{1B}["))
         }
 
@@ -140,12 +140,15 @@ extension ProcessTests {
         @Test func directoryWalkAndRuleList() throws {
             let result = try sigscope("lint", "--format", "json", Self.docker)
             let files = try #require(try json(result.stdout)["files"] as? [[String: Any]])
-            let dockerfiles = try FileManager.default.contentsOfDirectory(atPath: Self.docker)
-                .filter { $0.hasSuffix(".Dockerfile") }
+            let dockerfiles = try #require(FileManager.default.subpaths(atPath: Self.docker))
+                .filter { $0.hasSuffix(".Dockerfile") || $0.hasSuffix("/Dockerfile") }
             #expect(files.count == dockerfiles.count)
             let list = try sigscope("lint", "--list-rules")
             #expect(list.exitCode == 0)
             for rule in Rule.reported(by: .lint) { #expect(list.stdout.contains(rule.id)) }
+            // A rule whose findings can carry another severity is marked, and the note says where to read why.
+            #expect(list.stdout.contains("shell-form-pid1             warning*"))
+            #expect(list.stdout.contains("`sigscope rules RULE` says when and why"))
         }
     }
 }
