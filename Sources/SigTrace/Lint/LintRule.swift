@@ -89,7 +89,7 @@ public struct LintRule: Sendable, Hashable {
         shellFormPID1, execFormInvalidJSON, entrypointScriptNoExec, stopSignalInvalid, stopSignalServer, noInit,
         interpreterPID1, manifestInvalid, gracePeriodZero, preStopExceedsGrace, graceBudgetExceeded,
         graceBudgetTight, preStopDurationUnknown, shellWrapperCommand, shareProcessNamespace, checkReportFailed,
-    ]
+    ] + orchestratorRules
 
     /// The rule with this slug.
     public static func named(_ id: String) -> LintRule? { all.first { $0.id == id } }

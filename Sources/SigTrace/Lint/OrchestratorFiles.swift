@@ -1,0 +1,107 @@
+import Foundation
+
+/// Finding and reading systemd units (with their drop-ins) and Compose files (with their override files), for
+/// `Linter`: which names they go by, which files systemd and Compose would read together, and suppression
+/// across those files.
+extension Linter {
+    /// What an orchestrator file is, from its path; nil for anything else.
+    static func orchestratorKind(_ path: String) -> LintedFile.Kind? {
+        let name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".service") { return .systemd }
+        let parent = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        if name.hasSuffix(".conf") && parent.hasSuffix(".service.d") { return .systemd }
+        return nil
+    }
+
+    /// The names `docker compose` looks for, and their override files.
+    static func isComposeName(_ lower: String) -> Bool {
+        ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml", "compose.override.yaml",
+         "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"].contains(lower)
+    }
+
+    /// True when the walk should skip this file because another file it finds reads it: a drop-in whose unit is
+    /// beside its directory, an override file beside its Compose file.
+    static func readWithAnother(_ path: String) -> Bool {
+        let manager = FileManager.default
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".conf") {
+            let dropInDirectory = (directory as NSString).lastPathComponent
+            let unit = ((directory as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent(String(dropInDirectory.dropLast(2)))
+            return manager.fileExists(atPath: unit)
+        }
+        if name.contains(".override.") {
+            let base = name.replacingOccurrences(of: ".override", with: "")
+            return manager.fileExists(atPath: (directory as NSString).appendingPathComponent(base))
+        }
+        return false
+    }
+
+    /// Lints a unit file with the drop-ins systemd would apply from beside it; a drop-in given on its own is
+    /// linted alone.
+    func lintSystemdUnit(_ path: String) -> LintedFile {
+        // A unit linked to /dev/null is masked: systemd will not start it, so there is nothing to stop.
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == "/dev/null" {
+            return file(path, .systemd, [])
+        }
+        guard let text = Linter.readText(path) else { return unreadable(path, .systemd) }
+        let isDropIn = path.lowercased().hasSuffix(".conf")
+        var unit = SystemdUnit(text: text, path: path)
+        if !isDropIn {
+            for dropIn in Linter.dropIns(forUnit: path) {
+                guard let dropInText = Linter.readText(dropIn) else { return unreadable(dropIn, .systemd) }
+                unit.applyDropIn(text: dropInText, path: dropIn)
+            }
+        }
+        var lint = SystemdUnitLint(budget: StopBudget(manifestLint))
+        lint.partial = isDropIn
+        return suppressed(path, .systemd, lint.lint(unit, display: path), lines: unit.lines)
+    }
+
+    /// The drop-ins systemd applies to the unit at `path` from its own directory: `NAME.service.d/*.conf`, for a
+    /// template instance `foo@bar.service` also `foo@.service.d`, and for dashed names the prefix directories
+    /// (`a-.service.d` for `a-b.service`), sorted by file name across them as systemd sorts them; a later
+    /// directory's file of the same name replaces an earlier one's.
+    static func dropIns(forUnit path: String) -> [String] {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        guard name.hasSuffix(".service") else { return [] }
+        let stem = String(name.dropLast(".service".count))
+        var directories: [String] = []
+        var parts = stem.split(separator: "-", omittingEmptySubsequences: false)
+        parts.removeLast()
+        var prefix = ""
+        for part in parts {
+            prefix += part + "-"
+            directories.append(prefix + ".service.d")
+        }
+        if let at = stem.firstIndex(of: "@"), stem.index(after: at) != stem.endIndex {
+            directories.append(String(stem[...at]) + ".service.d")
+        }
+        directories.append(name + ".d")
+        var byName: [String: String] = [:]
+        for dropInDirectory in directories {
+            let full = (directory as NSString).appendingPathComponent(dropInDirectory)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { continue }
+            for file in names where file.hasSuffix(".conf") {
+                byName[file] = (full as NSString).appendingPathComponent(file)
+            }
+        }
+        return byName.keys.sorted().map { byName[$0]! }
+    }
+
+    /// Applies `.sigscope.yml` and inline comments (each finding against the lines of the file it points at),
+    /// then sorts, as `file(_:_:_:)` does for single files.
+    func suppressed(_ path: String, _ kind: LintedFile.Kind, _ findings: [Finding], lines: [String: [String]])
+        -> LintedFile {
+        let inline = findings.filter { finding in
+            guard let file = finding.file, let fileLines = lines[file] else { return false }
+            return Suppression.inlineSuppresses(finding, lines: fileLines)
+        }
+        let kept = findings.filter { !inline.contains($0) }
+        var result = file(path, kind, kept)
+        result.suppressed += inline.count
+        return result
+    }
+}
