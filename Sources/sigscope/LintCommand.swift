@@ -9,7 +9,8 @@ enum LintFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Lint binaries, Dockerfiles and Kubernetes manifests for signal handling before deploying.",
+        abstract: "Lint binaries, Dockerfiles, Kubernetes manifests, systemd units and Compose files for signal "
+            + "handling before deploying.",
         discussion: """
             ELF binaries (read with libelf, mmap'ed): class, machine, static or dynamic, interpreter, the signal \
             APIs imported or contained (sigaction, signal, signalfd, sigwait...), the runtime: Go (version, module, \
@@ -25,7 +26,19 @@ struct Lint: ParsableCommand {
             shutdown from --shutdown or --check-report must fit with a margin), sh -c wrappers, \
             lifecycle.stopSignal and shareProcessNamespace.
 
-            Directories are searched for Dockerfiles, *.yaml/*.yml and executable ELF files. A file that cannot \
+            systemd service units (*.service, with the NAME.service.d/*.conf drop-ins beside them applied in \
+            order): KillMode=, KillSignal= for the program ExecStart= runs, FinalKillSignal=, SendSIGKILL=, \
+            SendSIGHUP=, TimeoutStopSec= (the budget with --shutdown or --check-report, default 90s), ExecStop= \
+            that only signals and returns, ExecReload= that stops, Type=forking without PIDFile=, ExecStart= \
+            through sh -c.
+
+            Compose files (compose.yaml, docker-compose.yml and their .override files; -f files merged in \
+            order): stop_signal, stop_grace_period (the budget, default 10s), string commands with shell \
+            syntax, what runs as PID 1 (the build Dockerfile with command:, entrypoint:, init: and stop_signal \
+            applied), deploy.update_config against healthchecks.
+
+            Directories are searched for Dockerfiles, *.yaml/*.yml, *.service units, Compose files and \
+            executable ELF files. A file that cannot \
             be read or parsed is a finding for that file; the others are still linted.
 
             Suppress a finding with a comment on its line or the line above, `# sigscope ignore=RULE[,RULE]`, \
@@ -63,6 +76,10 @@ struct Lint: ParsableCommand {
     @Option(help: "The Docker build context for COPY sources (default: each Dockerfile's directory).")
     var context: String?
 
+    @Option(name: [.customShort("f"), .customLong("compose-file")],
+            help: "A Compose file of one project; repeat to merge overrides in order, as `docker compose -f`.")
+    var composeFiles: [String] = []
+
     @Option(help: "The suppression file (default: .sigscope.yml in the current directory, if present).")
     var config: String?
 
@@ -70,7 +87,9 @@ struct Lint: ParsableCommand {
     var listRules = false
 
     func validate() throws {
-        if !listRules && paths.isEmpty { throw ValidationError("give at least one file or directory to lint") }
+        if !listRules && paths.isEmpty && composeFiles.isEmpty {
+            throw ValidationError("give at least one file or directory to lint")
+        }
         if shutdown != nil && checkReport != nil {
             throw ValidationError("give --shutdown or --check-report, not both")
         }
@@ -102,7 +121,13 @@ struct Lint: ParsableCommand {
             }
         }
         let linter = Linter(manifestLint: manifestLint, context: context, suppression: try loadSuppression())
-        let report = LintReport(files: extra + linter.lint(paths: paths), failOn: threshold)
+        if !composeFiles.isEmpty {
+            for path in composeFiles where !FileManager.default.isReadableFile(atPath: path) {
+                throw SigscopeError(.unreadableFile, "cannot read compose file \(path)")
+            }
+            extra.append(linter.lintCompose(files: composeFiles))
+        }
+        let report = LintReport(files: extra + (paths.isEmpty ? [] : linter.lint(paths: paths)), failOn: threshold)
         switch format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
         case .json: Output.write(report.json.pretty() + "\n")

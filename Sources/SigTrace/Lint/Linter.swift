@@ -87,6 +87,7 @@ public struct Linter: Sendable {
         if Linter.isDockerfileName(lower) { return lintDockerfile(path) }
         switch Linter.orchestratorKind(path) {
         case .systemd: return lintSystemdUnit(path)
+        case .compose: return lintCompose(files: [path])
         default: break
         }
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }

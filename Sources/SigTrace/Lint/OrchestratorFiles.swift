@@ -10,6 +10,7 @@ extension Linter {
         if name.hasSuffix(".service") { return .systemd }
         let parent = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
         if name.hasSuffix(".conf") && parent.hasSuffix(".service.d") { return .systemd }
+        if isComposeName(name) { return .compose }
         return nil
     }
 
@@ -103,5 +104,53 @@ extension Linter {
         var result = file(path, kind, kept)
         result.suppressed += inline.count
         return result
+    }
+}
+
+extension Linter {
+    /// Lints a Compose project: the files merged in order as `docker compose -f a -f b` merges them. A single
+    /// `compose.yaml` (or `docker-compose.yml`) brings in its `.override` file beside it, as Compose does.
+    public func lintCompose(files: [String]) -> LintedFile {
+        guard let first = files.first else { return file("", .compose, []) }
+        var paths = files
+        if files.count == 1 {
+            let lower = (first as NSString).lastPathComponent.lowercased()
+            if !lower.contains(".override.") {
+                let extensionStart = lower.lastIndex(of: ".") ?? lower.endIndex
+                let overrideName = String((first as NSString).lastPathComponent.prefix(
+                    lower.distance(from: lower.startIndex, to: extensionStart))) + ".override"
+                    + String(lower[extensionStart...])
+                let override = ((first as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent(overrideName)
+                if FileManager.default.fileExists(atPath: override) { paths.append(override) }
+            }
+        }
+        var project: ComposeFile?
+        for path in paths {
+            guard let text = Linter.readText(path) else { return unreadable(path, .compose) }
+            do {
+                if project == nil { project = try ComposeFile(text: text, file: path) } else {
+                    try project!.merge(text: text, file: path)
+                }
+            } catch {
+                let line = Int(error.message.split(separator: "line ").dropFirst().first?
+                    .prefix { $0.isNumber } ?? "")
+                return file(first, .compose, [LintRule.composeInvalid.finding(
+                    error.message, hint: "fix the YAML", file: path, line: line)])
+            }
+        }
+        guard let project else { return file(first, .compose, []) }
+        let directory = (first as NSString).deletingLastPathComponent
+        let lint = ComposeLint(budget: StopBudget(manifestLint))
+        // Findings in an override file say so: the report groups them under the first file.
+        let findings = lint.lint(project, directory: directory.isEmpty ? "." : directory, read: Linter.readText).map {
+            var finding = $0
+            if let file = finding.file, file != first, let line = finding.line {
+                finding.message += " (set in \((file as NSString).lastPathComponent) line \(line))"
+            }
+            return finding
+        }
+        let display = paths.count > 1 ? paths.joined(separator: " + ") : first
+        return suppressed(display, .compose, findings, lines: project.lines)
     }
 }
