@@ -98,7 +98,7 @@ struct Lint: ParsableCommand {
     func run() throws {
         if listRules {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
-            for rule in LintRule.all { table.append([rule.id, rule.severity.rawValue, rule.summary]) }
+            for rule in Rule.reported(by: .lint) { table.append([rule.id, rule.severity.rawValue, rule.summary]) }
             Output.write(table.rendered() + "\n")
             return
         }

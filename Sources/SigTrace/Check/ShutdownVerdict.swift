@@ -69,18 +69,8 @@ public struct ShutdownObservation: Sendable {
 
 /// The rules of `check`: findings from what happened, a verdict from the findings.
 public enum ShutdownVerdict {
-    /// Every rule slug `check` can report.
-    public static let slugs = [
-        "not-ready", "killed-by-signal", "grace-exceeded", "exit-nonzero", "inflight-failed", "orphaned-children",
-        "zombie-children", "slow-shutdown", "exit-status-unknown", "sigterm-not-caught", "pid1-sigterm-dropped",
-        "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper", "sigterm-via-signalfd", "sigterm-via-sigwait",
-    ]
-
-    /// inspect's slugs that forecast what the stop signal will do and so belong in a check's findings.
-    public static let forecastSlugs: Set<String> = [
-        "sigterm-not-caught", "pid1-sigterm-dropped", "sigterm-ignored", "sigterm-blocked", "pid1-shell-wrapper",
-        "zombie-children", "sigterm-via-signalfd", "sigterm-via-sigwait",
-    ]
+    /// The ids of inspect's rules that forecast what the stop signal will do and so belong in a check's findings.
+    public static let forecastSlugs: Set<String> = Set(Rule.forecastRules.map(\.id))
 
     /// A shutdown slower than this share of the grace period is a warning.
     public static let slowShare = 0.8
@@ -90,7 +80,7 @@ public enum ShutdownVerdict {
         let o = observation
         let who = "pid \(o.pid) (\(o.command))"
         if let notReady = o.notReady {
-            return (.error, [Finding(rule: "not-ready", severity: .error, message: "\(who) \(notReady)",
+            return (.error, [Finding(.notReady, message: "\(who) \(notReady)",
                                      hint: "check the command and --ready; its last output is shown below")])
         }
         var outcome: [Finding] = []
@@ -98,7 +88,7 @@ public enum ShutdownVerdict {
         if o.killed {
             let preStop = o.preStop > .zero ? " (including a \(format(o.preStop.seconds)) s pre-stop)" : ""
             outcome.append(Finding(
-                rule: "grace-exceeded", severity: .error,
+                .graceExceeded,
                 message: "\(who) was still running at the end of the \(grace) s grace period\(preStop) after "
                     + "\(o.signal.name) and needed SIGKILL",
                 hint: "handle \(o.signal.name): stop accepting, drain in-flight work within the grace period, exit 0"))
@@ -106,7 +96,7 @@ public enum ShutdownVerdict {
         switch o.exit {
         case .signaled(let signal, _) where !(o.killed && signal == .kill):
             outcome.append(Finding(
-                rule: "killed-by-signal", severity: .error,
+                .killedBySignal,
                 message: "\(who) died of \(signal.name)'s default action"
                     + (signal == o.signal ? "" : " (after \(o.signal.name))") + ": "
                     + "no handler ran, so no request was drained and no cleanup happened",
@@ -115,7 +105,7 @@ public enum ShutdownVerdict {
         case .exited(let code) where !o.acceptedExitCodes.contains(code):
             let fromSignal = code == 128 + o.signal.rawValue
             outcome.append(Finding(
-                rule: "exit-nonzero", severity: .error,
+                .exitNonzero,
                 message: "\(who) exited with code \(code) after \(o.signal.name)"
                     + (fromSignal ? " (128+\(o.signal.rawValue): the shell's code for death by \(o.signal.name))" : ""),
                 hint: fromSignal ? "exit 0 after a handled \(o.signal.name), or pass --accept-exit \(code) if the "
@@ -129,28 +119,28 @@ public enum ShutdownVerdict {
                 "\($0.url): \($0.outcome?.summary ?? "no answer")"
             }
             outcome.append(Finding(
-                rule: "inflight-failed", severity: .error,
+                .inflightFailed,
                 message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
         }
         if !o.orphans.isEmpty {
             outcome.append(Finding(
-                rule: "orphaned-children", severity: .error,
+                .orphanedChildren,
                 message: "\(who) left \(o.orphans.count) descendant(s) running after it exited: "
                     + describe(o.orphans) + "; sigscope killed them",
                 hint: "stop and wait for child processes before exiting, or run under tini, whose exit ends them"))
         }
         if !o.zombies.isEmpty {
             outcome.append(Finding(
-                rule: "zombie-children", severity: .warning,
+                .zombieChildren,
                 message: "\(who) left \(o.zombies.count) zombie child(ren) it never reaped: \(describe(o.zombies))",
                 hint: "wait for children (waitpid) or run under tini or dumb-init, which reap zombies"))
         }
         if o.exitedInTime, let seconds = o.shutdownSeconds, o.graceAfterPreStop > 0,
            seconds > slowShare * o.graceAfterPreStop {
             outcome.append(Finding(
-                rule: "slow-shutdown", severity: .warning,
+                .slowShutdown,
                 message: "\(who) took \(precise(seconds)) s to shut down, "
                     + "\(Int((seconds / o.graceAfterPreStop * 100).rounded()))% "
                     + "of the \(format(o.graceAfterPreStop)) s it had",
@@ -159,7 +149,7 @@ public enum ShutdownVerdict {
         if o.exitedInTime && o.exit == nil
             && (o.forecastOutcome == .terminates || o.forecastOutcome == .dumpsCore) {
             outcome.append(Finding(
-                rule: "killed-by-signal", severity: .error,
+                .killedBySignal,
                 message: "\(who) exited after \(o.signal.name) and had no handler for it just before: it died of the "
                     + "default action, so no request was drained and no cleanup happened (its exit status cannot be "
                     + "read: it is not sigscope's child)",
@@ -167,7 +157,7 @@ public enum ShutdownVerdict {
                     : "catch \(o.signal.name) and exit 0"))
         } else if o.exitedInTime && o.exit == nil {
             outcome.append(Finding(
-                rule: "exit-status-unknown", severity: .info,
+                .exitStatusUnknown,
                 message: "\(who) is not sigscope's child, so its exit status is unknown; judged by time only",
                 hint: "start it with sigscope check -- CMD to see its exit status"))
         }

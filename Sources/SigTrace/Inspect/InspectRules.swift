@@ -1,12 +1,5 @@
 /// The rules of `sigscope inspect`: findings drawn from one process's dispositions, runtime and children.
 public enum InspectRules {
-    /// Every rule slug `inspect` can report, for documentation and tests.
-    public static let slugs = [
-        "sigterm-not-caught", "sigterm-ignored", "sigterm-blocked", "pid1-sigterm-dropped", "pid1-shell-wrapper",
-        "zombie-children", "sigterm-via-signalfd", "sigterm-via-sigwait", "runtime-catch-all", "runtime-decides",
-        "sigpipe-default", "no-verdict",
-    ]
-
     /// SIGTERM outcomes a signalfd or sigwait sigscope could not see would change.
     static let uncertainWhenRestricted: Set<SignalOutcome> = [.terminates, .dumpsCore, .dropped, .staysPending]
 
@@ -21,7 +14,7 @@ public enum InspectRules {
 
         if snapshot.restricted && uncertainWhenRestricted.contains(term.outcome) {
             return [Finding(
-                rule: "no-verdict", severity: .info,
+                .noVerdict,
                 message: "\(who) belongs to uid \(snapshot.status.uid) and sigscope may not read its descriptors or its "
                     + "threads' system calls: a signalfd or sigwait taking SIGTERM would go unseen",
                 hint: ProcReader.readDeniedAdvice(processUid: snapshot.status.uid))]
@@ -29,27 +22,27 @@ public enum InspectRules {
         switch term.outcome {
         case .dropped:
             findings.append(Finding(
-                rule: "pid1-sigterm-dropped", severity: .error,
+                .pid1SigtermDropped,
                 message: "\(who) is PID 1 of its PID namespace (NSpid \(nspidText(snapshot))) and has no SIGTERM "
                     + "handler: the kernel drops SIGTERM, so docker stop and the kubelet wait out the grace period "
                     + "and SIGKILL it",
                 hint: "run under tini or dumb-init (docker run --init), or install a SIGTERM handler"))
         case .ignored:
             findings.append(Finding(
-                rule: "sigterm-ignored", severity: .error,
+                .sigtermIgnored,
                 message: "\(who) ignores SIGTERM (SigIgn): it will sit out the whole grace period and be SIGKILLed",
                 hint: "stop ignoring SIGTERM (check for signal(SIGTERM, SIG_IGN), nohup or a parent that ignored it "
                     + "before exec) and handle it"))
         case .staysPending:
             findings.append(Finding(
-                rule: "sigterm-blocked", severity: .error,
+                .sigtermBlocked,
                 message: "\(who) blocks SIGTERM in all \(snapshot.threads.count) thread(s) with no signalfd or "
                     + "sigwait taking it: SIGTERM stays pending and the process is SIGKILLed at the end of the grace "
                     + "period",
                 hint: "unblock SIGTERM, or read it with signalfd or sigwait in a dedicated thread"))
         case .terminates, .dumpsCore:
             findings.append(Finding(
-                rule: "sigterm-not-caught", severity: .warning,
+                .sigtermNotCaught,
                 message: "\(who) does not catch SIGTERM: the default action terminates it at once, without "
                     + "draining requests or cleanup",
                 hint: "install a SIGTERM handler that stops accepting, drains and exits 0"))
@@ -58,14 +51,14 @@ public enum InspectRules {
             case .signalfd:
                 let fds = snapshot.signalfds.filter { $0.mask.contains(.term) }.map { String($0.fd) }
                 findings.append(Finding(
-                    rule: "sigterm-via-signalfd", severity: .info,
+                    .sigtermViaSignalfd,
                     message: "\(who) takes SIGTERM through signalfd (fd \(fds.joined(separator: ", "))) with SIGTERM "
                         + "blocked; SigCgt does not show it, and that is fine",
                     hint: "nothing to change; sigscope check confirms the shutdown"))
             case .sigwait:
                 let tids = snapshot.threads.filter { $0.sigwaitSet?.contains(.term) == true }.map { String($0.tid) }
                 findings.append(Finding(
-                    rule: "sigterm-via-sigwait", severity: .info,
+                    .sigtermViaSigwait,
                     message: "\(who) takes SIGTERM in sigwait (thread \(tids.joined(separator: ", ")))",
                     hint: "nothing to change; sigscope check confirms the shutdown"))
             default:
@@ -77,7 +70,7 @@ public enum InspectRules {
 
         if runtime == .go && term.caught {
             findings.append(Finding(
-                rule: "runtime-catch-all", severity: .info,
+                .runtimeCatchAll,
                 message: "\(who) is a Go program: the Go runtime installs a handler for every signal, so a caught "
                     + "SIGTERM is no proof of handling; without signal.Notify the runtime re-raises SIGTERM and the "
                     + "process dies of it",
@@ -85,7 +78,7 @@ public enum InspectRules {
         }
         if [.python, .node, .ruby, .perl].contains(runtime) && term.outcome != .handled {
             findings.append(Finding(
-                rule: "runtime-decides", severity: .info,
+                .runtimeDecides,
                 message: "\(who) runs \(runtime.rawValue): the script decides whether SIGTERM is handled, and has not "
                     + "installed a handler now",
                 hint: "handle SIGTERM in the script (signal module, process.on('SIGTERM')) and confirm with sigscope check"))
@@ -94,7 +87,7 @@ public enum InspectRules {
             let child = liveChildren[0]
             let childText = child.cmdline.isEmpty ? child.comm : child.cmdline.joined(separator: " ")
             findings.append(Finding(
-                rule: "pid1-shell-wrapper", severity: term.outcome == .handled ? .warning : .error,
+                .pid1ShellWrapper, severity: term.outcome == .handled ? .warning : .error,
                 message: "PID 1 is the shell \(who) and the real program runs as its child (pid \(child.pid): "
                     + "\(childText)): the shell does not forward SIGTERM to it",
                 hint: "exec the app from the shell (exec \(child.comm) ...), use exec-form CMD, or run under tini"))
@@ -103,7 +96,7 @@ public enum InspectRules {
         if !zombies.isEmpty {
             let pids = zombies.prefix(5).map { String($0.pid) }.joined(separator: ", ")
             findings.append(Finding(
-                rule: "zombie-children", severity: .warning,
+                .zombieChildren,
                 message: "\(who) has \(zombies.count) zombie child(ren) it never reaped (\(pids)\(zombies.count > 5 ? ", ..." : ""))"
                     + (isInit ? "; as PID 1 it must reap every orphan in its namespace" : ""),
                 hint: isInit ? "run under tini or dumb-init, which reap zombies" : "wait for children (waitpid) or "
@@ -111,7 +104,7 @@ public enum InspectRules {
         }
         if snapshot.listensOnTCP && pipe.outcome == .terminates {
             findings.append(Finding(
-                rule: "sigpipe-default", severity: .warning,
+                .sigpipeDefault,
                 message: "\(who) listens on TCP and leaves SIGPIPE at its default: a write to a connection the "
                     + "client closed kills the process",
                 hint: "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL"))

@@ -56,7 +56,7 @@ public enum BinaryLint {
         do {
             image = try ELFImage(path: path)
         } catch {
-            let rule = error.code == .unreadableFile ? LintRule.fileUnreadable : LintRule.elfCorrupt
+            let rule = error.code == .unreadableFile ? Rule.fileUnreadable : Rule.elfCorrupt
             return (nil, [rule.finding(error.message, hint: "lint a complete, readable ELF binary", file: display)])
         }
         return lint(image, display: display)
@@ -72,7 +72,7 @@ public enum BinaryLint {
                                 signalLibraries: [], goBuildInfo: nil)
         if image.sections.isEmpty || (image.section(named: ".text") == nil && image.section(named: ".dynsym") == nil
             && image.section(named: ".gopclntab") == nil) {
-            let finding = LintRule.elfCorrupt.finding(
+            let finding = Rule.elfCorrupt.finding(
                 "\(display): no readable sections (truncated, corrupt, or stripped of its section table)",
                 hint: "lint the binary as built, not a damaged copy", file: display)
             return (facts, [finding])
@@ -86,7 +86,7 @@ public enum BinaryLint {
         let needed = image.neededLibraries
         if let interpreter = interpreterName(executable: name, needed: needed) {
             facts.runtime = interpreter
-            let finding = LintRule.interpreterDecides.finding(
+            let finding = Rule.interpreterDecides.finding(
                 "\(name) is the \(interpreter) runtime: what SIGTERM does depends on the script it runs "
                     + "(\(interpreter) installs no SIGTERM handler by default)",
                 hint: "run `sigscope check` on the real command line, and handle SIGTERM in the script",
@@ -121,14 +121,14 @@ public enum BinaryLint {
         let verb = facts.isStatic ? "contains" : "imports"
         let kind = facts.isStatic ? "static" : "dynamic"
         if facts.isStatic && facts.stripped {
-            findings.append(LintRule.strippedStatic.finding(
+            findings.append(Rule.strippedStatic.finding(
                 "static and stripped \(facts.runtime) binary: no symbol table and no dynamic imports, so whether it "
                     + "installs a SIGTERM handler, uses signalfd or sigwait is hidden",
                 hint: "run `sigscope check` for a verdict, or lint an unstripped build", file: display))
             return findings
         }
         if facts.stripped {
-            findings.append(LintRule.stripped.finding(
+            findings.append(Rule.stripped.finding(
                 "stripped: only the dynamic imports are visible; signal handling in statically linked code "
                     + "(a bundled event loop, a Rust crate, a Swift package) is hidden",
                 hint: "lint an unstripped build, or run `sigscope check`", file: display))
@@ -142,21 +142,21 @@ public enum BinaryLint {
         let evidence = found.filter { !runtimeOwn.contains($0) }
         let forecast = "a handler is only a forecast: run `sigscope check` to see SIGTERM handled in time"
         if !facts.signalLibraries.isEmpty {
-            let rule = facts.runtime == "rust" ? LintRule.rustSignalCrate
-                : facts.runtime == "swift" ? LintRule.swiftUnixSignals : LintRule.signalAPIs
+            let rule = facts.runtime == "rust" ? Rule.rustSignalCrate
+                : facts.runtime == "swift" ? Rule.swiftUnixSignals : Rule.signalAPIs
             var message = "\(kind) \(facts.runtime) binary links \(facts.signalLibraries.joined(separator: ", "))"
             if !facts.signalAPIs.isEmpty { message += "; it \(verb) \(facts.signalAPIs.joined(separator: ", "))" }
             findings.append(rule.finding(message, hint: forecast, file: display))
             return findings
         }
         if evidence.contains(where: { handlingAPIs.contains($0) }) {
-            findings.append(LintRule.signalAPIs.finding(
+            findings.append(Rule.signalAPIs.finding(
                 "\(kind) \(facts.runtime) binary \(verb) \(found.joined(separator: ", "))", hint: forecast,
                 file: display))
             return findings
         }
         if facts.isStatic && facts.runtime != "rust" && found.contains("sigaction") {
-            findings.append(LintRule.signalAPIs.finding(
+            findings.append(Rule.signalAPIs.finding(
                 "static \(facts.runtime) binary contains \(found.joined(separator: ", ")), which static glibc "
                     + "links for its own use (abort, threads): whether the program installs a SIGTERM handler "
                     + "cannot be told from its symbols", hint: "run `sigscope check` for a verdict", file: display))
@@ -176,7 +176,7 @@ public enum BinaryLint {
         message += ": SIGTERM kills it at once with no cleanup, and as PID 1 of a container the kernel drops "
             + "SIGTERM so it is SIGKILLed when the grace period ends"
         if facts.stripped { message += " (stripped: statically linked handling would be hidden)" }
-        findings.append(LintRule.noSignalHandling.finding(
+        findings.append(Rule.noSignalHandling.finding(
             message, hint: "handle SIGTERM (sigaction or signalfd) and exit after draining, or run it under tini",
             file: display))
         return findings
@@ -199,19 +199,19 @@ public enum BinaryLint {
             .compactMap { $0 }
         let about = "Go binary" + (details.isEmpty ? " (no readable build info)" : " (\(details.joined(separator: ", ")))")
         if places.isEmpty {
-            return [LintRule.goNoSignalNotify.finding(
+            return [Rule.goNoSignalNotify.finding(
                 "\(about): no function table (.gopclntab) or symbol table to look in, so whether "
                     + "os/signal.Notify is linked is hidden", hint: "run `sigscope check` for a verdict",
                 file: display, severity: .info)]
         }
         if facts.signalLibraries.isEmpty {
-            return [LintRule.goNoSignalNotify.finding(
+            return [Rule.goNoSignalNotify.finding(
                 "\(about) does not link os/signal.Notify or NotifyContext: the Go runtime catches SIGTERM, then "
                     + "re-raises it and dies at once without cleanup (as PID 1 it exits with status 2)",
                 hint: "use signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt) and shut the server down "
                     + "with http.Server.Shutdown", file: display)]
         }
-        return [LintRule.goSignalNotify.finding(
+        return [Rule.goSignalNotify.finding(
             "\(about) links \(facts.signalLibraries.joined(separator: ", "))",
             hint: "check that it is called for SIGTERM: run `sigscope check`", file: display)]
     }

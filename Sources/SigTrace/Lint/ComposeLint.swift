@@ -18,7 +18,7 @@ public struct ComposeLint: Sendable {
     public func lint(_ file: ComposeFile, directory: String, read: (String) -> String?) -> [Finding] {
         guard file.root["services"] != nil else {
             let location = file.root.location
-            return [LintRule.composeInvalid.finding(
+            return [Rule.composeInvalid.finding(
                 "no `services` key: not a Compose file, or one that only holds shared definitions",
                 hint: "lint the compose.yaml that defines the services", file: location.file, line: location.line,
                 severity: .warning)]
@@ -30,7 +30,7 @@ public struct ComposeLint: Sendable {
         -> [Finding] {
         var findings: [Finding] = []
         let anchor = service.location
-        func finding(_ rule: LintRule, _ message: String, hint: String, at location: ComposeFile.Location,
+        func finding(_ rule: Rule, _ message: String, hint: String, at location: ComposeFile.Location,
                      severity: Severity? = nil) -> Finding {
             rule.finding("service \(name): " + message, hint: hint, file: location.file, line: location.line,
                          severity: severity)
@@ -160,7 +160,7 @@ public struct ComposeLint: Sendable {
 
     /// The PID 1 rules whose verdict depends on an image ENTRYPOINT sigscope cannot see.
     static let entrypointDependentRules: Set<String> = [
-        LintRule.interpreterPID1.id, LintRule.noInit.id, LintRule.entrypointScriptNoExec.id,
+        Rule.interpreterPID1.id, Rule.noInit.id, Rule.entrypointScriptNoExec.id,
     ]
 
     /// The Dockerfile rules on the container, each finding moved to the Compose line it comes from.
@@ -199,7 +199,7 @@ public struct ComposeLint: Sendable {
     /// `deploy.update_config` for a rolling update: start-first needs a healthcheck to know the new task is
     /// ready; stop-first with one replica stops the service for the length of the stop and the start.
     func rollingFindings(_ service: ComposeFile.Value, name: String, container: ComposeContainer?,
-                         finding: (LintRule, String, String, ComposeFile.Location, Severity?) -> Finding)
+                         finding: (Rule, String, String, ComposeFile.Location, Severity?) -> Finding)
         -> [Finding] {
         guard let deploy = service["deploy"], let update = deploy["update_config"] else { return [] }
         let order = update["order"]?.text ?? "stop-first"

@@ -28,7 +28,7 @@ public struct DockerfileLint: Sendable {
     /// Lints Dockerfile text; `display` names the file in findings.
     public func lint(_ file: Dockerfile, display: String) -> [Finding] {
         guard !file.stages.isEmpty else {
-            return [LintRule.dockerfileNoFrom.finding(
+            return [Rule.dockerfileNoFrom.finding(
                 "no FROM instruction: not a Dockerfile, or an empty one",
                 hint: "start the final stage with FROM", file: display, line: 1)]
         }
@@ -50,7 +50,7 @@ public struct DockerfileLint: Sendable {
         }
         var findings: [Finding] = []
         for instruction in [entrypoint, command].compactMap({ $0 }) where instruction.execForm.invalidJSON {
-            findings.append(LintRule.execFormInvalidJSON.finding(
+            findings.append(Rule.execFormInvalidJSON.finding(
                 "\(instruction.keyword) \(instruction.arguments) is not a valid JSON array of strings, so Docker "
                     + "runs it as shell form through /bin/sh -c", hint: "use double quotes: [\"prog\", \"arg\"]",
                 file: display, line: instruction.line))
@@ -88,7 +88,7 @@ public struct DockerfileLint: Sendable {
             let shell = LintShellCommand(script: shellInstruction.arguments)
             let (message, severity) = shell.pid1Consequence
             if shell.shape != .execs {
-                findings.append(LintRule.shellFormPID1.finding(
+                findings.append(Rule.shellFormPID1.finding(
                     "shell-form \(shellInstruction.keyword): \(message)",
                     hint: "use exec form, \(shellInstruction.keyword) [\"prog\", \"arg\"], or start the command with "
                         + "`exec`", file: display, line: shellInstruction.line, severity: severity))
@@ -112,7 +112,7 @@ public struct DockerfileLint: Sendable {
             programs += shell.programs.map(Self.baseName)
             if shell.shape != .execs {
                 let (message, severity) = shell.pid1Consequence
-                findings.append(LintRule.shellFormPID1.finding(
+                findings.append(Rule.shellFormPID1.finding(
                     underInit ? "sh -c under an init: the init forwards SIGTERM to the shell, which dies of it "
                         + "without passing it on to the program" : "\(anchor.keyword) runs sh -c: \(message)",
                     hint: "exec the program directly, or start the script with `exec`", file: display,
@@ -133,13 +133,13 @@ public struct DockerfileLint: Sendable {
         }
         if !underInit {
             if Self.handlerlessInterpreters.contains(where: { program == $0 || program.hasPrefix($0 + ".") }) {
-                findings.append(LintRule.interpreterPID1.finding(
+                findings.append(Rule.interpreterPID1.finding(
                     "\(program) runs as PID 1 with no init: it has no SIGTERM handler unless the script installs one, "
                         + "and the kernel drops signals PID 1 does not handle, so `docker stop` waits and SIGKILLs",
                     hint: "handle SIGTERM in the script, or run it under tini (ENTRYPOINT [\"tini\", \"--\"] or "
                         + "`docker run --init`); verify with `sigscope check`", file: display, line: anchor.line))
             } else {
-                findings.append(LintRule.noInit.finding(
+                findings.append(Rule.noInit.finding(
                     "\(program) runs as PID 1 with no init: it must handle SIGTERM itself (the kernel drops signals "
                         + "PID 1 has no handler for) and reap its zombie children",
                     hint: "add tini or dumb-init as ENTRYPOINT, or run with `docker run --init`", file: display,
@@ -180,7 +180,7 @@ public struct DockerfileLint: Sendable {
         if execs { return .execs }
         if traps { return .notAScript }
         let name = Self.baseName(path)
-        return .noExec(LintRule.entrypointScriptNoExec.finding(
+        return .noExec(Rule.entrypointScriptNoExec.finding(
             "\(name) (copied at line \(copyLine)) runs its command as a child without `exec` and traps no TERM: "
                 + "the shell stays PID 1 and SIGTERM never reaches the program",
             hint: "end \(name) with `exec \"$@\"` (or `exec prog ...`)", file: display, line: anchor.line))
@@ -230,13 +230,13 @@ public struct DockerfileLint: Sendable {
             do {
                 let signal = try Signal(parsing: text)
                 if signal == .kill || signal == .stop {
-                    return [LintRule.stopSignalInvalid.finding(
+                    return [Rule.stopSignalInvalid.finding(
                         "STOPSIGNAL \(text) cannot be caught: the program gets no chance to shut down",
                         hint: "use SIGTERM, or the server's graceful signal", file: display, line: instruction.line)]
                 }
                 effective = signal
             } catch {
-                return [LintRule.stopSignalInvalid.finding(
+                return [Rule.stopSignalInvalid.finding(
                     "STOPSIGNAL \(text): \(error.message)", hint: "use a signal name such as SIGTERM or SIGQUIT",
                     file: display, line: instruction.line)]
             }
@@ -250,7 +250,7 @@ public struct DockerfileLint: Sendable {
             ? server.graceful : Signal.term)
         guard stop != server.graceful else { return [] }
         let line = instruction?.line ?? anchor?.line ?? from.line
-        return [LintRule.stopSignalServer.finding(
+        return [Rule.stopSignalServer.finding(
             "\(server.program) is stopped with SIG\(stop.shortName): \(server.note)",
             hint: "STOPSIGNAL SIG\(server.graceful.shortName)", file: display, line: line)]
     }

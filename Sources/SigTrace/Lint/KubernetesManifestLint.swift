@@ -33,12 +33,12 @@ public struct KubernetesManifestLint: Sendable {
         if let node = pod.spec["terminationGracePeriodSeconds"] {
             graceLine = node.line
             guard let seconds = node.int else {
-                return [LintRule.manifestInvalid.finding(
+                return [Rule.manifestInvalid.finding(
                     "\(object): terminationGracePeriodSeconds is not an integer: \(node.string ?? "a mapping")",
                     hint: "give whole seconds, such as 30", file: display, line: node.line)]
             }
             if seconds <= 0 {
-                findings.append(LintRule.gracePeriodZero.finding(
+                findings.append(Rule.gracePeriodZero.finding(
                     "\(object): terminationGracePeriodSeconds is \(seconds): the kubelet sends SIGKILL right after "
                         + "SIGTERM (or at once), so no shutdown handler can run",
                     hint: "set it to the preStop time plus the measured shutdown plus a margin (30 is the default)",
@@ -50,7 +50,7 @@ public struct KubernetesManifestLint: Sendable {
             graceText = "terminationGracePeriodSeconds \(seconds)"
         }
         if pod.spec["shareProcessNamespace"]?.bool == true, let node = pod.spec["shareProcessNamespace"] {
-            findings.append(LintRule.shareProcessNamespace.finding(
+            findings.append(Rule.shareProcessNamespace.finding(
                 "\(object): shareProcessNamespace is on, so the pause container is PID 1 and each app is not: an "
                     + "app with no SIGTERM handler dies of it here, while the same image as PID 1 elsewhere ignores it",
                 hint: "test shutdown the way it is deployed (`sigscope check`), and handle SIGTERM explicitly",
@@ -73,7 +73,7 @@ public struct KubernetesManifestLint: Sendable {
             let preStop = preStopNode.map(Self.preStopDuration)
             let preStopLine = container["lifecycle"]?.line(ofKey: "preStop")
             if let preStopNode, let preStop, !preStop.known {
-                findings.append(LintRule.preStopDurationUnknown.finding(
+                findings.append(Rule.preStopDurationUnknown.finding(
                     "\(name): the preStop \(preStop.kind) hook's duration cannot be known before it runs"
                         + (preStop.seconds > 0 ? " (at least \(Self.format(preStop.seconds)))" : "")
                         + "; it counts against \(graceText)",
@@ -84,7 +84,7 @@ public struct KubernetesManifestLint: Sendable {
             let line = preStopLine ?? container.line
             let graceDouble = Double(grace)
             if preStopSeconds >= graceDouble {
-                findings.append(LintRule.preStopExceedsGrace.finding(
+                findings.append(Rule.preStopExceedsGrace.finding(
                     "\(name): preStop takes \(Self.format(preStopSeconds)), the whole of \(graceText): SIGTERM comes "
                         + "only when the grace period is over, and SIGKILL follows at once",
                     hint: "shorten the preStop sleep or raise terminationGracePeriodSeconds", file: display,
@@ -97,12 +97,12 @@ public struct KubernetesManifestLint: Sendable {
             let budget = "preStop \(Self.format(preStopSeconds)) + shutdown \(Self.format(shutdown.seconds)) "
                 + "(\(shutdownSource)) = \(Self.format(total))"
             if total > graceDouble {
-                findings.append(LintRule.graceBudgetExceeded.finding(
+                findings.append(Rule.graceBudgetExceeded.finding(
                     "\(name): \(budget) exceeds \(graceText): the app is SIGKILLed mid-shutdown",
                     hint: "set terminationGracePeriodSeconds to at least \(Int((total + margin).rounded(.up))), or "
                         + "shorten preStop or the shutdown", file: display, line: line))
             } else if total > graceDouble - margin {
-                findings.append(LintRule.graceBudgetTight.finding(
+                findings.append(Rule.graceBudgetTight.finding(
                     "\(name): \(budget) leaves less than the \(Self.format(margin)) margin of \(graceText)",
                     hint: "set terminationGracePeriodSeconds to at least \(Int((total + margin).rounded(.up)))",
                     file: display, line: line))
@@ -125,7 +125,7 @@ public struct KubernetesManifestLint: Sendable {
             severity = .warning
         }
         let line = container.line(ofKey: "command") ?? container.line(ofKey: "args") ?? container.line
-        return [LintRule.shellWrapperCommand.finding(
+        return [Rule.shellWrapperCommand.finding(
             "\(name) runs `sh -c \(script.count > 60 ? String(script.prefix(57)) + "..." : script)`: \(message)",
             hint: "run the program directly in command/args, or start the script with `exec`", file: display,
             line: line, severity: severity)]
@@ -138,12 +138,12 @@ public struct KubernetesManifestLint: Sendable {
         do {
             signal = try Signal(parsing: text)
         } catch {
-            return [LintRule.stopSignalInvalid.finding("\(name): lifecycle.stopSignal \(text): \(error.message)",
+            return [Rule.stopSignalInvalid.finding("\(name): lifecycle.stopSignal \(text): \(error.message)",
                                                        hint: "use a name such as SIGTERM", file: display,
                                                        line: node.line)]
         }
         if signal == .kill || signal == .stop {
-            return [LintRule.stopSignalInvalid.finding(
+            return [Rule.stopSignalInvalid.finding(
                 "\(name): lifecycle.stopSignal \(text) cannot be caught: the app gets no chance to shut down",
                 hint: "use SIGTERM, or the server's graceful signal", file: display, line: node.line)]
         }
@@ -152,7 +152,7 @@ public struct KubernetesManifestLint: Sendable {
             .map(DockerfileLint.baseName)
         guard let server = DockerfileLint.servers.first(where: { $0.program == image || command.contains($0.program) }),
               signal != server.graceful else { return [] }
-        return [LintRule.stopSignalServer.finding(
+        return [Rule.stopSignalServer.finding(
             "\(name): lifecycle.stopSignal is SIG\(signal.shortName) for \(server.program): \(server.note)",
             hint: "stopSignal: SIG\(server.graceful.shortName)", file: display, line: node.line)]
     }

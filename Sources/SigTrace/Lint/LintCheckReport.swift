@@ -59,7 +59,7 @@ public struct LintCheckReport: Sendable {
             message += ", no shutdown" + (graceSeconds.map { " within \($0)s" } ?? "")
         }
         if let exit { message += " (exit: \(exit))" }
-        return LintRule.checkReportFailed.finding(
+        return Rule.checkReportFailed.finding(
             message, hint: "fix the shutdown first: the grace budget cannot be met", file: file)
     }
 }

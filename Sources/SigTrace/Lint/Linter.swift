@@ -61,14 +61,14 @@ public struct Linter: Sendable {
             var info = stat()
             guard stat(path, &info) == 0 else {
                 let why = SigscopeError.describe(errno: errno)
-                results.append(file(path, .unknown, [LintRule.fileUnreadable.finding(
+                results.append(file(path, .unknown, [Rule.fileUnreadable.finding(
                     "cannot read \(path): \(why)", hint: "check the path", file: path)]))
                 continue
             }
             if info.st_mode & S_IFMT == S_IFDIR {
                 let found = Linter.walk(path)
                 if found.isEmpty {
-                    results.append(file(path, .unknown, [LintRule.unknownFileType.finding(
+                    results.append(file(path, .unknown, [Rule.unknownFileType.finding(
                         "\(path) is a directory with no ELF executable, Dockerfile or YAML manifest in it",
                         hint: "name the files to lint", file: path)]))
                 }
@@ -92,7 +92,7 @@ public struct Linter: Sendable {
         }
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            return file(path, .unknown, [LintRule.fileUnreadable.finding(
+            return file(path, .unknown, [Rule.fileUnreadable.finding(
                 "cannot read \(path): \(SigscopeError.describe(errno: errno))", hint: "check permissions",
                 file: path)])
         }
@@ -107,7 +107,7 @@ public struct Linter: Sendable {
                .hasPrefix("FROM ") }) {
             return lintDockerfile(path)
         }
-        return file(path, .unknown, [LintRule.unknownFileType.finding(
+        return file(path, .unknown, [Rule.unknownFileType.finding(
             "\(path) is not an ELF binary (no ELF magic), a Dockerfile or a YAML manifest",
             hint: "lint binaries, Dockerfiles (named Dockerfile or *.Dockerfile) and *.yaml manifests",
             file: path)])
@@ -127,13 +127,13 @@ public struct Linter: Sendable {
             return file(path, .manifest, manifestLint.lint(manifest, display: path), lines: manifest.lines)
         } catch {
             let line = Int(error.message.split(separator: ":").first?.split(separator: " ").last ?? "")
-            return file(path, .manifest, [LintRule.manifestInvalid.finding(
+            return file(path, .manifest, [Rule.manifestInvalid.finding(
                 "not valid YAML: \(error.message)", hint: "fix the YAML syntax", file: path, line: line)])
         }
     }
 
     func unreadable(_ path: String, _ kind: LintedFile.Kind) -> LintedFile {
-        file(path, kind, [LintRule.fileUnreadable.finding(
+        file(path, kind, [Rule.fileUnreadable.finding(
             "cannot read \(path) as UTF-8 text", hint: "check the path and its encoding", file: path)])
     }
 

@@ -135,7 +135,7 @@ extension Linter {
             } catch {
                 let line = Int(error.message.split(separator: "line ").dropFirst().first?
                     .prefix { $0.isNumber } ?? "")
-                return file(first, .compose, [LintRule.composeInvalid.finding(
+                return file(first, .compose, [Rule.composeInvalid.finding(
                     error.message, hint: "fix the YAML", file: path, line: line)])
             }
         }

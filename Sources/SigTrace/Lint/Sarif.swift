@@ -6,14 +6,14 @@ public enum Sarif {
 
     /// The SARIF log for a lint report.
     public static func log(_ report: LintReport) -> JSONValue {
-        let rules = LintRule.all
+        let rules = Rule.reported(by: .lint)
         let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($0.element.id, $0.offset) })
         let ruleValues: [JSONValue] = rules.map { rule in
             .object([
                 ("id", .string(rule.id)),
                 ("name", .string(camelCase(rule.id))),
                 ("shortDescription", .object([("text", .string(rule.summary))])),
-                ("fullDescription", .object([("text", .string(rule.summary + "."))])),
+                ("fullDescription", .object([("text", .string(rule.help))])),
                 ("defaultConfiguration", .object([("level", .string(level(rule.severity)))])),
                 ("properties", .object([("tags", .array([.string("signals"), .string("shutdown")]))])),
             ])

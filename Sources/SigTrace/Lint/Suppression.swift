@@ -48,7 +48,7 @@ public struct Suppression: Sendable {
                 throw SigscopeError(.badInput, "\(source) line \(item.line): an ignore entry needs a rule")
             }
         }
-        for entry in entries where entry.rule != "all" && LintRule.named(entry.rule) == nil {
+        for entry in entries where entry.rule != "all" && Rule.named(entry.rule)?.commands.contains(.lint) != true {
             throw SigscopeError(.badInput, "\(source): unknown rule '\(entry.rule)' (see `sigscope lint --list-rules`)")
         }
     }

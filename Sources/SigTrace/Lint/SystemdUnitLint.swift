@@ -50,7 +50,7 @@ public struct SystemdUnitLint: Sendable {
 
         /// A finding at an assignment (in a drop-in, the drop-in's file and line), or at the unit's
         /// `[Service]` section when the setting is systemd's default.
-        func finding(_ rule: LintRule, _ message: String, hint: String, at assignment: SystemdUnit.Assignment?,
+        func finding(_ rule: Rule, _ message: String, hint: String, at assignment: SystemdUnit.Assignment?,
                      severity: Severity? = nil) -> Finding {
             guard let assignment else {
                 return rule.finding("\(name): " + message, hint: hint, file: display, line: serviceLine,
@@ -105,12 +105,12 @@ public struct SystemdUnitLint: Sendable {
     func syntaxFindings(_ context: inout Context) -> [Finding] {
         let unit = context.unit
         guard unit.hasSections else {
-            return [LintRule.systemdUnitInvalid.finding(
+            return [Rule.systemdUnitInvalid.finding(
                 "\(context.name) has no [Section] header: not a systemd unit file", hint: "start it with [Unit] or "
                     + "[Service]", file: context.display, line: 1)]
         }
         return unit.problems.map { problem in
-            LintRule.systemdUnitInvalid.finding(
+            Rule.systemdUnitInvalid.finding(
                 "\(context.name): \(problem.message)", hint: "put Key=Value lines under a [Section] header",
                 file: problem.file, line: problem.line, severity: .warning)
         }

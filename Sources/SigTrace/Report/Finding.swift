@@ -22,9 +22,10 @@ public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
 }
 
 /// One thing sigscope concluded, with a stable rule slug, the facts in the message and what to do about it.
+/// Findings are made only from a `Rule` of the catalog, so every slug a command prints is listed by `sigscope rules`.
 public struct Finding: Sendable, Hashable {
-    /// A stable slug, such as `pid1-sigterm-dropped`.
-    public var rule: String
+    /// The rule's stable slug, such as `pid1-sigterm-dropped`.
+    public let rule: String
     public var severity: Severity
     /// The facts behind the finding, naming pids, signals and files.
     public var message: String
@@ -34,10 +35,11 @@ public struct Finding: Sendable, Hashable {
     public var file: String?
     public var line: Int?
 
-    public init(rule: String, severity: Severity, message: String, hint: String, file: String? = nil,
+    /// A finding of `rule`, at the rule's severity unless `severity` overrides it.
+    public init(_ rule: Rule, severity: Severity? = nil, message: String, hint: String, file: String? = nil,
                 line: Int? = nil) {
-        self.rule = rule
-        self.severity = severity
+        self.rule = rule.id
+        self.severity = severity ?? rule.severity
         self.message = message
         self.hint = hint
         self.file = file

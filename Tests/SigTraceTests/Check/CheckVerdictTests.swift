@@ -59,8 +59,8 @@ import Testing
 
     @Test func forecastErrorsBecomeWarningsWhenTheShutdownWasClean() {
         var o = observation(exit: .exited(0))
-        o.forecast = [Finding(rule: "pid1-sigterm-dropped", severity: .error, message: "m", hint: "h"),
-                      Finding(rule: "sigpipe-default", severity: .warning, message: "m", hint: "h")]
+        o.forecast = [Finding(.pid1SigtermDropped, message: "m", hint: "h"),
+                      Finding(.sigpipeDefault, message: "m", hint: "h")]
         let (verdict, findings) = ShutdownVerdict.judge(o)
         #expect(verdict == .pass)
         #expect(findings.map(\.rule) == ["pid1-sigterm-dropped"])
