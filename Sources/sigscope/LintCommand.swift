@@ -83,7 +83,7 @@ struct Lint: ParsableCommand {
     @Option(help: "The suppression file (default: .sigscope.yml in the current directory, if present).")
     var config: String?
 
-    @Flag(help: "List the rules with their slug, severity and summary, and exit.")
+    @Flag(help: "List the rules with their slug, severity, summary and source, and exit.")
     var listRules = false
 
     func validate() throws {
@@ -98,7 +98,10 @@ struct Lint: ParsableCommand {
     func run() throws {
         if listRules {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
-            for rule in Rule.reported(by: .lint) { table.append([rule.id, rule.severity.rawValue, rule.summary]) }
+            for rule in Rule.reported(by: .lint) {
+                table.append([rule.id, rule.severity.rawValue, rule.summary])
+                table.append(["", "", "source: " + rule.source])
+            }
             Output.write(table.rendered() + "\n")
             return
         }
