@@ -24,7 +24,8 @@ public struct ComposeFile: Sendable {
         /// The value of `key` in a mapping.
         public subscript(key: String) -> Value? {
             guard case .mapping(let pairs, _) = self else { return nil }
-            return pairs.last { $0.key == key }?.value
+            // A `!reset` key in a file read on its own is as good as absent.
+            return pairs.last { $0.key == key && $0.directive != .reset }?.value
         }
 
         /// The line of `key` in a mapping.
@@ -112,8 +113,8 @@ public struct ComposeFile: Sendable {
         let location = Location(file: file, line: node.mark?.line ?? 1)
         switch node {
         case .scalar(let scalar):
-            if scalar.tag.description.hasSuffix(":null") || scalar.string == "~"
-                || scalar.string.isEmpty && scalar.style == .plain {
+            if scalar.tag.description.hasSuffix(":null")
+                || scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
                 return .null(location)
             }
             return .scalar(scalar.string, location)

@@ -90,7 +90,9 @@ public struct Linter: Sendable {
         case .compose: return lintCompose(files: [path])
         default: break
         }
-        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            return Linter.looksLikeCompose(path) ? lintCompose(files: [path]) : lintManifest(path)
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             return file(path, .unknown, [Rule.fileUnreadable.finding(
                 "cannot read \(path): \(SigscopeError.describe(errno: errno))", hint: "check permissions",

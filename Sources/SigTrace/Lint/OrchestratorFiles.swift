@@ -20,6 +20,18 @@ extension Linter {
          "compose.override.yml", "docker-compose.override.yaml", "docker-compose.override.yml"].contains(lower)
     }
 
+    /// True for YAML with a top-level `services:` key and no `apiVersion:`/`kind:`: a Compose file under another
+    /// name (`compose.prod.yaml`, `stack.yml`).
+    static func looksLikeCompose(_ path: String) -> Bool {
+        guard let text = readText(path) else { return false }
+        var services = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("apiVersion:") || line.hasPrefix("kind:") { return false }
+            if line.hasPrefix("services:") { services = true }
+        }
+        return services
+    }
+
     /// True when the walk should skip this file because another file it finds reads it: a drop-in whose unit is
     /// beside its directory, an override file beside its Compose file.
     static func readWithAnother(_ path: String) -> Bool {

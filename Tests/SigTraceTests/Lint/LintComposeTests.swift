@@ -76,6 +76,16 @@ import Testing
                     == ["compose-grace-budget-tight@prod.yaml:4", "shell-form-pid1@prod.yaml:5"])
     }
 
+    @Test func composeFilesUnderOtherNamesAreRecognised() {
+        let linter = Linter()
+        let base = linter.lintFile("\(Self.directory)/multi/base.yaml")
+        #expect(base.kind == .compose)
+        // prod.yaml alone: its `!reset` stop_signal is simply absent, not a signal named "null".
+        let prod = linter.lintFile("\(Self.directory)/multi/prod.yaml")
+        #expect(prod.kind == .compose && prod.findings.isEmpty)
+        #expect(linter.lintFile("\(TestPaths.packageRoot)/fixtures/lint/k8s/list.yaml").kind == .manifest)
+    }
+
     @Test func mergeRules() throws {
         var file = try ComposeFile(text: """
             services:
