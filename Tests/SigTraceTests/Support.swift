@@ -132,7 +132,7 @@ func run(_ arguments: [String], directory: String? = nil, environment extra: [St
         argv = arguments
     }
     let process = try SpawnedProcess.launch(argv, options: options)
-    let status = process.stop(after: timeout)
+    let status = process.killAndReap(after: timeout)
     let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
     return CommandResult(status: status, stdout: stdout, stderr: stderr)
@@ -176,6 +176,6 @@ final class Running: Sendable {
 
     deinit {
         kill(-process.pid, SIGKILL)
-        process.stop()
+        process.killAndReap()
     }
 }

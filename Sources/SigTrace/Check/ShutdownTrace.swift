@@ -40,13 +40,13 @@ final class ShutdownTrace: Sendable {
 
     /// Detaches from whatever still runs and returns every event, waiting up to two seconds for the last ones.
     func finish() -> [SignalEvent] {
-        tracer.stop()
+        tracer.detach()
         _ = ended.wait(timeout: .now() + .seconds(2))
         return store.events.withLock { $0 }
     }
 
     /// Detaches without waiting for the last events (on the way out of an interrupted or failed check).
-    func stop() { tracer.stop() }
+    func detach() { tracer.detach() }
 
     /// The events so far (the tracer keeps running).
     var snapshot: [SignalEvent] { store.events.withLock { $0 } }

@@ -17,56 +17,6 @@ public enum CheckVerdict: String, Sendable, Equatable {
     }
 }
 
-/// Everything `check` observed, before judging. Pure data, so the rules can be tested without processes.
-public struct ShutdownObservation: Sendable {
-    public var pid: Int32
-    public var command: String
-    public var signal: Signal
-    public var grace: Duration
-    public var preStop: Duration
-    /// Why the check could not reach the signal (exited or not ready), if so.
-    public var notReady: String?
-    /// How the main process ended; nil when unknown (`--pid`: not our child) or when it never ended.
-    public var exit: ExitStatus?
-    /// True when the process was gone before the grace period ended, without SIGKILL.
-    public var exitedInTime: Bool
-    /// True when sigscope sent SIGKILL at the end of the grace period.
-    public var killed: Bool
-    /// Seconds from the stop signal to the exit, when it exited by itself.
-    public var shutdownSeconds: Double?
-    /// Exit codes that count as clean (`--accept-exit`; 0 always does).
-    public var acceptedExitCodes: Set<Int32>
-    /// inspect's findings on the process, taken just before the signal.
-    public var forecast: [Finding]
-    /// inspect's outcome for the stop signal, taken just before it was sent; decides a `--pid` target's verdict,
-    /// whose exit status sigscope cannot read.
-    public var forecastOutcome: SignalOutcome?
-    /// Descendants still alive after the main process exited, and zombies it left.
-    public var orphans: [TreeProcess]
-    public var zombies: [TreeProcess]
-    public var inflight: InflightSummary?
-    public var probe: ProbeReport?
-
-    /// The grace period left for the process once the pre-stop hook has used its share.
-    public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }
-
-    /// Creates an observation with nothing seen yet.
-    public init(pid: Int32, command: String, signal: Signal, grace: Duration, preStop: Duration,
-                acceptedExitCodes: Set<Int32>) {
-        self.pid = pid
-        self.command = command
-        self.signal = signal
-        self.grace = grace
-        self.preStop = preStop
-        exitedInTime = false
-        killed = false
-        self.acceptedExitCodes = acceptedExitCodes.union([0])
-        forecast = []
-        orphans = []
-        zombies = []
-    }
-}
-
 /// The rules of `check`: findings from what happened, a verdict from the findings.
 public enum ShutdownVerdict {
     /// The ids of inspect's rules that forecast what the stop signal will do and so belong in a check's findings.

@@ -26,9 +26,3 @@ public enum Clocks {
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 }
-
-/// Facts about the machine sigscope runs on.
-public enum System {
-    /// The number of online processors.
-    public static var processorCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
-}

@@ -1,12 +1,16 @@
 import Dispatch
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Work spread over the cores: `inspect --all` reads, judges and renders thousands of processes, each
 /// independent of the others. Lanes take the work in small batches from a shared counter rather than a fixed
 /// share each, so a lane whose core is busy with something else leaves more of the work to the others.
 enum Lanes {
     /// How many lanes: one per core, at most four.
-    static var count: Int { max(1, min(4, System.processorCount)) }
+    static var count: Int { max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
 
     /// How many items a lane takes at a time.
     static let batch = 32

@@ -94,7 +94,7 @@ public final class SignalTracer: Sendable {
     }
 
     /// Detaches from every process and ends the event stream; callable from any thread, any number of times.
-    public func stop() { control.requestStop() }
+    public func detach() { control.requestDetach() }
 
     /// Runs `loop.run()` on a new detached pthread. The corresponding C function is `pthread_create`.
     private static func startThread(_ loop: TracerThread) throws(SigscopeError) {
@@ -117,11 +117,11 @@ public final class SignalTracer: Sendable {
 
 /// What other threads share with the tracer thread: the stop flag.
 final class TracerControl: Sendable {
-    let stopRequested = Atomic<Bool>(false)
+    let detachRequested = Atomic<Bool>(false)
 
     /// Asks the tracer thread to detach and end; safe from any thread.
-    func requestStop() {
-        stopRequested.store(true, ordering: .releasing)
+    func requestDetach() {
+        detachRequested.store(true, ordering: .releasing)
         cprocfs_tracer_kick()
     }
 }

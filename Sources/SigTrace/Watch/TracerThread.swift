@@ -9,7 +9,7 @@ import Glibc
 /// the kernel binds tracees to the tracer's OS thread: a Swift `Task` may hop threads between calls.
 ///
 /// It blocks in `waitpid(__WALL | __WNOTHREAD)`, the cheapest way to learn of a stop. A wake signal makes that
-/// waitpid return EINTR: sent at once by `SignalTracer.stop()` and by the handlers of the signals that end the
+/// waitpid return EINTR: sent at once by `SignalTracer.detach()` and by the handlers of the signals that end the
 /// watch, and every 50 ms by a timer, which bounds how long a request that races the call can go unnoticed
 /// (see `cprocfs_tracer_wakeup_start`).
 final class TracerThread: @unchecked Sendable {
@@ -17,13 +17,13 @@ final class TracerThread: @unchecked Sendable {
     // mutable state below. What other threads share is the Atomic flag and the pipe's descriptors.
 
     /// One traced thread.
-    struct Task {
+    struct TracedThread {
         var tid: Int32
         var pid: Int32
     }
 
     /// One traced process.
-    struct Process {
+    struct TracedProcess {
         var pid: Int32
         var threads: Set<Int32> = []
         /// In a group-stop (its threads were resumed with PTRACE_LISTEN).
@@ -38,8 +38,8 @@ final class TracerThread: @unchecked Sendable {
     let startResult = Mutex<Result<[Int32], SigscopeError>?>(nil)
     let started = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
-    private var tasks: [Int32: Task] = [:]
-    private var processes: [Int32: Process] = [:]
+    private var tasks: [Int32: TracedThread] = [:]
+    private var processes: [Int32: TracedProcess] = [:]
     private var detaching = false
     private var pending: [SignalEvent] = []
     private var lastFlush: UInt64 = 0
@@ -131,7 +131,7 @@ final class TracerThread: @unchecked Sendable {
 
     /// Whether a stop was requested, a stop signal arrived, or the duration passed.
     private func shouldEnd(deadline: UInt64?) -> Bool {
-        if control.stopRequested.load(ordering: .acquiring) { return true }
+        if control.detachRequested.load(ordering: .acquiring) { return true }
         let signals = SignalSet(rawValue: cprocfs_tracer_take_signals())
         if !signals.intersection(configuration.stopSignals).isEmpty { return true }
         if let deadline, Clocks.monotonicNanoseconds() >= deadline { return true }
@@ -164,7 +164,7 @@ final class TracerThread: @unchecked Sendable {
     /// Seizes every thread of `pid`, listing /proc/PID/task until no new thread shows up: threads started by an
     /// already seized thread are picked up by PTRACE_O_TRACECLONE, the others by the next listing.
     private func attach(_ pid: Int32) throws(SigscopeError) {
-        processes[pid] = Process(pid: pid)
+        processes[pid] = TracedProcess(pid: pid)
         var first = true
         var tried: Set<Int32> = []
         while true {
@@ -207,10 +207,10 @@ final class TracerThread: @unchecked Sendable {
         close(fds[0])
         if cprocfs_ptrace(CPROCFS_PTRACE_SEIZE, process.pid, 0, self.options(launched: true)) != 0 {
             let code = errno
-            process.stop()
+            process.killAndReap()
             throw attachment.seizeError(process.pid, errno: code)
         }
-        processes[process.pid] = Process(pid: process.pid)
+        processes[process.pid] = TracedProcess(pid: process.pid)
         adopt(tid: process.pid, pid: process.pid)
         var byte: UInt8 = 1
         _ = write(fds[1], &byte, 1)
@@ -218,8 +218,8 @@ final class TracerThread: @unchecked Sendable {
     }
 
     private func adopt(tid: Int32, pid: Int32) {
-        tasks[tid] = Task(tid: tid, pid: pid)
-        processes[pid, default: Process(pid: pid)].threads.insert(tid)
+        tasks[tid] = TracedThread(tid: tid, pid: pid)
+        processes[pid, default: TracedProcess(pid: pid)].threads.insert(tid)
     }
 
     private func emit(_ kind: SignalEvent.Kind, pid: Int32, tid: Int32) {
@@ -278,7 +278,7 @@ final class TracerThread: @unchecked Sendable {
 
     /// A stop of a thread we have not heard of: a new thread or child whose creation event has not been
     /// reported yet (the kernel does not order the two).
-    private func newcomer(_ tid: Int32) -> Task {
+    private func newcomer(_ tid: Int32) -> TracedThread {
         let text = try? attachment.files.read(attachment.files.path(tid, "status"))
         let pid = text.flatMap { try? ProcStatus(parsing: $0) }?.tgid ?? tid
         adopt(tid: tid, pid: pid)
@@ -286,7 +286,7 @@ final class TracerThread: @unchecked Sendable {
     }
 
     /// A clone, fork or vfork event: `child` is a new thread of the same process or a new process.
-    private func created(_ child: Int32, by parent: Task) {
+    private func created(_ child: Int32, by parent: TracedThread) {
         let known = tasks[child]
         let text = try? attachment.files.read(attachment.files.path(child, "status"))
         let pid = known?.pid ?? text.flatMap { try? ProcStatus(parsing: $0) }?.tgid ?? child
@@ -301,7 +301,7 @@ final class TracerThread: @unchecked Sendable {
     /// A signal-delivery-stop: report it and re-inject the same signal, whose siginfo the kernel keeps.
     /// The event is stamped and the sender read while the thread is stopped, but handed on after it runs again:
     /// the stream's wake-up of its consumer then costs the tracee nothing.
-    private func deliver(task: Task, signalNumber: Int32) {
+    private func deliver(task: TracedThread, signalNumber: Int32) {
         var event: SignalEvent?
         if let signal = Signal(rawValue: signalNumber), configuration.shows(signal) {
             var info = cprocfs_siginfo()
@@ -338,7 +338,7 @@ final class TracerThread: @unchecked Sendable {
 
     /// A PTRACE_EVENT_STOP: a group-stop (the stop signal), or a trap (SIGTRAP) after PTRACE_INTERRUPT, for a
     /// new tracee, or because a group-stop ended.
-    private func eventStop(task: Task, signalNumber: Int32) {
+    private func eventStop(task: TracedThread, signalNumber: Int32) {
         let isGroupStop = [Signal.stop.rawValue, Signal.tstp.rawValue, 21, 22].contains(signalNumber)
         if isGroupStop {
             if processes[task.pid]?.stopped == false, let signal = Signal(rawValue: signalNumber) {
@@ -361,7 +361,7 @@ final class TracerThread: @unchecked Sendable {
 
     /// Lets a stopped thread run on: PTRACE_CONT, or PTRACE_DETACH while detaching. ESRCH means it was killed
     /// meanwhile; its exit status follows.
-    private func resume(_ task: Task, signal: Int32) {
+    private func resume(_ task: TracedThread, signal: Int32) {
         if detaching {
             detach(task, signal: signal)
         } else {
@@ -369,7 +369,7 @@ final class TracerThread: @unchecked Sendable {
         }
     }
 
-    private func detach(_ task: Task, signal: Int32) {
+    private func detach(_ task: TracedThread, signal: Int32) {
         _ = cprocfs_ptrace(CPROCFS_PTRACE_DETACH, task.tid, 0, UInt(signal))
         tasks.removeValue(forKey: task.tid)
         processes[task.pid]?.threads.remove(task.tid)

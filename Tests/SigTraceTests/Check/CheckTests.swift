@@ -308,7 +308,7 @@ extension ProcessTests {
             #expect(started)
             Clocks.sleep(for: .milliseconds(200))
             kill(checker.pid, SIGINT)
-            #expect(checker.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(2))
+            #expect(checker.process.killAndReap(after: .seconds(5)) == SigTrace.ExitStatus.exited(2))
             if let servicePid { #expect(kill(servicePid, 0) != 0) }
         }
 

@@ -4,14 +4,10 @@ import Testing
 
 /// The rules of `check` on observations built by hand: no processes, so every branch is cheap to reach.
 @Suite struct CheckVerdictTests {
-    func observation(exit: SigTrace.ExitStatus?, seconds: Double? = 0.2, killed: Bool = false) -> ShutdownObservation {
-        var o = ShutdownObservation(pid: 4711, command: "server", signal: .term, grace: .seconds(10),
-                                    preStop: .zero, acceptedExitCodes: [])
-        o.exit = exit
-        o.killed = killed
-        o.exitedInTime = !killed
-        o.shutdownSeconds = killed ? nil : seconds
-        return o
+    func observation(exit: SigTrace.ExitStatus?, seconds: Double = 0.2, killed: Bool = false) -> ShutdownObservation {
+        ShutdownObservation(pid: 4711, command: "server", signal: .term, grace: .seconds(10), preStop: .zero,
+                            end: killed ? .killed(afterSeconds: 10.001, status: exit) : .exited(seconds: seconds, status: exit),
+                            acceptedExitCodes: [])
     }
 
     @Test func cleanExitPasses() {
@@ -65,9 +61,7 @@ import Testing
         #expect(verdict == .pass)
         #expect(findings.map(\.rule) == ["pid1-sigterm-dropped"])
         #expect(!findings.contains { $0.severity == .error })
-        o.exit = .signaled(.kill, coreDumped: false)
-        o.killed = true
-        o.exitedInTime = false
+        o.end = .killed(afterSeconds: 10.001, status: .signaled(.kill, coreDumped: false))
         let (failed, explained) = ShutdownVerdict.judge(o)
         #expect(failed == .fail)
         #expect(explained.first { $0.rule == "pid1-sigterm-dropped" }?.severity == .error)
@@ -102,15 +96,17 @@ import Testing
 
     @Test func notReadyIsAnErrorVerdictWithItsJSONKeys() {
         var o = observation(exit: .exited(3))
-        o.notReady = "exited before it was ready: exited with code 3"
+        o.end = .notReady(.exitedBeforeReady, status: .exited(3))
+        #expect(o.notReady == "exited before it was ready: exited with code 3")
+        #expect(o.shutdownSeconds == nil && !o.killed && !o.exitedInTime)
         let (verdict, findings) = ShutdownVerdict.judge(o)
         #expect(verdict == .error && verdict.exitCode == 2)
         #expect(findings.map(\.rule) == ["not-ready"])
         let result = CheckResult(verdict: verdict, findings: findings, observation: o, timeline: [],
-                                 readySeconds: nil, outputTail: ["boom"], killedAfterSeconds: nil)
+                                 readySeconds: nil, outputTail: ["boom"])
         let json = CheckFormat(style: TextStyle(colored: false)).json(result).rendered()
         #expect(json.hasPrefix("{\"verdict\":\"error\""))
-        #expect(json.contains("\"shutdown_seconds\":0.2"))
+        #expect(json.contains("\"shutdown_seconds\":null"))
         #expect(json.contains("\"exit\":{\"code\":3}"))
         #expect(json.contains("\"output_tail\":[\"boom\"]"))
     }

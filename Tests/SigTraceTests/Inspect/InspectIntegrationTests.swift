@@ -20,7 +20,7 @@ extension ProcessTests {
             #expect(report.findings.isEmpty)
             // The verdict holds: SIGTERM makes it exit 0.
             kill(process.pid, SIGTERM)
-            #expect(process.running.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
+            #expect(process.running.process.killAndReap(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
         }
 
         /// /proc files are read a page at a time on the stack; a longer command line continues on the heap.
@@ -40,7 +40,7 @@ extension ProcessTests {
             #expect(report.disposition(.term).outcome == .terminates)
             #expect(report.findings.map(\.rule) == ["sigterm-not-caught"])
             kill(process.pid, SIGTERM)
-            #expect(process.running.process.stop(after: .seconds(5)) == .signaled(.term, coreDumped: false))
+            #expect(process.running.process.killAndReap(after: .seconds(5)) == .signaled(.term, coreDumped: false))
         }
 
         @Test func ignoringProcessIsAnErrorAndFailsTheCLI() throws {
@@ -72,7 +72,7 @@ extension ProcessTests {
             #expect(report.disposition(.term).handledBy == .signalfd)
             #expect(report.findings.map(\.rule) == ["sigterm-via-signalfd"])
             kill(process.pid, SIGTERM)
-            #expect(process.running.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
+            #expect(process.running.process.killAndReap(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
         }
 
         @Test func sigwaitThreadIsFound() throws {
@@ -84,7 +84,7 @@ extension ProcessTests {
             #expect(waiter.tid != process.pid)
             #expect(waiter.sigwaitSet == [.term])
             kill(process.pid, SIGTERM)
-            #expect(process.running.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
+            #expect(process.running.process.killAndReap(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
         }
 
         @Test func threadsWithDifferentMasksAreShown() throws {
@@ -168,7 +168,7 @@ extension ProcessTests {
             #expect(report.findings.map(\.rule).contains("runtime-catch-all"))
             // And the warning is right: without signal.Notify the Go program dies of SIGTERM.
             kill(process.pid, SIGTERM)
-            #expect(process.running.process.stop(after: .seconds(5)) == .signaled(.term, coreDumped: false))
+            #expect(process.running.process.killAndReap(after: .seconds(5)) == .signaled(.term, coreDumped: false))
         }
 
         /// swift-service-lifecycle's UnixSignals: libdispatch both installs handlers and reads signalfds; the
@@ -182,7 +182,7 @@ extension ProcessTests {
             #expect(report.disposition(.segv).handledBy == .runtimeCrashHandler)
             #expect(!report.findings.contains { $0.severity != .info })
             kill(process.pid, SIGTERM)
-            #expect(process.process.stop(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
+            #expect(process.process.killAndReap(after: .seconds(5)) == SigTrace.ExitStatus.exited(0))
         }
 
         @Test func pythonWithoutHandlerIsLeftToTheScript() throws {

@@ -144,7 +144,7 @@ extension ProcessTests.WatchAttach {
         for await event in tracer.events {
             if case .signal(let delivery) = event.kind, delivery.signal == .usr1 {
                 signalled.insert(event.pid)
-                if signalled.count == 2 { tracer.stop() }
+                if signalled.count == 2 { tracer.detach() }
             }
             if case .detached(let stopped) = event.kind {
                 #expect(!stopped)
@@ -192,7 +192,7 @@ extension ProcessTests.WatchAttach {
         kill(target.pid, SIGUSR1)
         #expect(waitUntil { target.status?.tracerPid == 0 })
         #expect(waitUntil { target.status?.state == "S" })
-        #expect(shell.process.stop(after: .seconds(5)) == .exited(0))
+        #expect(shell.process.killAndReap(after: .seconds(5)) == .exited(0))
         // sigscope ended by itself with 0, not killed by SIGPIPE (141).
         #expect((try? String(contentsOfFile: statusFile, encoding: .utf8)) == "0\n")
     }
@@ -210,7 +210,7 @@ extension ProcessTests.WatchAttach {
         let watch = try WatchSession(["--pid", String(flood.pid)])
         #expect(watch.waitForEvent { $0.string("event") == "signal" } != nil)
         #expect(watch.finish(sending: SIGINT) == .exited(0))
-        #expect(flood.process.stop(after: .seconds(30)) == .exited(0))
+        #expect(flood.process.killAndReap(after: .seconds(30)) == .exited(0))
         let line = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(line.hasPrefix("signals 400000 usr1 200000 rt 200000 sum 79999800000 expected 79999800000"))
         #expect(watch.events.contains { $0.string("event") == "detached" })

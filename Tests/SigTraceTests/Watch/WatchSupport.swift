@@ -59,13 +59,13 @@ final class WatchSession {
     func finish(sending signal: Int32? = SIGINT, timeout: Duration = .seconds(10)) -> SigTrace.ExitStatus? {
         if let signal { kill(process.pid, signal) }
         finished = true
-        return process.stop(after: timeout)
+        return process.killAndReap(after: timeout)
     }
 
     deinit {
         if !finished {
             kill(process.pid, SIGKILL)
-            process.stop()
+            process.killAndReap()
         }
         unlink(base + ".out")
         unlink(base + ".err")

@@ -1,0 +1,355 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One check while it runs, as a small state machine: each phase is a method that moves `phase` forward, and
+/// `execute` runs them in the kubelet's order. Every moment is a monotonic nanosecond reading; the timeline counts
+/// from `start`, the shutdown from `signalAt`.
+struct CheckRun {
+    /// Where the check is; cleaning up depends on it.
+    enum Phase: Int, Comparable {
+        case started, ready, preStopped, inFlight, signalled, ended, reaped
+
+        static func < (lhs: Phase, rhs: Phase) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    let config: ShutdownCheck.Configuration
+    let tree = ServiceTree()
+    let start = Clocks.monotonicNanoseconds()
+    let pid: Int32
+    let command: String
+    let watch: ExitWatch
+    /// Set when sigscope started the service: it is our child and leads its own process group.
+    let child: SpawnedProcess?
+    let output: ServiceOutput?
+    /// Our children from before the service started: never touched.
+    let keep: Set<Int32>
+    private(set) var phase = Phase.started
+    var timeline: [TimelineEvent] = []
+    var readySeconds: Double?
+    /// inspect's findings and stop-signal outcome, taken just before the signal.
+    var forecast: [Finding] = []
+    var forecastOutcome: SignalOutcome?
+    /// The requests put in flight and how many were proven on the wire at the signal.
+    var inflight: InflightRequests?
+    var inFlightCount = 0
+    var probe: ListenerProbe?
+    /// The tracer of `--trace`, started just before the signal.
+    var trace: ShutdownTrace?
+    /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
+    var descendants: [TreeProcess] = []
+    var signalAt: UInt64 = 0
+    /// The main process's status, once reaped (or read from the tracer).
+    var status: ExitStatus?
+
+    /// Starts the service (or attaches to a running one) and opens its pidfd.
+    init(config: ShutdownCheck.Configuration) throws(SigscopeError) {
+        self.config = config
+        let me = getpid()
+        switch config.target {
+        case .command(let arguments):
+            try ServiceTree.becomeSubreaper()
+            keep = Set(tree.childPids(of: me))
+            let output = try ServiceOutput()
+            var options = SpawnedProcess.Options()
+            options.newProcessGroup = true
+            options.newPIDNamespace = config.pid1
+            let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            defer { if devNull >= 0 { close(devNull) } }
+            options.stdin = devNull >= 0 ? devNull : nil
+            options.stdout = output.descriptor
+            options.stderr = output.descriptor
+            let process = try SpawnedProcess.launch(arguments, options: options)
+            child = process
+            self.output = output
+            pid = process.pid
+            do {
+                watch = try ExitWatch(pid: pid)
+            } catch {
+                kill(-pid, SIGKILL)
+                process.killAndReap()
+                throw error
+            }
+        case .pid(let target):
+            guard target > 1, target != me else {
+                let what = target == me ? "sigscope itself" : "init"
+                throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(what)")
+            }
+            keep = []
+            child = nil
+            output = nil
+            pid = target
+            let reader = ProcReader()
+            try reader.requireUserProcess(try reader.snapshot(target, depth: .table).status)
+            watch = try ExitWatch(pid: target)
+        }
+        var cmdline = ProcReader().readCmdline(pid)
+        if case .command(let arguments) = config.target, cmdline.isEmpty { cmdline = arguments }
+        command = ShutdownVerdict.commandLine(cmdline)
+    }
+
+    var now: UInt64 { Clocks.monotonicNanoseconds() }
+
+    func seconds(since base: UInt64, at time: UInt64? = nil) -> Double {
+        (Double(time ?? now) - Double(base)) / 1e9
+    }
+
+    mutating func note(_ text: String, at time: UInt64? = nil) {
+        timeline.append(TimelineEvent(seconds: seconds(since: start, at: time), text: text))
+    }
+
+    /// Throws the interruption error if sigscope was told to stop; `cleanUp` then stops everything.
+    func checkInterrupted() throws(SigscopeError) {
+        if let signal = Interruption.requested { throw Interruption.error(signal, pid: pid) }
+    }
+
+    /// Runs every phase in order and judges what happened.
+    mutating func execute(readiness: [ReadinessProbe], progress: (@Sendable (Double, Double) -> Void)?)
+        throws(SigscopeError) -> CheckResult
+    {
+        note(child != nil ? "started pid \(pid)\(config.pid1 ? " as PID 1 of a new PID namespace" : "")"
+             : "attached to pid \(pid)")
+        if let reason = try awaitReady(readiness) { return notReady(reason) }
+        if let reason = try waitPreStop() { return notReady(reason) }
+        try putRequestsInFlight()
+        try takeForecast()
+        if let reason = try sendSignal() { return notReady(reason) }
+        let end = try awaitExit(progress: progress)
+        return finish(end)
+    }
+
+    // MARK: Phases
+
+    /// Polls the readiness probes until all pass; a reason when the service exits or the timeout passes.
+    mutating func awaitReady(_ readiness: [ReadinessProbe]) throws(SigscopeError) -> NotReady? {
+        let checker = ReadinessChecker(probes: readiness, output: output, start: start)
+        let readyDeadline = start + UInt64(config.readyTimeout.seconds * 1e9)
+        while true {
+            try checkInterrupted()
+            if watch.hasExited { return .exitedBeforeReady }
+            if checker.isReady() { break }
+            if now >= readyDeadline {
+                return .notReadyInTime(timeout: config.readyTimeout, probes: readiness.map(\.description))
+            }
+            _ = watch.waitForExit(timeout: .milliseconds(10))
+        }
+        readySeconds = seconds(since: start)
+        let probes = readiness.map(\.description).joined(separator: ", ")
+        note(readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(probes))")
+        phase = .ready
+        return nil
+    }
+
+    /// The pre-stop wait. The grace period starts with it, as the kubelet counts it.
+    mutating func waitPreStop() throws(SigscopeError) -> NotReady? {
+        if config.preStop > .zero {
+            note("pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
+            let end = now + UInt64(config.preStop.seconds * 1e9)
+            while now < end {
+                try checkInterrupted()
+                if watch.waitForExit(timeout: .nanoseconds(Int64(min(end - min(now, end), 10_000_000)))) {
+                    return .exitedDuringPreStop
+                }
+            }
+        }
+        phase = .preStopped
+        return nil
+    }
+
+    /// Sends the `--inflight` requests and waits until each is proven on the wire.
+    mutating func putRequestsInFlight() throws(SigscopeError) {
+        if !config.inflight.isEmpty {
+            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5))
+            requests.start()
+            let watch = watch
+            inFlightCount = requests.waitUntilSent(timeout: config.inflightSendTimeout) {
+                Interruption.requested != nil || watch.hasExited
+            }
+            try checkInterrupted()
+            note("\(inFlightCount) of \(config.inflight.count) request(s) sent and waiting for their response")
+            inflight = requests
+        }
+        phase = .inFlight
+    }
+
+    /// inspect's forecast just before the signal, and with `--trace` the tracer on the service tree.
+    mutating func takeForecast() throws(SigscopeError) {
+        if let report = try? Inspector().inspect(pid) {
+            if config.signal == .term {
+                forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
+            }
+            forecastOutcome = report.disposition(config.signal).outcome
+        }
+        if child == nil { descendants = tree.descendants(of: [pid]) }
+        if config.trace {
+            // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
+            let traced = [pid] + tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
+            trace = try ShutdownTrace(pids: traced)
+            note("tracing \(traced.count) process(es)")
+        }
+    }
+
+    /// The stop signal, to the main process only; the listener probe starts with it.
+    mutating func sendSignal() throws(SigscopeError) -> NotReady? {
+        if watch.hasExited { return .exitedBeforeSignal }
+        let probe = config.probe.map(ListenerProbe.init)
+        signalAt = now
+        if let failure = watch.send(config.signal) {
+            if failure == ESRCH { return .exitedBeforeSignal }
+            throw SigscopeError(.permissionDenied, "cannot send \(config.signal.name) to pid \(pid): "
+                + SigscopeError.describe(errno: failure), errno: failure)
+        }
+        probe?.start()
+        self.probe = probe
+        note("sent \(config.signal.name) to pid \(pid) (not its group)", at: signalAt)
+        phase = .signalled
+        return nil
+    }
+
+    /// Waits for the exit; SIGKILL at the end of the grace period. The pre-stop used its share of it; the moments
+    /// sigscope spent proving requests in flight and reading the forecast are not the service's.
+    mutating func awaitExit(progress: (@Sendable (Double, Double) -> Void)?) throws(SigscopeError) -> ShutdownEnd {
+        let deadline = signalAt + UInt64(max(0, config.grace.seconds - config.preStop.seconds) * 1e9)
+        var exitAt: UInt64?
+        while true {
+            try checkInterrupted()
+            let time = now
+            if time >= deadline { break }
+            if watch.waitForExit(timeout: .nanoseconds(Int64(min(deadline - time, 100_000_000)))) {
+                exitAt = now
+                break
+            }
+            progress?(config.preStop.seconds + seconds(since: signalAt), config.grace.seconds)
+            if child == nil {
+                let fresh = tree.descendants(of: [pid])
+                descendants += fresh.filter { new in !descendants.contains { $0.pid == new.pid } }
+            }
+        }
+        phase = .ended
+        if let exitAt {
+            let status = reap()
+            note("pid \(pid) \(status?.description ?? "exited") "
+                 + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
+            return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
+        }
+        note("grace period over: sent SIGKILL")
+        watch.send(.kill)
+        let gone = watch.waitForExit(timeout: .seconds(5))
+        let killedAfter = gone ? seconds(since: signalAt) : nil
+        // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
+        let status = child == nil && gone ? .signaled(.kill, coreDumped: false) : reap()
+        note("pid \(pid) \(status?.description ?? "exited")")
+        return .killed(afterSeconds: killedAfter, status: status)
+    }
+
+    /// The one place the main process is reaped: `wait` on our child, or the tracer's record of its exit. A
+    /// `--pid` target is not reaped here; its status is known only when the tracer saw it.
+    mutating func reap() -> ExitStatus? {
+        guard phase < .reaped else { return status }
+        if let child { status = child.wait() }
+        if status == nil { status = tracedExit() }
+        phase = .reaped
+        return status
+    }
+
+    /// With `--trace`, the service's status as its tracer saw it: the tracer, not sigscope's wait, may have
+    /// reaped it. Waits up to two seconds for the event.
+    func tracedExit() -> ExitStatus? {
+        guard let trace else { return nil }
+        let deadline = now + 2_000_000_000
+        while now < deadline {
+            if let status = ShutdownTrace.exitStatus(of: pid, in: trace.snapshot) { return status }
+            Clocks.sleep(for: .milliseconds(2))
+        }
+        return nil
+    }
+
+    // MARK: Results
+
+    /// What the service left behind, the in-flight results, the probe and the trace, then the verdict.
+    mutating func finish(_ end: ShutdownEnd) -> CheckResult {
+        probe?.stop()
+        var observation = makeObservation(end)
+        if child != nil {
+            let adopted = tree.adoptedChildren(excluding: keep.union([pid]))
+            observation.zombies = adopted.filter(\.isZombie)
+            let alive = adopted.filter { !$0.isZombie }
+            observation.orphans = alive + tree.descendants(of: Set(alive.map(\.pid))).filter { !$0.isZombie }
+        } else {
+            observation.orphans = descendants.compactMap(tree.current).filter { !$0.isZombie }
+        }
+        if !observation.orphans.isEmpty {
+            note("\(observation.orphans.count) descendant(s) still running: killing them")
+        }
+        tree.killAndReap(group: child != nil ? pid : nil, processes: observation.orphans, keep: keep)
+        if let inflight {
+            inflight.waitForAll(timeout: .seconds(3))
+            let summary = inflight.summary(signalAt: signalAt, inFlight: inFlightCount)
+            observation.inflight = summary
+            for result in summary.results {
+                let at = result.seconds.map { signalAt + UInt64(max(0, $0) * 1e9) }
+                note("in-flight \(result.url): \(result.outcome?.summary ?? "no answer")", at: at ?? now)
+            }
+        }
+        if let probe {
+            let report = probe.report(signalAt: signalAt)
+            observation.probe = report
+            if let last = report.lastServedSeconds {
+                note("probe: last new connection served", at: signalAt + UInt64(max(0, last) * 1e9))
+            }
+            if let closed = report.listenerClosedSeconds {
+                note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
+            }
+        }
+        let traced = trace?.finish()
+        for event in traced ?? [] {
+            if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
+        }
+        return result(observation, trace: traced)
+    }
+
+    /// The result for a service that exited or never became ready: stops what sigscope started and keeps its
+    /// status and output. A `--pid` target was never signalled, so it is left running.
+    mutating func notReady(_ reason: NotReady) -> CheckResult {
+        let exited = watch.hasExited
+        if !exited && child != nil {
+            watch.send(.kill)
+            _ = watch.waitForExit(timeout: .seconds(5))
+        }
+        let reaped = child != nil ? reap() : nil
+        let observation = makeObservation(.notReady(reason, status: exited ? reaped : nil))
+        note("pid \(pid) \(observation.notReady ?? reason.description)")
+        tree.killAndReap(group: child != nil ? pid : nil, processes: [], keep: keep)
+        return result(observation, trace: nil)
+    }
+
+    func makeObservation(_ end: ShutdownEnd) -> ShutdownObservation {
+        var observation = ShutdownObservation(
+            pid: pid, command: command, signal: config.signal, grace: config.grace, preStop: config.preStop,
+            end: end, acceptedExitCodes: config.acceptedExitCodes)
+        observation.forecast = forecast
+        observation.forecastOutcome = forecastOutcome
+        return observation
+    }
+
+    mutating func result(_ observation: ShutdownObservation, trace: [SignalEvent]?) -> CheckResult {
+        timeline.sort { $0.seconds < $1.seconds }
+        let (verdict, findings) = ShutdownVerdict.judge(observation)
+        return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
+                           readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+    }
+
+    /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
+    mutating func cleanUp() {
+        trace?.detach()
+        guard child != nil else { return }
+        if phase < .reaped {
+            watch.send(.kill)
+            _ = watch.waitForExit(timeout: .seconds(5))
+            _ = reap()
+        }
+        tree.killAndReap(group: pid, processes: [], keep: keep)
+    }
+}
