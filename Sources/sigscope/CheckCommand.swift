@@ -6,11 +6,6 @@ import SigTrace
 import Glibc
 #endif
 
-/// How `check` prints its result.
-enum CheckReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, junit, github
-}
-
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove that a service shuts down gracefully within its grace period.",
@@ -58,7 +53,7 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Check this running process instead of starting one. It will be signalled.",
                                valueName: "pid"))
-    var pid: String?
+    var pid: ProcessID?
 
     @Flag(help: "Run the command as PID 1 of new PID and mount namespaces, as a container runtime does.")
     var pid1 = false
@@ -70,20 +65,20 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Readiness before the signal: tcp:HOST:PORT, http://URL, log:REGEX, delay:DURATION.",
                                valueName: "probe"))
-    var ready: [String] = []
+    var ready: [ReadinessProbe] = []
 
     @Option(help: ArgumentHelp("How long to wait for readiness.", valueName: "duration"))
-    var readyTimeout = "30s"
+    var readyTimeout: Duration = .seconds(30)
 
-    @Option(help: ArgumentHelp("The stop signal, sent to the main process only.", valueName: "name"))
-    var signal = "TERM"
+    @Option(help: ArgumentHelp("The stop signal, sent to the main process only.", valueName: "signal"))
+    var signal: Signal = .term
 
     @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent.", valueName: "duration"))
-    var grace = "30s"
+    var grace: Duration = .seconds(30)
 
     @Option(help: ArgumentHelp("Wait this long before the signal, as a preStop sleep; counts against --grace.",
                                valueName: "duration"))
-    var preStop = "0s"
+    var preStop: Duration = .zero
 
     @Option(help: ArgumentHelp("An http:// URL to have in flight when the signal goes out (repeatable).",
                                valueName: "url"))
@@ -100,13 +95,14 @@ struct Check: ParsableCommand {
                                valueName: "code"))
     var acceptExit: [Int32] = []
 
-    @Option(help: "Output format: text, json, junit or github.")
-    var format: CheckReportFormat = .text
+    @OptionGroup var output: FormatOption<CheckReportFormat>
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The service's command, after --.", valueName: "command"))
     var command: [String] = []
 
-    func validate() throws {
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
         if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
         if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
         if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
@@ -118,28 +114,26 @@ struct Check: ParsableCommand {
     func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
         let target: ShutdownCheck.Configuration.Target
         if let pid {
-            guard let number = Int32(pid), number > 0 else {
-                throw SigscopeError(.badInput, "not a process id: '\(pid)'")
-            }
-            target = .pid(number)
+            target = .pid(pid.rawValue)
         } else {
             target = .command(command)
         }
         var config = ShutdownCheck.Configuration(target: target)
         config.pid1 = pid1
         config.trace = trace
-        config.readiness = try ready.map { (text) throws(SigscopeError) in try ReadinessProbe(parsing: text) }
-        config.readyTimeout = try DurationParser.parse(readyTimeout)
-        config.signal = try Signal(parsing: signal)
-        if config.signal == .kill || config.signal == .stop {
-            throw SigscopeError(.badInput, "--signal \(signal): \(config.signal.name) cannot be handled, so there is "
-                + "no graceful shutdown to test")
+        config.readiness = ready
+        config.readyTimeout = readyTimeout
+        config.signal = signal
+        if signal == .kill || signal == .stop {
+            throw SigscopeError(.badInput, "--signal: \(signal.name) cannot be handled, so there is no graceful "
+                + "shutdown to test")
         }
-        config.grace = try DurationParser.parse(grace)
-        guard config.grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
-        config.preStop = try DurationParser.parse(preStop)
-        guard config.preStop < config.grace else {
-            throw SigscopeError(.badInput, "--pre-stop (\(preStop)) must be shorter than --grace (\(grace))")
+        config.grace = grace
+        guard grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
+        config.preStop = preStop
+        guard preStop < grace else {
+            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than --grace "
+                + "(\(DurationParser.text(grace)))")
         }
         let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
         config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }
@@ -152,6 +146,8 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        try validateCombination()
+        let format = output.format
         let config = try checkConfiguration()
         let countdown = format == .text && isatty(2) == 1
         var progress: (@Sendable (Double, Double) -> Void)?

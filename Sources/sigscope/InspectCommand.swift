@@ -32,8 +32,8 @@ struct Inspect: ParsableCommand {
             """
     )
 
-    @Argument(help: "Process ids to inspect.")
-    var pids: [String] = []
+    @Argument(help: ArgumentHelp("Process ids to inspect.", valueName: "pid"))
+    var pids: [ProcessID] = []
 
     @Flag(help: "Inspect every process on the host, one row each in text.")
     var all = false
@@ -44,20 +44,22 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Show all 64 signals instead of those that matter, each with its meaning in text.")
     var allSignals = false
 
-    @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: FormatOption<ReportFormat>
 
-    @Option(help: "Exit 1 when a finding reaches this severity: error or warning.")
-    var failOn: String?
+    @Option(help: ArgumentHelp("Exit 1 when a finding reaches this severity.", valueName: "severity"))
+    var failOn: FailOn = .none
 
-    func validate() throws {
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
         if all && !pids.isEmpty { throw ValidationError("give PIDs or --all, not both") }
         if !all && pids.isEmpty { throw ValidationError("give at least one PID, or --all") }
-        if let failOn { _ = try Severity(parsing: failOn) }
     }
 
     func run() throws {
-        let threshold = try failOn.map { (text) throws(SigscopeError) in try Severity(parsing: text) }
+        try validateCombination()
+        let threshold = failOn.threshold
+        let format = output.format
         let render = InspectFormat(style: TextStyle.forDescriptor(1), allSignals: allSignals, showThreads: threads)
         let inspector = Inspector()
         let reports: [ProcessReport]
@@ -70,13 +72,7 @@ struct Inspect: ParsableCommand {
                 Output.write(render.table(table))
             }
         } else {
-            let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
-                guard let pid = Int32(text.trimmingCharacters(in: .whitespaces)), pid > 0 else {
-                    throw SigscopeError(.badInput, "not a process id: '\(text)'")
-                }
-                return pid
-            }
-            reports = try numbers.map { (pid) throws(SigscopeError) in try inspector.inspect(pid) }
+            reports = try pids.map { (pid) throws(SigscopeError) in try inspector.inspect(pid.rawValue) }
             if format == .json {
                 Output.write(render.json(reports))
             } else {

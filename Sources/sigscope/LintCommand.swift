@@ -2,11 +2,6 @@ import ArgumentParser
 import Foundation
 import SigTrace
 
-/// How a lint report is printed.
-enum LintFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, sarif, junit, github
-}
-
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lint binaries, Dockerfiles, Kubernetes manifests, systemd units and Compose files for signal "
@@ -58,35 +53,43 @@ struct Lint: ParsableCommand {
     @Argument(help: "ELF binaries, Dockerfiles, Kubernetes YAML files, or directories holding them.")
     var paths: [String] = []
 
-    @Option(help: "Output format: text, json, sarif, junit or github.")
-    var format: LintFormat = .text
+    @OptionGroup var output: FormatOption<LintFormat>
 
-    @Option(help: "Exit 1 when a finding reaches this severity: error, warning or info.")
-    var failOn: String = "error"
+    @Option(help: ArgumentHelp("Exit 1 when a finding reaches this severity; none never fails.",
+                               valueName: "severity"))
+    var failOn: FailOn = .error
 
-    @Option(help: "The app's measured shutdown time, for the grace budget (30s, 1500ms).")
-    var shutdown: String?
+    @Option(help: ArgumentHelp("The app's measured shutdown time, for the grace budget.", valueName: "duration"))
+    var shutdown: Duration?
 
     @Option(help: "A `sigscope check --format json` report whose shutdown time feeds the grace budget.")
     var checkReport: String?
 
-    @Option(help: "The margin the grace budget must leave (default: 10% of the grace period, at least 2s).")
-    var margin: String?
+    @Option(help: ArgumentHelp("The margin the grace budget must leave (default: 10% of the grace period, at least "
+                               + "2s).", valueName: "duration"))
+    var margin: Duration?
 
     @Option(help: "The Docker build context for COPY sources (default: each Dockerfile's directory).")
     var context: String?
 
     @Option(name: [.customShort("f"), .customLong("compose-file")],
-            help: "A Compose file of one project; repeat to merge overrides in order, as `docker compose -f`.")
+            help: ArgumentHelp("A Compose file of one project; repeat to merge overrides in order, as `docker "
+                               + "compose -f`.", valueName: "file"))
     var composeFiles: [String] = []
 
-    @Option(help: "The suppression file (default: .sigscope.yml in the current directory, if present).")
+    @Option(help: ArgumentHelp("The suppression file (default: .sigscope.yml in the current directory, if "
+                               + "present).", valueName: "file"))
     var config: String?
+
+    @Option(help: ArgumentHelp("Silence this rule everywhere (repeatable).", valueName: "rule"))
+    var ignore: [LintRuleName] = []
 
     @Flag(help: "List the rules with their slug, severity, summary and source, and exit.")
     var listRules = false
 
-    func validate() throws {
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
         if !listRules && paths.isEmpty && composeFiles.isEmpty {
             throw ValidationError("give at least one file or directory to lint")
         }
@@ -96,6 +99,7 @@ struct Lint: ParsableCommand {
     }
 
     func run() throws {
+        try validateCombination()
         if listRules {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
             for rule in Rule.reported(by: .lint) {
@@ -105,12 +109,11 @@ struct Lint: ParsableCommand {
             Output.write(table.rendered() + "\n")
             return
         }
-        let threshold = try Severity(parsing: failOn)
         var manifestLint = KubernetesManifestLint()
-        if let margin { manifestLint.margin = try DurationParser.parse(margin) }
+        if let margin { manifestLint.margin = margin }
         var extra: [LintedFile] = []
         if let shutdown {
-            manifestLint.shutdown = try DurationParser.parse(shutdown)
+            manifestLint.shutdown = shutdown
             manifestLint.shutdownSource = "--shutdown"
         }
         if let checkReport {
@@ -123,15 +126,18 @@ struct Lint: ParsableCommand {
                                         suppressed: 0))
             }
         }
-        let linter = Linter(manifestLint: manifestLint, context: context, suppression: try loadSuppression())
+        var suppression = try loadSuppression()
+        try suppression.ignore(ignore.map(\.id))
+        let linter = Linter(manifestLint: manifestLint, context: context, suppression: suppression)
         if !composeFiles.isEmpty {
             for path in composeFiles where !FileManager.default.isReadableFile(atPath: path) {
                 throw SigscopeError(.unreadableFile, "cannot read compose file \(path)")
             }
             extra.append(linter.lintCompose(files: composeFiles))
         }
-        let report = LintReport(files: extra + (paths.isEmpty ? [] : linter.lint(paths: paths)), failOn: threshold)
-        switch format {
+        let report = LintReport(files: extra + (paths.isEmpty ? [] : linter.lint(paths: paths)),
+                                failOn: failOn.threshold)
+        switch output.format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
         case .json: Output.write(report.json.pretty() + "\n")
         case .sarif: Output.write(Sarif.log(report).pretty() + "\n")

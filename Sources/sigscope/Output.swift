@@ -9,8 +9,3 @@ enum Output {
     /// Writes `sigscope: MESSAGE` on stderr.
     static func error(_ message: String) { FileOutput.standardError.write("sigscope: \(message)\n") }
 }
-
-/// How a report is printed.
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}

@@ -21,8 +21,7 @@ struct Rules: ParsableCommand {
     @Option(help: "Only the rules this command reports: inspect, check or lint.")
     var command: Rule.Command?
 
-    @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    @OptionGroup var output: FormatOption<ReportFormat>
 
     func run() throws {
         var rules = command.map { Rule.reported(by: $0) } ?? Rule.all
@@ -34,7 +33,7 @@ struct Rules: ParsableCommand {
                 return rule
             }
         }
-        if format == .json {
+        if output.format == .json {
             Output.write(JSONValue.object([("rules", .array(rules.map(\.json)))]).pretty() + "\n")
         } else if ids.isEmpty {
             var table = TextTable(header: ["RULE", "SEVERITY", "COMMANDS", "SUMMARY"])

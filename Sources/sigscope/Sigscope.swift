@@ -52,7 +52,8 @@ struct Sigscope: AsyncParsableCommand {
             Output.write(fullMessage(for: error) + "\n")
             Glibc.exit(0)
         }
-        Output.error(message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments")
+        let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+        Output.error(ArgumentValues.explain(line))
         Glibc.exit(2)
     }
 }

@@ -38,47 +38,56 @@ struct Watch: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("pid"), help: "A process to attach to (repeatable).")
-    var pids: [String] = []
+    @Option(name: [.customShort("p"), .customLong("pid")],
+            help: ArgumentHelp("A process to attach to (repeatable), as strace -p.", valueName: "pid"))
+    var pids: [ProcessID] = []
 
     @Flag(name: [.customShort("f"), .long], help: "Also trace children the processes fork.")
     var followForks = false
 
-    @Option(name: .customLong("signal"), help: "Show only these signals, e.g. TERM,INT,RTMIN+1 (all are still delivered).")
-    var signals: String?
+    @Option(name: .customLong("signal"),
+            help: ArgumentHelp("Show only these signals, e.g. TERM,INT,RTMIN+1 (all are still delivered).",
+                               valueName: "signals"))
+    var signals: SignalSet?
 
-    @Option(help: "Detach after this long, e.g. 30s or 2m.")
-    var duration: String?
+    @Option(name: .customShort("e"),
+            help: ArgumentHelp("strace's filter, signal=LIST (or signal=!LIST, all, none), as --signal.",
+                               valueName: "expr"))
+    var straceFilter: StraceSignalFilter?
 
-    @Option(help: "Write events to this file instead of stdout.")
+    @Option(help: ArgumentHelp("Detach after this long.", valueName: "duration"))
+    var duration: Duration?
+
+    @Option(name: [.customShort("o"), .long],
+            help: ArgumentHelp("Write events to this file instead of stdout, as strace -o.", valueName: "file"))
     var output: String?
 
-    @Option(help: "Output format: text or json (JSON lines).")
-    var format: ReportFormat = .text
+    @OptionGroup var format: FormatOption<ReportFormat>
 
-    @Argument(parsing: .postTerminator, help: "A command to start under trace, after --.")
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("A command to start under trace, after --.",
+                                                           valueName: "command"))
     var command: [String] = []
 
-    func validate() throws {
+    /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
+    /// before sigscope complains about a missing one.
+    func validateCombination() throws {
         if pids.isEmpty && command.isEmpty { throw ValidationError("give --pid PID or -- CMD ARGS...") }
         if !pids.isEmpty && !command.isEmpty { throw ValidationError("give --pid or a command, not both") }
-        if let signals { _ = try Signal.parseList(signals) }
-        if let duration { _ = try DurationParser.parse(duration) }
+        if signals != nil && straceFilter != nil { throw ValidationError("give --signal or -e signal=, not both") }
     }
 
     func run() async throws {
+        try validateCombination()
+        let format = self.format.format
         var configuration = SignalTracer.Configuration()
         configuration.followForks = followForks
-        configuration.signals = try signals.map { (text) throws(SigscopeError) in try Signal.parseList(text) }
-        configuration.duration = try duration.map { (text) throws(SigscopeError) in try DurationParser.parse(text) }
+        configuration.signals = signals ?? straceFilter?.signals
+        configuration.duration = duration
         // SIGPIPE too: when the reader of our output goes away (`| head`), detach cleanly rather than die; and
         // once the tracer has let go, a write to the closed pipe just fails.
         configuration.stopSignals = [.int, .term, .hup, .pipe]
         signal(SIGPIPE, SIG_IGN)
-        let numbers = try pids.map { (text) throws(SigscopeError) -> Int32 in
-            guard let pid = Int32(text), pid > 0 else { throw SigscopeError(.badInput, "not a process id: '\(text)'") }
-            return pid
-        }
+        let numbers = pids.map(\.rawValue)
         let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
             ?? FileOutput.standardOutput
         let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)

@@ -13,6 +13,11 @@ public struct KubernetesManifest {
         public var line: Int
         /// The pod spec mapping (`spec`, `spec.template.spec`, `spec.jobTemplate.spec.template.spec`).
         public var spec: Node
+        /// The rules silenced by `ignore-check.sigscope.dev/RULE` annotations on the object or its pod template,
+        /// each with the line of its annotation.
+        public var ignoredRuleLines: [String: Int] = [:]
+        /// The rules silenced by annotations.
+        public var ignoredRules: Set<String> { Set(ignoredRuleLines.keys) }
     }
 
     /// The pod specs found, in file order.
@@ -61,7 +66,17 @@ public struct KubernetesManifest {
         guard let spec = node, spec.mapping != nil else { return }
         let name = object["metadata"]?["name"]?.string ?? "unnamed"
         let line = object.mapping?.keys.first(where: { $0.string == "kind" })?.mark?.line ?? object.mark?.line ?? 1
-        specs.append(PodSpec(kind: kind, name: name, line: line, spec: spec))
+        var pod = PodSpec(kind: kind, name: name, line: line, spec: spec)
+        // The object's own metadata and its pod template's (the path to the spec without its last `spec`).
+        var template: Node? = object
+        for key in path.dropLast() { template = template?[key] }
+        for holder in [object, template] {
+            for (key, _) in holder?["metadata"]?["annotations"]?.mapping ?? [:] {
+                guard let name = key.string, name.hasPrefix(Suppression.annotationPrefix) else { continue }
+                pod.ignoredRuleLines[String(name.dropFirst(Suppression.annotationPrefix.count))] = key.line
+            }
+        }
+        specs.append(pod)
     }
 
     /// libyaml's error as one line: `line 3: mapping values are not allowed in this context`.

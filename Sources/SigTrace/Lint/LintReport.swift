@@ -3,10 +3,10 @@
 public struct LintReport: Sendable {
     /// Every file looked at, in the order linted.
     public var files: [LintedFile]
-    /// The severity at which `lint` exits 1.
-    public var failOn: Severity
+    /// The severity at which `lint` exits 1; nil (`--fail-on none`) never fails.
+    public var failOn: Severity?
 
-    public init(files: [LintedFile], failOn: Severity) {
+    public init(files: [LintedFile], failOn: Severity?) {
         self.files = files
         self.failOn = failOn
     }
@@ -15,7 +15,7 @@ public struct LintReport: Sendable {
     public var findings: [Finding] { files.flatMap(\.findings) }
 
     /// True when a finding reaches `failOn`: the exit code is 1.
-    public var failed: Bool { findings.reaches(failOn) }
+    public var failed: Bool { failOn.map(findings.reaches) ?? false }
 
     /// `3 files: 1 error, 2 warnings, 0 info (1 suppressed)`.
     public var summary: String {
@@ -84,7 +84,7 @@ public struct LintReport: Sendable {
             ])
         }
         return .object([
-            ("fail_on", .string(failOn.rawValue)), ("failed", .bool(failed)), ("files", .array(fileValues)),
+            ("fail_on", .string(failOn?.rawValue ?? "none")), ("failed", .bool(failed)), ("files", .array(fileValues)),
             ("findings", .array(findingValues)),
             ("summary", .object([
                 ("errors", .int(all.filter { $0.severity == .error }.count)),

@@ -126,7 +126,23 @@ public struct Linter: Sendable {
         guard let text = Linter.readText(path) else { return unreadable(path, .manifest) }
         do {
             let manifest = try KubernetesManifest(text: text)
-            return file(path, .manifest, manifestLint.lint(manifest, display: path), lines: manifest.lines)
+            // An object's `ignore-check.sigscope.dev/RULE` annotations silence that object's findings of RULE.
+            var findings: [Finding] = []
+            var annotated = 0
+            for pod in manifest.podSpecs {
+                let found = manifestLint.lint(pod, display: path)
+                let kept = found.filter { !pod.ignoredRules.contains($0.rule) && !pod.ignoredRules.contains("all") }
+                annotated += found.count - kept.count
+                findings += kept
+                for (rule, line) in pod.ignoredRuleLines.sorted(by: { $0.value < $1.value })
+                where rule != "all" && !Suppression.isLintRule(rule) {
+                    findings.append(Rule.suppressionUnknownRule.finding(
+                        "\(pod.kind) \(pod.name): the annotation \(Suppression.annotationPrefix)\(rule) names no rule "
+                            + "of sigscope, so it silences nothing",
+                        hint: "use a rule from `sigscope lint --list-rules`", file: path, line: line))
+                }
+            }
+            return file(path, .manifest, findings, lines: manifest.lines, suppressedBefore: annotated)
         } catch {
             let line = Int(error.message.split(separator: ":").first?.split(separator: " ").last ?? "")
             return file(path, .manifest, [Rule.manifestInvalid.finding(
@@ -139,14 +155,17 @@ public struct Linter: Sendable {
             "cannot read \(path) as UTF-8 text", hint: "check the path and its encoding", file: path)])
     }
 
-    /// Applies suppression and sorts the findings.
+    /// Applies suppression and severity overrides, adds findings for ignore comments naming unknown rules, and
+    /// sorts the findings.
     func file(_ path: String, _ kind: LintedFile.Kind, _ findings: [Finding], facts: BinaryFacts? = nil,
-              lines: [String] = []) -> LintedFile {
+              lines: [String] = [], suppressedBefore: Int = 0) -> LintedFile {
+        let findings = findings + Suppression.unknownInlineRules(lines: lines, file: path)
         let kept = findings.filter { !suppression.suppresses($0) && !Suppression.inlineSuppresses($0, lines: lines) }
+            .map(suppression.overridden)
         let sorted = kept.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
             .map(\.element)
         return LintedFile(path: path, kind: kind, facts: facts, findings: sorted,
-                          suppressed: findings.count - kept.count)
+                          suppressed: findings.count - kept.count + suppressedBefore)
     }
 
     static func readText(_ path: String) -> String? {

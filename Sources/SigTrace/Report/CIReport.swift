@@ -17,9 +17,10 @@ public enum CIReport {
     }
 
     /// A JUnit XML document with one `<testsuite>`; a case fails when it has a finding at or above `failOn`;
-    /// other findings go to `<system-out>`.
-    public static func junit(suite: String, cases: [TestCase], failOn: Severity) -> String {
-        let failures = cases.filter { $0.findings.reaches(failOn) }.count
+    /// other findings go to `<system-out>`. With no `failOn`, no case fails.
+    public static func junit(suite: String, cases: [TestCase], failOn: Severity?) -> String {
+        func fails(_ finding: Finding) -> Bool { failOn.map { finding.severity >= $0 } ?? false }
+        let failures = cases.filter { $0.findings.contains(where: fails) }.count
         let total = cases.reduce(0.0) { $0 + $1.seconds }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"sigscope\" tests=\"\(cases.count)\" failures=\"\(failures)\">\n"
@@ -28,8 +29,8 @@ public enum CIReport {
         for testCase in cases {
             xml += "    <testcase name=\"\(escape(testCase.name))\" classname=\"\(escape(testCase.className))\" "
                 + "time=\"\(format(testCase.seconds))\""
-            let failing = testCase.findings.filter { $0.severity >= failOn }
-            let others = testCase.findings.filter { $0.severity < failOn }
+            let failing = testCase.findings.filter(fails)
+            let others = testCase.findings.filter { !fails($0) }
             if failing.isEmpty && others.isEmpty {
                 xml += "/>\n"
                 continue

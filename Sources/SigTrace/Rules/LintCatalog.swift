@@ -10,6 +10,12 @@ extension Rule {
         help: "The file was named on the command line but sigscope does not know how to read it; name the "
             + "binaries, Dockerfiles and manifests to lint.",
         source: "sigscope: files are recognised by content (ELF magic, FROM, apiVersion/kind)")
+    public static let suppressionUnknownRule = Rule(
+        "suppression-unknown-rule", .error, [.lint],
+        "An ignore comment or annotation names a rule sigscope does not have",
+        help: "A misspelt `# sigscope ignore=RULE` comment or `ignore-check.sigscope.dev/RULE` annotation silences "
+            + "nothing; name a rule from `sigscope lint --list-rules`.",
+        source: "sigscope: suppression is checked like .sigscope.yml, where an unknown rule is an error")
 
     // ELF binaries.
     public static let elfCorrupt = Rule(
@@ -153,7 +159,7 @@ extension Rule {
         source: "sigscope check")
 
     /// lint's rules about any file.
-    public static let fileRules: [Rule] = [fileUnreadable, unknownFileType]
+    public static let fileRules: [Rule] = [fileUnreadable, unknownFileType, suppressionUnknownRule]
     /// lint's rules about ELF binaries.
     public static let binaryRules: [Rule] = [
         elfCorrupt, signalAPIs, noSignalHandling, strippedStatic, stripped, goSignalNotify, goNoSignalNotify,

@@ -260,7 +260,7 @@ extension ProcessTests {
                 (["inspect", "abc"], "not a process id: 'abc'"),
                 (["inspect", "2"], "kernel thread"),
                 (["inspect"], "give at least one PID"),
-                (["inspect", "1", "--fail-on", "sometimes"], "unknown severity"),
+                (["inspect", "1", "--fail-on", "sometimes"], "Please provide one of 'error', 'warning', 'info' or 'none'"),
             ]
             for (arguments, expected) in cases {
                 let result = try run([TestPaths.sigscope] + arguments)

@@ -86,6 +86,23 @@ import Testing
         }
     }
 
+    @Test func durationsReadGoAndKubernetesCompounds() throws {
+        #expect(try DurationParser.parse("1m30s") == .seconds(90))
+        #expect(try DurationParser.parse("1h2m") == .seconds(3720))
+        #expect(try DurationParser.parse("2h45m30.5s") == .milliseconds(9_930_500))
+        #expect(try DurationParser.parse("1s500ms") == .milliseconds(1500))
+        #expect(try DurationParser.parse("5m0s") == .seconds(300))  // Go's time.Duration.String()
+        for bad in ["1m30", "m30s", "1m-30s", "1m 30s", "1x30s", "30s5"] {
+            #expect(throws: SigscopeError.self, "\(bad)") { try DurationParser.parse(bad) }
+        }
+        for text in ["30s", "500ms", "1m30s", "2h", "1h0m5s", "1.5s", "250us", "0s"] {
+            let duration = try DurationParser.parse(text)
+            #expect(try DurationParser.parse(DurationParser.text(duration)) == duration, "\(text)")
+        }
+        #expect(DurationParser.text(.seconds(3605)) == "1h5s")
+        #expect(DurationParser.text(.milliseconds(1500)) == "1.5s")
+    }
+
     @Test func jsonEscapesAndKeepsKeyOrder() {
         let value = JSONValue.object([("b", .string("a\"b\n\u{1}")), ("a", .array([.int(1), .null, .bool(true)]))])
         #expect(value.rendered() == #"{"b":"a\"b\n\u0001","a":[1,null,true]}"#)
