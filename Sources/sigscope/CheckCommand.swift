@@ -95,6 +95,13 @@ struct Check: ParsableCommand {
                                valueName: "code"))
     var acceptExit: [Int32] = []
 
+    @Flag(help: """
+        Run the check once per candidate stop signal, the configured one and the one the program's own \
+        documentation says to stop it with (nginx: QUIT, PostgreSQL: INT), and print both outcomes side by side. \
+        The exit code is that of the configured signal's run.
+        """)
+    var compareSignals = false
+
     @OptionGroup var output: FormatOption<CheckReportFormat>
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The service's command, after --.", valueName: "command"))
@@ -106,6 +113,12 @@ struct Check: ParsableCommand {
         if pid != nil && !command.isEmpty { throw ValidationError("give a command after -- or --pid, not both") }
         if pid == nil && command.isEmpty { throw ValidationError("give the service's command after --, or --pid PID") }
         if pid != nil && pid1 { throw ValidationError("--pid1 starts a command; it cannot apply to --pid") }
+        if pid != nil && compareSignals {
+            throw ValidationError("--compare-signals starts the command once per signal; it cannot apply to --pid")
+        }
+        if compareSignals && output.format != .text && output.format != .json {
+            throw ValidationError("--compare-signals writes text or json")
+        }
         if inflightCount < 1 || inflightCount > 1000 {
             throw ValidationError("--inflight-count must be between 1 and 1000")
         }
@@ -157,6 +170,16 @@ struct Check: ParsableCommand {
                                   ShutdownVerdict.format(grace))
                 FileOutput.standardError.write(text)
             }
+        }
+        if compareSignals {
+            let comparison = try SignalComparison.run(config)
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+            let render = CheckFormat(style: TextStyle.forDescriptor(1))
+            switch format {
+            case .json: Output.write(comparison.json(format: render).pretty() + "\n")
+            default: Output.write(comparison.text(style: TextStyle.forDescriptor(1)))
+            }
+            throw ExitCode(comparison.exitCode)
         }
         let check = ShutdownCheck(configuration: config, progress: progress)
         let result = try check.run()

@@ -97,6 +97,14 @@ public struct CheckFormat: Sendable {
             ("orphans", .array(o.orphans.map(process))),
             ("zombies", .array(o.zombies.map(process))),
             ("findings", .array(result.findings.map(\.json))),
+            ("program", o.program.map { .string($0.id) } ?? .null),
+            ("forecast_contradicted", .array(result.contradictedForecast.map(\.json))),
+            ("connections_at_grace_end", .array((o.graceEnd?.connections ?? []).map { connection in
+                .object([
+                    ("pid", .int(Int(connection.pid))), ("local", .string(connection.local.description)),
+                    ("remote", .string(connection.remote.description)), ("from_client", .bool(connection.fromClient)),
+                ])
+            })),
             ("timeline", .array(result.timeline.map {
                 .object([("seconds", seconds($0.seconds)), ("event", .string($0.text))])
             })),

@@ -19,6 +19,8 @@ public struct CheckResult: Sendable {
     public var outputTail: [String]
     /// With `--trace`: every signal, fork and exit the traced tree saw.
     public var trace: [SignalEvent]? = nil
+    /// Forecast findings the clean shutdown proved wrong; left out of `findings`.
+    public var contradictedForecast: [Finding] = []
 
     /// Seconds from the signal to the SIGKILL'd process's death.
     public var killedAfterSeconds: Double? { observation.killedAfterSeconds }

@@ -32,12 +32,20 @@ struct CheckRun {
     /// inspect's findings and stop-signal outcome, taken just before the signal.
     var forecast: [Finding] = []
     var forecastOutcome: SignalOutcome?
+    /// What the knowledge base says the service is, from the forecast's reading (or the command line).
+    var program: ProgramEntry?
+    /// The descendants and open connections read just before SIGKILL at the end of the grace period.
+    var graceEnd: GraceEndState?
+    /// The ports the service's tree listened on just before the signal.
+    var listenedBefore: Set<UInt16> = []
     /// The requests put in flight and how many were proven on the wire at the signal.
     var inflight: InflightRequests?
     var inFlightCount = 0
     var probe: ListenerProbe?
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
+    var kernel: StopSignalFate?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
@@ -176,12 +184,17 @@ struct CheckRun {
 
     /// inspect's forecast just before the signal, and with `--trace` the tracer on the service tree.
     mutating func takeForecast() throws(SigscopeError) {
-        if let report = try? Inspector().inspect(pid) {
+        let watch = watch
+        if let (report, readings) = StableForecast().take(pid, stop: { watch.hasExited || Interruption.requested != nil }) {
             if config.signal == .term {
                 forecast = report.findings.filter { ShutdownVerdict.forecastSlugs.contains($0.rule) }
             }
             forecastOutcome = report.disposition(config.signal).outcome
+            program = report.program
+            if readings > 1 { note("forecast: dispositions settled after \(readings) readings") }
         }
+        if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
+        listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if child == nil { descendants = tree.descendants(of: [pid]) }
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -189,6 +202,7 @@ struct CheckRun {
             trace = try ShutdownTrace(pids: traced)
             note("tracing \(traced.count) process(es)")
         }
+        kernel = StopSignalFate.start(pid: pid, signal: config.signal)
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -234,8 +248,14 @@ struct CheckRun {
                  + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
             return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
         }
-        note("grace period over: sent SIGKILL")
+        // As a container runtime does, the whole tree dies at the end of the grace period; what it was still doing
+        // (descendants, open connections) is read first, to say what it waited for.
+        let state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        graceEnd = state
+        note("grace period over: sent SIGKILL to pid \(pid)"
+             + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
         watch.send(.kill)
+        GraceEndState.killTree(pid: pid, group: child != nil, descendants: state.descendants)
         let gone = watch.waitForExit(timeout: .seconds(5))
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
@@ -303,6 +323,7 @@ struct CheckRun {
                 note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
+        for fact in kernel?.finish() ?? [] { note("kernel: " + fact.text, at: fact.at) }
         let traced = trace?.finish()
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
@@ -313,6 +334,7 @@ struct CheckRun {
     /// The result for a service that exited or never became ready: stops what sigscope started and keeps its
     /// status and output. A `--pid` target was never signalled, so it is left running.
     mutating func notReady(_ reason: NotReady) -> CheckResult {
+        kernel?.stop()
         let exited = watch.hasExited
         if !exited && child != nil {
             watch.send(.kill)
@@ -331,19 +353,29 @@ struct CheckRun {
             end: end, acceptedExitCodes: config.acceptedExitCodes)
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
+        observation.program = program
+        observation.graceEnd = graceEnd
         return observation
     }
 
     mutating func result(_ observation: ShutdownObservation, trace: [SignalEvent]?) -> CheckResult {
         timeline.sort { $0.seconds < $1.seconds }
         let (verdict, findings) = ShutdownVerdict.judge(observation)
-        return CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
-                           readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+        let contradicted = ShutdownVerdict.contradictedForecast(observation, findings: findings)
+        for finding in contradicted {
+            timeline.append(TimelineEvent(seconds: timeline.last?.seconds ?? 0,
+                                          text: "forecast \(finding.rule) was wrong: it stopped cleanly"))
+        }
+        var result = CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
+                                 readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
+        result.contradictedForecast = contradicted
+        return result
     }
 
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
         trace?.detach()
+        kernel?.stop()
         guard child != nil else { return }
         if phase < .reaped {
             watch.send(.kill)

@@ -55,6 +55,11 @@ public struct ShutdownObservation: Sendable {
     public var zombies: [TreeProcess]
     public var inflight: InflightSummary?
     public var probe: ProbeReport?
+    /// The program the knowledge base says the service is (nginx, PostgreSQL, a Go binary), when known: hints
+    /// name its own stop signal and settings.
+    public var program: ProgramEntry?
+    /// What was still going on when the grace period ended (descendants, open connections); nil unless killed.
+    public var graceEnd: GraceEndState?
 
     /// The grace period left for the process once the pre-stop hook has used its share.
     public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }

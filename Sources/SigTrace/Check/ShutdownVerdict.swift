@@ -34,14 +34,22 @@ public enum ShutdownVerdict {
                                      hint: "check the command and --ready; its last output is shown below")])
         }
         var outcome: [Finding] = []
+        let hints = CheckHints(o)
         let grace = format(o.grace.seconds)
         if o.killed {
             let preStop = o.preStop > .zero ? " (including a \(format(o.preStop.seconds)) s pre-stop)" : ""
+            // The runtime kills the whole container at the end of the grace period: the descendants and whatever
+            // it left behind die with it, so they are part of this finding, not findings of their own.
+            let tree = (o.graceEnd?.descendants ?? []) + o.orphans.filter { orphan in
+                !(o.graceEnd?.descendants ?? []).contains { $0.pid == orphan.pid }
+            }
+            let killedTree = tree.isEmpty ? "" : " (with \(tree.count) descendant(s): \(describe(tree)))"
+            let waiting = CheckHints.waitingFor(o).map { "; \($0)" } ?? ""
             outcome.append(Finding(
                 .graceExceeded,
                 message: "\(who) was still running at the end of the \(grace) s grace period\(preStop) after "
-                    + "\(o.signal.name) and needed SIGKILL",
-                hint: "handle \(o.signal.name): stop accepting, drain in-flight work within the grace period, exit 0"))
+                    + "\(o.signal.name) and needed SIGKILL\(killedTree)\(waiting)",
+                hint: hints.graceExceeded))
         }
         switch o.exit {
         case .signaled(let signal, _) where !(o.killed && signal == .kill):
@@ -50,8 +58,7 @@ public enum ShutdownVerdict {
                 message: "\(who) died of \(signal.name)'s default action"
                     + (signal == o.signal ? "" : " (after \(o.signal.name))") + ": "
                     + "no handler ran, so no request was drained and no cleanup happened",
-                hint: o.signal == .term ? "catch SIGTERM (Go: signal.Notify, then http.Server.Shutdown) and exit 0"
-                    : "catch \(o.signal.name) and exit 0"))
+                hint: hints.killedBySignal))
         case .exited(let code) where !o.acceptedExitCodes.contains(code):
             let fromSignal = code == 128 + o.signal.rawValue
             outcome.append(Finding(
@@ -72,16 +79,16 @@ public enum ShutdownVerdict {
                 .inflightFailed,
                 message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
                     + "full body: \(failures.joined(separator: "; "))",
-                hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
+                hint: hints.inflightFailed))
         }
-        if !o.orphans.isEmpty {
+        if !o.orphans.isEmpty && !o.killed {
             outcome.append(Finding(
                 .orphanedChildren,
                 message: "\(who) left \(o.orphans.count) descendant(s) running after it exited: "
                     + describe(o.orphans) + "; sigscope killed them",
                 hint: "stop and wait for child processes before exiting, or run under tini, whose exit ends them"))
         }
-        if !o.zombies.isEmpty {
+        if !o.zombies.isEmpty && !o.killed {
             outcome.append(Finding(
                 .zombieChildren,
                 message: "\(who) left \(o.zombies.count) zombie child(ren) it never reaped: \(describe(o.zombies))",
@@ -103,8 +110,7 @@ public enum ShutdownVerdict {
                 message: "\(who) exited after \(o.signal.name) and had no handler for it just before: it died of the "
                     + "default action, so no request was drained and no cleanup happened (its exit status cannot be "
                     + "read: it is not sigscope's child)",
-                hint: o.signal == .term ? "catch SIGTERM (Go: signal.Notify, then http.Server.Shutdown) and exit 0"
-                    : "catch \(o.signal.name) and exit 0"))
+                hint: hints.killedBySignal))
         } else if o.exitedInTime && o.exit == nil {
             outcome.append(Finding(
                 .exitStatusUnknown,
@@ -112,15 +118,27 @@ public enum ShutdownVerdict {
                 hint: "start it with sigscope check -- CMD to see its exit status"))
         }
         let failed = outcome.contains { $0.severity == .error }
-        // inspect's forecast explains a failure; once the process has shut down cleanly it is only a warning.
+        // inspect's forecast explains a failure; a forecast of failure that the clean shutdown contradicts is
+        // dropped (`contradictedForecast` lists it), never shown beside a pass.
         let forecast = o.forecast.filter { forecastSlugs.contains($0.rule) && !outcome.map(\.rule).contains($0.rule) }
-            .map { finding -> Finding in
-                var finding = finding
-                if !failed && finding.severity == .error { finding.severity = .warning }
-                return finding
-            }
+            .filter { failed || !predictsFailure($0) }
         let findings = (outcome + forecast).sorted { $0.severity > $1.severity }
         return (findings.contains { $0.severity == .error } ? .fail : .pass, findings)
+    }
+
+    /// inspect's rules whose finding predicts that the stop fails: a clean shutdown proves them wrong.
+    static let failurePredictions: Set<String> = [
+        Rule.pid1SigtermDropped.id, Rule.sigtermIgnored.id, Rule.sigtermBlocked.id, Rule.sigtermNotCaught.id,
+        Rule.pid1ShellWrapper.id,
+    ]
+
+    static func predictsFailure(_ finding: Finding) -> Bool { failurePredictions.contains(finding.rule) }
+
+    /// The forecast findings the measured outcome contradicts: they predicted a failed stop and the service
+    /// stopped cleanly. Empty when the check failed or never reached the signal.
+    public static func contradictedForecast(_ observation: ShutdownObservation, findings: [Finding]) -> [Finding] {
+        guard observation.notReady == nil, !findings.contains(where: { $0.severity == .error }) else { return [] }
+        return observation.forecast.filter(predictsFailure)
     }
 
     /// Measured seconds with exactly three decimals: `0.004`, `1.000`.

@@ -53,14 +53,15 @@ import Testing
         #expect(ShutdownVerdict.judge(o).1.map(\.rule) == ["slow-shutdown"])
     }
 
-    @Test func forecastErrorsBecomeWarningsWhenTheShutdownWasClean() {
+    @Test func aForecastTheCleanShutdownContradictsIsDropped() {
         var o = observation(exit: .exited(0))
         o.forecast = [Finding(.pid1SigtermDropped, message: "m", hint: "h"),
+                      Finding(.sigtermViaSignalfd, message: "m", hint: "h"),
                       Finding(.sigpipeDefault, message: "m", hint: "h")]
         let (verdict, findings) = ShutdownVerdict.judge(o)
         #expect(verdict == .pass)
-        #expect(findings.map(\.rule) == ["pid1-sigterm-dropped"])
-        #expect(!findings.contains { $0.severity == .error })
+        #expect(findings.map(\.rule) == ["sigterm-via-signalfd"])
+        #expect(ShutdownVerdict.contradictedForecast(o, findings: findings).map(\.rule) == ["pid1-sigterm-dropped"])
         o.end = .killed(afterSeconds: 10.001, status: .signaled(.kill, coreDumped: false))
         let (failed, explained) = ShutdownVerdict.judge(o)
         #expect(failed == .fail)

@@ -10,7 +10,7 @@ final class WatchSession {
     private var finished = false
 
     /// Starts `sigscope watch --format json ARGUMENTS` and waits until it says it is watching.
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], backend: String = "ptrace") throws {
         let out = open(base + ".out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let err = open(base + ".err", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -23,7 +23,7 @@ final class WatchSession {
         options.stdout = out
         options.stderr = err
         options.stdin = null
-        process = try SpawnedProcess.launch([TestPaths.sigscope, "watch", "--format", "json"] + arguments,
+        process = try SpawnedProcess.launch([TestPaths.sigscope, "watch", "--backend", backend, "--format", "json"] + arguments,
                                             options: options)
         let started = waitUntil(timeout: .seconds(10)) { self.stderr.contains("watching") }
         if !started {
