@@ -4,7 +4,8 @@ import SigTrace
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Lint binaries, Dockerfiles and Kubernetes manifests for signal handling before deploying.",
+        abstract: "Lint binaries, Dockerfiles, Kubernetes manifests, systemd units and Compose files for signal "
+            + "handling before deploying.",
         discussion: """
             ELF binaries (read with libelf, mmap'ed): class, machine, static or dynamic, interpreter, the signal \
             APIs imported or contained (sigaction, signal, signalfd, sigwait...), the runtime: Go (version, module, \
@@ -20,7 +21,19 @@ struct Lint: ParsableCommand {
             shutdown from --shutdown or --check-report must fit with a margin), sh -c wrappers, \
             lifecycle.stopSignal and shareProcessNamespace.
 
-            Directories are searched for Dockerfiles, *.yaml/*.yml and executable ELF files. A file that cannot \
+            systemd service units (*.service, with the NAME.service.d/*.conf drop-ins beside them applied in \
+            order): KillMode=, KillSignal= for the program ExecStart= runs, FinalKillSignal=, SendSIGKILL=, \
+            SendSIGHUP=, TimeoutStopSec= (the budget with --shutdown or --check-report, default 90s), ExecStop= \
+            that only signals and returns, ExecReload= that stops, Type=forking without PIDFile=, ExecStart= \
+            through sh -c.
+
+            Compose files (compose.yaml, docker-compose.yml and their .override files; -f files merged in \
+            order): stop_signal, stop_grace_period (the budget, default 10s), string commands with shell \
+            syntax, what runs as PID 1 (the build Dockerfile with command:, entrypoint:, init: and stop_signal \
+            applied), deploy.update_config against healthchecks.
+
+            Directories are searched for Dockerfiles, *.yaml/*.yml, *.service units, Compose files and \
+            executable ELF files. A file that cannot \
             be read or parsed is a finding for that file; the others are still linted.
 
             Suppress a finding with a comment on its line or the line above, `# sigscope ignore=RULE[,RULE]`, \
@@ -59,6 +72,11 @@ struct Lint: ParsableCommand {
     @Option(help: "The Docker build context for COPY sources (default: each Dockerfile's directory).")
     var context: String?
 
+    @Option(name: [.customShort("f"), .customLong("compose-file")],
+            help: ArgumentHelp("A Compose file of one project; repeat to merge overrides in order, as `docker "
+                               + "compose -f`.", valueName: "file"))
+    var composeFiles: [String] = []
+
     @Option(help: ArgumentHelp("The suppression file (default: .sigscope.yml in the current directory, if "
                                + "present).", valueName: "file"))
     var config: String?
@@ -66,13 +84,15 @@ struct Lint: ParsableCommand {
     @Option(help: ArgumentHelp("Silence this rule everywhere (repeatable).", valueName: "rule"))
     var ignore: [LintRuleName] = []
 
-    @Flag(help: "List the rules with their slug, severity and summary, and exit.")
+    @Flag(help: "List the rules with their slug, severity, summary and source, and exit.")
     var listRules = false
 
     /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
     /// before sigscope complains about a missing one.
     func validateCombination() throws {
-        if !listRules && paths.isEmpty { throw ValidationError("give at least one file or directory to lint") }
+        if !listRules && paths.isEmpty && composeFiles.isEmpty {
+            throw ValidationError("give at least one file or directory to lint")
+        }
         if shutdown != nil && checkReport != nil {
             throw ValidationError("give --shutdown or --check-report, not both")
         }
@@ -85,6 +105,7 @@ struct Lint: ParsableCommand {
             let rules = Rule.reported(by: .lint)
             for rule in rules {
                 table.append([rule.id, rule.severity.rawValue + (rule.severityVaries == nil ? "" : "*"), rule.summary])
+                table.append(["", "", "source: " + rule.source])
             }
             let note = rules.contains { $0.severityVaries != nil }
                 ? "* usual severity; it varies case by case: `sigscope rules RULE` says when and why\n" : ""
@@ -111,7 +132,14 @@ struct Lint: ParsableCommand {
         var suppression = try loadSuppression()
         try suppression.ignore(ignore.map(\.id))
         let linter = Linter(manifestLint: manifestLint, context: context, suppression: suppression)
-        let report = LintReport(files: extra + linter.lint(paths: paths), failOn: failOn.threshold)
+        if !composeFiles.isEmpty {
+            for path in composeFiles where !FileManager.default.isReadableFile(atPath: path) {
+                throw SigscopeError(.unreadableFile, "cannot read compose file \(path)")
+            }
+            extra.append(linter.lintCompose(files: composeFiles))
+        }
+        let report = LintReport(files: extra + (paths.isEmpty ? [] : linter.lint(paths: paths)),
+                                failOn: failOn.threshold)
         switch output.format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
         case .json: Output.write(report.json.pretty() + "\n")

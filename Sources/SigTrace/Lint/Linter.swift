@@ -8,7 +8,7 @@ import Glibc
 public struct LintedFile: Sendable {
     /// What a file was linted as.
     public enum Kind: String, Sendable {
-        case elf, dockerfile, manifest, report, unknown
+        case elf, dockerfile, manifest, report, systemd, compose, unknown
     }
 
     /// The path as given (or found under a given directory).
@@ -87,7 +87,14 @@ public struct Linter: Sendable {
         let name = (path as NSString).lastPathComponent
         let lower = name.lowercased()
         if Linter.isDockerfileName(lower) { return lintDockerfile(path) }
-        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }
+        switch Linter.orchestratorKind(path) {
+        case .systemd: return lintSystemdUnit(path)
+        case .compose: return lintCompose(files: [path])
+        default: break
+        }
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            return Linter.looksLikeCompose(path) ? lintCompose(files: [path]) : lintManifest(path)
+        }
         let head: [UInt8]
         let size: Int
         do {
@@ -194,7 +201,9 @@ public struct Linter: Sendable {
             }
             guard info.st_mode & S_IFMT == S_IFREG else { continue }
             let lower = name.lowercased()
-            if isDockerfileName(lower) || (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml"))
+            if orchestratorKind(path) != nil {
+                if !readWithAnother(path) { found.append(path) }
+            } else if isDockerfileName(lower) || (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml"))
                 && lower != ".sigscope.yml" && lower != ".sigscope.yaml" {
                 found.append(path)
             } else if info.st_mode & 0o111 != 0, hasELFMagic(path) {

@@ -92,7 +92,8 @@ extension Rule {
         "entrypoint-script-no-exec", .error, [.lint], "An entrypoint script neither execs its command nor traps TERM",
         help: "The script stays PID 1 with the program as its child and SIGTERM never reaches the program; end the "
             + "script with `exec \"$@\"` (or `exec program`).",
-        source: "https://docs.docker.com/build/building/best-practices/#entrypoint")
+        source: "https://docs.docker.com/build/building/best-practices/#entrypoint",
+        severityVaries: "info for a Compose service on an image whose own ENTRYPOINT sigscope cannot see")
     public static let stopSignalInvalid = Rule(
         "stopsignal-invalid", .error, [.lint], "STOPSIGNAL or lifecycle.stopSignal is not a signal, or cannot be caught",
         help: "The runtime refuses an unknown signal name; SIGKILL or SIGSTOP as a stop signal leaves no chance to "
@@ -117,7 +118,7 @@ extension Rule {
             + "runserver, werkzeug's reloader) silences it.",
         source: "pid_namespaces(7); https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md",
         severityVaries: "info when the app's source is not in the build context, so whether it handles SIGTERM "
-            + "cannot be read")
+            + "cannot be read, and for a Compose service on an image whose own ENTRYPOINT sigscope cannot see")
     public static let launcherPID1 = Rule(
         "launcher-pid1", .warning, [.lint], "npm, yarn, pnpm or `flask run` runs as PID 1 in front of the program",
         help: "A launcher as PID 1 has no SIGTERM handler the kernel honours, or forwards it late; the program "
@@ -189,5 +190,5 @@ extension Rule {
     ]
 
     /// Every rule of `lint`, in the order documentation lists them.
-    static let lintRules: [Rule] = fileRules + binaryRules + dockerfileRules + manifestRules
+    static let lintRules: [Rule] = fileRules + binaryRules + dockerfileRules + manifestRules + orchestratorRules
 }
