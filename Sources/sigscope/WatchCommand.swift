@@ -29,6 +29,12 @@ struct Watch: AsyncParsableCommand {
             signal being delivered re-injected. If sigscope is killed, the kernel detaches and attached \
             processes run on; a command started by sigscope is killed with it.
 
+            Ctrl-C in a terminal goes to its whole foreground process group. A command started after -- is in \
+            sigscope's group, so it gets the SIGINT too: sigscope detaches and the command does what it does \
+            with SIGINT (by default, it dies). With --detach-on-interrupt the command gets a process group of \
+            its own, Ctrl-C reaches sigscope alone, and the command runs on in the background (where reading the \
+            terminal stops it with SIGTTIN).
+
             EXIT CODES
               0  the watch ended (the processes exited, the duration passed, or sigscope was told to stop)
               N  with -- CMD: the command's own exit code, or 128+SIGNAL when a signal killed it, as a shell \
@@ -64,15 +70,31 @@ struct Watch: AsyncParsableCommand {
 
     @OptionGroup var format: FormatOption<ReportFormat>
 
+    @Flag(help: ArgumentHelp("Start the command in its own process group, so that Ctrl-C reaches sigscope alone: "
+                             + "it detaches and the command runs on in the background."))
+    var detachOnInterrupt = false
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A command to start under trace, after --.",
                                                            valueName: "command"))
     var command: [String] = []
+
+    /// What Ctrl-C will do, said when the watch starts.
+    func interruptNote(attached: Bool) -> String {
+        if attached { return "Ctrl-C detaches and leaves \(pids.count == 1 ? "it" : "them") running" }
+        if detachOnInterrupt {
+            return "it has its own process group: Ctrl-C detaches, leaving it running in the background"
+        }
+        return "Ctrl-C reaches it too (same process group): SIGINT ends it unless it handles it"
+    }
 
     /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
     /// before sigscope complains about a missing one.
     func validateCombination() throws {
         if pids.isEmpty && command.isEmpty { throw ValidationError("give --pid PID or -- CMD ARGS...") }
         if !pids.isEmpty && !command.isEmpty { throw ValidationError("give --pid or a command, not both") }
+        if detachOnInterrupt && command.isEmpty {
+            throw ValidationError("--detach-on-interrupt applies to a command started after --")
+        }
         if signals != nil && straceFilter != nil { throw ValidationError("give --signal or -e signal=, not both") }
     }
 
@@ -90,11 +112,13 @@ struct Watch: AsyncParsableCommand {
         let numbers = pids.map(\.rawValue)
         let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
             ?? FileOutput.standardOutput
-        let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)
+        var launch = SpawnedProcess.Options()
+        // Out of the terminal's foreground group, Ctrl-C reaches sigscope alone.
+        launch.newProcessGroup = detachOnInterrupt
+        let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try SignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
-        Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
-                     + "Ctrl-C detaches and leaves \(numbers.isEmpty ? "it" : "them") running")
+        Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); \(interruptNote(attached: !numbers.isEmpty))")
         if format == .text { sink.write(render.textHeader()) }
         var summary = WatchSummary()
         // The started command's end, as a shell would report it: its exit code, or 128 + the killing signal.

@@ -109,3 +109,42 @@ extension ProcessTests {
         }
     }
 }
+
+extension ProcessTests {
+    /// What Ctrl-C does to `watch -- CMD`, said before it happens and done as said. A terminal's Ctrl-C is SIGINT
+    /// to its foreground process group: here sigscope leads a group of its own and the test signals that group.
+    @Suite struct WatchInterrupt {
+        @Test(.timeLimit(.minutes(1))) func ctrlCEndsTheCommandAndSaysSoBeforehand() throws {
+            let watch = try WatchSession(["--", "sleep", "30"], newProcessGroup: true)
+            let command = try #require(watch.watchedPids.first)
+            // Before, it said "Ctrl-C detaches and leaves it running", and the command died.
+            #expect(watch.stderr.contains("Ctrl-C reaches it too (same process group): SIGINT ends it unless it "
+                                          + "handles it"))
+            #expect(!watch.stderr.contains("leaves it running"))
+            #expect(getpgid(command) == watch.process.pid)
+            kill(-watch.process.pid, SIGINT)
+            #expect(watch.finish(sending: nil) == .exited(130))
+            #expect(watch.events.contains { $0.string("event") == "killed" && $0.string("signal") == "SIGINT" })
+            #expect(kill(command, 0) == -1)
+        }
+
+        @Test(.timeLimit(.minutes(1))) func detachOnInterruptKeepsTheCommandOutOfCtrlCsReach() throws {
+            let watch = try WatchSession(["--detach-on-interrupt", "--", "sleep", "30"], newProcessGroup: true)
+            let command = try #require(watch.watchedPids.first)
+            defer { kill(command, SIGKILL) }
+            #expect(watch.stderr.contains("it has its own process group: Ctrl-C detaches, leaving it running"))
+            #expect(getpgid(command) == command)
+            kill(-watch.process.pid, SIGINT)
+            #expect(watch.finish(sending: nil) == .exited(0))
+            #expect(watch.events.contains { $0.string("event") == "detached" && $0.string("state") == "running" })
+            let status = try ProcStatus(parsing: try ProcFiles().read("/proc/\(command)/status"))
+            #expect(status.tracerPid == 0 && status.state == "S")
+        }
+
+        @Test func detachOnInterruptNeedsACommand() throws {
+            let result = try sigscope("watch", "--detach-on-interrupt", "--pid", "1")
+            #expect(result.exitCode == 2)
+            #expect(result.stderr == "sigscope: --detach-on-interrupt applies to a command started after --\n")
+        }
+    }
+}
