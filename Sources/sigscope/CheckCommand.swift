@@ -9,6 +9,7 @@ import Glibc
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove that a service shuts down gracefully within its grace period.",
+        usage: "sigscope check [<options>] (-- <command> ... | --pid <pid>)",
         discussion: """
             Starts the service (in its own process group, output captured) or takes a running one (--pid: that \
             process WILL be sent the stop signal, and SIGKILL if it outlives the grace period), waits until it is \
@@ -31,23 +32,29 @@ struct Check: ParsableCommand {
 
             FINDINGS
               killed-by-signal     died of the signal's default action: no cleanup ran
-              grace-exceeded       still running at the end of the grace period: needed SIGKILL
-              exit-nonzero         exited with a code not accepted (0 and --accept-exit codes are)
+              grace-exceeded       still running at the end of the grace period:
+                                   needed SIGKILL
+              exit-nonzero         exited with a code not accepted (0 and --accept-exit
+                                   codes are)
               inflight-failed      an in-flight request failed or its body was cut short
               orphaned-children    descendants left running after the main process exited
               zombie-children      unreaped children left behind (warning)
               slow-shutdown        took over 80% of the grace period (warning)
               not-ready            exited or never became ready before the signal
-              sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored, sigterm-blocked, pid1-shell-wrapper
+              sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored,
+              sigterm-blocked, pid1-shell-wrapper
                                    inspect's forecast, taken just before the signal
 
-            Durations: 30s, 500ms, 2m, or plain seconds.
+            `sigscope rules --command check` lists them with what to do about each.
+
+            Durations: 30s, 500ms, 1m30s, or plain seconds.
 
             EXIT CODES
               0  pass: shut down cleanly within the grace period (no error finding)
               1  fail: at least one error finding
-              2  bad input, a command that cannot start, a service that exited or was not ready before the \
-            signal, or sigscope interrupted (the service is stopped first)
+              2  bad input, a command that cannot start, a service that exited or was
+                 not ready before the signal, or sigscope interrupted (the service is
+                 stopped first)
             """
     )
 
@@ -59,7 +66,8 @@ struct Check: ParsableCommand {
     var pid1 = false
 
     @Flag(help: """
-        Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether         a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
+        Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether \
+        a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
         """)
     var trace = false
 
@@ -159,8 +167,15 @@ struct Check: ParsableCommand {
             }
         }
         let check = ShutdownCheck(configuration: config, progress: progress)
-        let result = try check.run()
-        if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+        // The countdown line is cleared before anything else is said, an interruption's message too.
+        let result: CheckResult
+        do {
+            result = try check.run()
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+        } catch {
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+            throw error
+        }
         let render = CheckFormat(style: TextStyle.forDescriptor(1))
         switch format {
         case .text: Output.write(render.text(result))

@@ -8,6 +8,7 @@ import Glibc
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Trace the signals delivered to processes, with sender, si_code and siginfo, at no syscall cost.",
+        usage: "sigscope watch [<options>] (-p <pid> ... | -- <command> ...)",
         discussion: """
             Attaches with PTRACE_SEIZE to every thread of each --pid (new threads too; with --follow-forks, \
             children), or starts CMD under trace. Tracees stop only when a signal is delivered (PTRACE_CONT, never \
@@ -36,11 +37,14 @@ struct Watch: AsyncParsableCommand {
             terminal stops it with SIGTTIN).
 
             EXIT CODES
-              0  the watch ended (the processes exited, the duration passed, or sigscope was told to stop)
-              N  with -- CMD: the command's own exit code, or 128+SIGNAL when a signal killed it, as a shell \
-            reports it (0 when sigscope detached before it ended)
-              2  bad input or cannot trace: no such process, permission denied (ptrace_scope, CAP_SYS_PTRACE, \
-            another user's process), already traced, a kernel thread, a zombie, sigscope itself
+              0  the watch ended (the processes exited, the duration passed, or
+                 sigscope was told to stop)
+              N  with -- CMD: the command's own exit code, or 128+SIGNAL when a signal
+                 killed it, as a shell reports it (0 when sigscope detached before it
+                 ended)
+              2  bad input or cannot trace: no such process, permission denied
+                 (ptrace_scope, CAP_SYS_PTRACE, another user's process), already
+                 traced, a kernel thread, a zombie, sigscope itself
             """
     )
 

@@ -70,7 +70,7 @@ public enum ShutdownVerdict {
             }
             outcome.append(Finding(
                 .inflightFailed,
-                message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
+                message: "\(inflight.failed) of \(counted(inflight.requests, "in-flight request")) did not complete with their "
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
         }
