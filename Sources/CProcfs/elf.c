@@ -135,6 +135,19 @@ const char *cprocfs_elf_symbol_name(cprocfs_elf *elf, size_t index, size_t symbo
     return elf_strptr(elf->elf, header.sh_link, sym.st_name);
 }
 
+int cprocfs_elf_symbol_info(cprocfs_elf *elf, size_t index, size_t symbol, struct cprocfs_elf_symbol *out) {
+    GElf_Shdr header;
+    Elf_Data *data = section_data(elf, index, &header);
+    GElf_Sym sym;
+    if (data == NULL || gelf_getsym(data, (int)symbol, &sym) == NULL) return -1;
+    out->name = sym.st_name == 0 ? NULL : elf_strptr(elf->elf, header.sh_link, sym.st_name);
+    out->value = sym.st_value;
+    out->size = sym.st_size;
+    out->type = GELF_ST_TYPE(sym.st_info);
+    out->defined = sym.st_shndx != SHN_UNDEF;
+    return 0;
+}
+
 size_t cprocfs_elf_dynamic_count(cprocfs_elf *elf, size_t index) {
     GElf_Shdr header;
     Elf_Data *data = section_data(elf, index, &header);

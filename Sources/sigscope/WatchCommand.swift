@@ -8,9 +8,17 @@ import Glibc
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Trace the signals delivered to processes, with sender, si_code and siginfo, at no syscall cost.",
-        usage: "sigscope watch [<options>] (-p <pid> ... | -- <command> ...)",
+        usage: "sigscope watch [<options>] (-p <pid> ... | --all | -- <command> ...)",
         discussion: """
-            Attaches with PTRACE_SEIZE to every thread of each --pid (new threads too; with --follow-forks, \
+            Two backends. kernel (the default where tracefs is usable, i.e. as root): the kernel's own \
+            signal:signal_generate and signal:signal_deliver tracepoints in a tracing instance of sigscope's \
+            (instances/sigscope-PID, removed on exit), read from the per-CPU ring buffers. The traced process is \
+            never stopped; every signal shows with its sender (also SIGKILL and SIGSTOP), what the kernel did \
+            with it (result: delivered, ignored, dropped-by-init, merged, overflow, info-lost) as a 'generated' \
+            event, and at delivery the handler it went to, named from the ELF image that maps it. Events the \
+            kernel lost are counted in the summary. --all watches every process on the host. siginfo values \
+            (si_value, fault addresses) are not in the tracepoints: use --backend ptrace for those. \
+            ptrace (the default otherwise, and with --follow-forks): attaches with PTRACE_SEIZE to every thread of each --pid (new threads too; with --follow-forks, \
             children), or starts CMD under trace. Tracees stop only when a signal is delivered (PTRACE_CONT, never \
             PTRACE_SYSCALL), so a syscall-heavy process runs at full speed, and every signal is re-injected with \
             its siginfo unchanged. Group-stops are resumed with PTRACE_LISTEN, so SIGSTOP and SIGCONT behave as \
@@ -51,6 +59,15 @@ struct Watch: AsyncParsableCommand {
     @Option(name: [.customShort("p"), .customLong("pid")],
             help: ArgumentHelp("A process to attach to (repeatable), as strace -p.", valueName: "pid"))
     var pids: [ProcessID] = []
+
+    @Option(help: "kernel (tracepoints; root and tracefs) or ptrace; default: kernel when usable.")
+    var backend: WatchBackend?
+
+    @Flag(help: "Watch every process on the host (kernel backend).")
+    var all = false
+
+    @Option(name: .customLong("comm"), help: "Only signals to processes with this comm (repeatable; kernel backend).")
+    var comms: [String] = []
 
     @Flag(name: [.customShort("f"), .long], help: "Also trace children the processes fork.")
     var followForks = false
@@ -94,8 +111,16 @@ struct Watch: AsyncParsableCommand {
     /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
     /// before sigscope complains about a missing one.
     func validateCombination() throws {
-        if pids.isEmpty && command.isEmpty { throw ValidationError("give --pid PID or -- CMD ARGS...") }
-        if !pids.isEmpty && !command.isEmpty { throw ValidationError("give --pid or a command, not both") }
+        if pids.isEmpty && command.isEmpty && !all {
+            throw ValidationError("give --pid PID, --all or -- CMD ARGS...")
+        }
+        if [!pids.isEmpty, !command.isEmpty, all].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --pid, --all or a command")
+        }
+        if backend == .ptrace && (all || !comms.isEmpty) {
+            throw ValidationError("--all and --comm need --backend kernel")
+        }
+        if backend == .kernel && followForks { throw ValidationError("--follow-forks needs --backend ptrace") }
         if detachOnInterrupt && command.isEmpty {
             throw ValidationError("--detach-on-interrupt applies to a command started after --")
         }
@@ -104,6 +129,7 @@ struct Watch: AsyncParsableCommand {
 
     func run() async throws {
         try validateCombination()
+        if try chooseBackend() == .kernel { return try await runKernel() }
         let format = self.format.format
         var configuration = SignalTracer.Configuration()
         configuration.followForks = followForks

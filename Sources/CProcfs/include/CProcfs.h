@@ -6,5 +6,6 @@
 #include "cprocfs_ptrace.h"
 #include "cprocfs_elf.h"
 #include "cprocfs_perf.h"
+#include "cprocfs_tracefs.h"
 
 #endif

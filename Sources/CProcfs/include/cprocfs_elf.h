@@ -73,6 +73,23 @@ size_t cprocfs_elf_symbol_count(cprocfs_elf *elf, size_t index);
 /// Why C: gelf_getsym fills a class-independent GElf_Sym from 32- or 64-bit tables.
 const char *cprocfs_elf_symbol_name(cprocfs_elf *elf, size_t index, size_t symbol, int *defined_out);
 
+/// One symbol of a symbol table, for naming the function that holds an address.
+struct cprocfs_elf_symbol {
+    /// Points into the image's string table; NULL for a nameless symbol.
+    const char *name;
+    /// st_value (a virtual address in executables and shared objects) and st_size.
+    unsigned long long value;
+    unsigned long long size;
+    /// STT_FUNC (2), STT_OBJECT (1), ...
+    int type;
+    /// 1 when defined in this file (st_shndx != SHN_UNDEF).
+    int defined;
+};
+
+/// Fills symbol `symbol` of symbol-table section `index`; returns 0, or -1 if unreadable.
+/// Why C: gelf_getsym and GELF_ST_TYPE (a macro) over 32- or 64-bit tables.
+int cprocfs_elf_symbol_info(cprocfs_elf *elf, size_t index, size_t symbol, struct cprocfs_elf_symbol *out);
+
 /// The number of entries in the .dynamic section `index`, 0 if unreadable.
 size_t cprocfs_elf_dynamic_count(cprocfs_elf *elf, size_t index);
 

@@ -38,6 +38,8 @@ struct CheckRun {
     var probe: ListenerProbe?
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
+    var kernel: StopSignalFate?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
@@ -190,6 +192,7 @@ struct CheckRun {
             trace = try ShutdownTrace(pids: traced)
             note("tracing \(counted(traced.count, "process", "processes"))")
         }
+        kernel = StopSignalFate.start(pid: pid, signal: config.signal)
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -304,6 +307,7 @@ struct CheckRun {
                 note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
+        for fact in kernel?.finish() ?? [] { note("kernel: " + fact.text, at: fact.at) }
         let traced = trace?.finish()
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
@@ -314,6 +318,7 @@ struct CheckRun {
     /// The result for a service that exited or never became ready: stops what sigscope started and keeps its
     /// status and output. A `--pid` target was never signalled, so it is left running.
     mutating func notReady(_ reason: NotReady) -> CheckResult {
+        kernel?.stop()
         let exited = watch.hasExited
         if !exited && child != nil {
             watch.send(.kill)
@@ -345,6 +350,7 @@ struct CheckRun {
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
         trace?.detach()
+        kernel?.stop()
         guard child != nil else { return }
         if phase < .reaped {
             watch.send(.kill)

@@ -36,7 +36,7 @@ public final class ELFImage {
     /// Every section, in table order.
     public let sections: [Section]
 
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let sectionsByName: [String: Section]
 
     /// Opens and reads the header and section table; throws a one-line error naming the file when it cannot be

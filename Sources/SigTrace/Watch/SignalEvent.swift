@@ -23,8 +23,12 @@ public struct SignalEvent: Sendable {
 
     /// The kinds of event, with what each carries.
     public enum Kind: Sendable {
-        /// A signal is being delivered to `tid` (a signal-delivery-stop, re-injected unchanged).
+        /// A signal is being delivered to `tid` (a signal-delivery-stop, re-injected unchanged; or the kernel
+        /// backend's `signal_deliver`, with the handler it is delivered to).
         case signal(SignalDelivery)
+        /// The kernel backend only: a signal was generated for the process (`signal_generate`), with the kernel's
+        /// `result` (delivered, ignored, dropped by a namespace init, merged, overflow, info lost) and its sender.
+        case generated(SignalDelivery)
         /// The process entered a group-stop because of `Signal` (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU).
         case stopped(Signal)
         /// A group-stop ended (SIGCONT).
@@ -48,6 +52,7 @@ public struct SignalEvent: Sendable {
     public var name: String {
         switch kind {
         case .signal: "signal"
+        case .generated: "generated"
         case .stopped: "stopped"
         case .continued: "continued"
         case .exec: "exec"
@@ -63,6 +68,7 @@ public struct SignalEvent: Sendable {
     public var signal: Signal? {
         switch kind {
         case .signal(let delivery): delivery.signal
+        case .generated(let delivery): delivery.signal
         case .stopped(let signal): signal
         case .killed(let signal, _): signal
         default: nil
@@ -114,6 +120,16 @@ public struct SignalDelivery: Sendable {
     /// SIGPOLL: the descriptor and band.
     public var pollDescriptor: Int32?
     public var pollBand: Int?
+    /// Kernel backend: what the kernel did with the signal when it was generated.
+    public var result: SignalResult?
+    /// Kernel backend, at delivery: the handler the signal is delivered to.
+    public var handler: DeliveryHandler?
+    /// Kernel backend, for a signal the kernel generated (a fault, SIGPIPE, the OOM killer, a timer): the task
+    /// that was running when it was generated (for the OOM killer, the one whose allocation failed).
+    public var contextPid: Int32?
+    public var contextComm: String?
+    /// Kernel backend: this SIGKILL is the OOM killer's (the process was its `oom:mark_victim`).
+    public var oomKiller = false
 
     /// A delivery with only the signal and code; the backend fills what the code carries.
     public init(signal: Signal, code: SiginfoCode) {
@@ -125,4 +141,43 @@ public struct SignalDelivery: Sendable {
     /// True if the kernel, rather than a process, sent it (si_pid 0 for a user code means an ancestor PID
     /// namespace, which the receiver cannot name).
     public var isFromKernel: Bool { !code.carriesSender }
+}
+
+/// The disposition a signal met at delivery (the kernel backend's `signal_deliver`): the handler address and
+/// sa_flags, with the function's name when the ELF image mapped there has a symbol for it.
+public struct DeliveryHandler: Sendable, Hashable {
+    /// sa_handler: 0 is SIG_DFL, 1 SIG_IGN, anything else a function's address in the receiver.
+    public var address: UInt64
+    /// sa_flags (SA_SIGINFO 0x4, SA_RESTART 0x10000000, SA_ONSTACK 0x8000000, SA_RESETHAND 0x80000000 ...).
+    public var flags: UInt64
+    /// The function's name (`on_term`, `g_unix_signal_handler+0x12`), when resolved.
+    public var symbol: String?
+    /// The file that maps the address (the executable or a shared library).
+    public var image: String?
+
+    public init(address: UInt64, flags: UInt64, symbol: String? = nil, image: String? = nil) {
+        self.address = address
+        self.flags = flags
+        self.symbol = symbol
+        self.image = image
+    }
+
+    /// `SIG_DFL`, `SIG_IGN` or `handler`.
+    public var kind: String {
+        switch address {
+        case 0: "SIG_DFL"
+        case 1: "SIG_IGN"
+        default: "handler"
+        }
+    }
+
+    /// The flags by name, as sigaction(2) spells them.
+    public var flagNames: [String] {
+        let names: [(UInt64, String)] = [
+            (0x1, "SA_NOCLDSTOP"), (0x2, "SA_NOCLDWAIT"), (0x4, "SA_SIGINFO"), (0x0400_0000, "SA_RESTORER"),
+            (0x0800_0000, "SA_ONSTACK"), (0x1000_0000, "SA_RESTART"), (0x4000_0000, "SA_NODEFER"),
+            (0x8000_0000, "SA_RESETHAND"),
+        ]
+        return names.filter { flags & $0.0 != 0 && $0.1 != "SA_RESTORER" }.map(\.1)
+    }
 }

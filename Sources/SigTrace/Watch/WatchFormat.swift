@@ -53,7 +53,11 @@ public struct WatchFormat: Sendable {
         case .signal(let delivery):
             let name = delivery.signal == .kill || delivery.signal == .term ? style.bold(delivery.signal.name)
                 : delivery.signal.name
-            return (name, signalDetail(delivery))
+            return (name, signalDetail(delivery) + handlerDetail(delivery))
+        case .generated(let delivery):
+            let name = delivery.signal == .kill || delivery.signal == .term ? style.bold(delivery.signal.name)
+                : delivery.signal.name
+            return (name, "sent " + signalDetail(delivery) + resultDetail(delivery))
         case .stopped(let signal):
             return (style.yellow("stopped"), "group-stop by \(signal.name)")
         case .continued:
@@ -87,6 +91,10 @@ public struct WatchFormat: Sendable {
             if let pid = delivery.senderPid, pid > 0 {
                 let comm = delivery.senderComm ?? "gone"
                 text = "from \(pid)\(Self.inNamespace(delivery)) (\(comm)) uid \(delivery.senderUid ?? 0)"
+            } else if delivery.handler != nil || delivery.result != nil {
+                // The kernel backend names every sender; none means its generation was not seen (before the
+                // watch began), or this is the SIGKILL of a group exit that another fatal signal started.
+                text = "sender not seen"
             } else if let inside = delivery.senderNamespacePid {
                 text = "from pid \(inside) of its namespace (gone) uid \(delivery.senderUid ?? 0)"
             } else {
@@ -105,11 +113,37 @@ public struct WatchFormat: Sendable {
         case .syscall:
             text = "syscall \(delivery.syscall ?? -1)"
         case .kernel:
-            text = "from the kernel"
+            text = delivery.oomKiller ? "from the kernel: the OOM killer" : "from the kernel"
+        }
+        if let context = delivery.contextPid, code.origin != .process, code.origin != .child {
+            text += context == 0 ? " (in interrupt)" : " (in \(context) \(delivery.contextComm ?? "gone"))"
         }
         text += "  "
         text += style.dim(code.name)
         if let value = delivery.valueInt { text += "  value \(value)" }
+        return text
+    }
+
+    /// `  -> ignored`: the kernel's result for a generated signal, coloured when it is lost.
+    func resultDetail(_ delivery: SignalDelivery) -> String {
+        guard let result = delivery.result else { return "" }
+        let word = result.rawValue
+        return "  -> " + (result.isLost ? style.red(word) : result == .delivered ? word : style.yellow(word))
+    }
+
+    /// `  -> handler on_term (/usr/bin/app) SA_RESTART`: where the kernel backend saw the signal go.
+    func handlerDetail(_ delivery: SignalDelivery) -> String {
+        guard let handler = delivery.handler else { return "" }
+        var text = "  -> "
+        switch handler.address {
+        case 0: text += "default action"
+        case 1: text += "ignored (SIG_IGN)"
+        default:
+            text += "handler " + (handler.symbol ?? "0x" + String(handler.address, radix: 16))
+            if let image = handler.image { text += " (\(image.split(separator: "/").last ?? Substring(image)))" }
+        }
+        let flags = handler.flagNames
+        if !flags.isEmpty { text += " " + style.dim(flags.joined(separator: "|")) }
         return text
     }
 
@@ -133,7 +167,7 @@ public struct WatchFormat: Sendable {
         fields.append(("pid", .int(Int(event.pid))))
         fields.append(("tid", .int(Int(event.tid))))
         switch event.kind {
-        case .signal(let d):
+        case .signal(let d), .generated(let d):
             fields.append(("signal", .string(d.signal.name)))
             fields.append(("number", .int(Int(d.signal.rawValue))))
             fields.append(("code", .string(d.code.name)))
@@ -154,6 +188,16 @@ public struct WatchFormat: Sendable {
             if let fd = d.pollDescriptor { fields.append(("fd", .int(Int(fd)))) }
             if let band = d.pollBand { fields.append(("band", .int(band))) }
             if d.errno != 0 { fields.append(("errno", .int(Int(d.errno)))) }
+            if let result = d.result { fields.append(("result", .string(result.rawValue))) }
+            if let context = d.contextPid { fields.append(("context_pid", .int(Int(context)))) }
+            if let comm = d.contextComm { fields.append(("context_comm", .string(comm))) }
+            if let handler = d.handler {
+                fields.append(("handler", .string(handler.kind)))
+                fields.append(("handler_address", .string("0x" + String(handler.address, radix: 16))))
+                fields.append(("handler_symbol", .string(handler.symbol)))
+                fields.append(("handler_image", .string(handler.image)))
+                fields.append(("sa_flags", .array(handler.flagNames.map(JSONValue.string))))
+            }
         case .stopped(let signal):
             fields += [("signal", .string(signal.name)), ("number", .int(Int(signal.rawValue)))]
         case .continued:

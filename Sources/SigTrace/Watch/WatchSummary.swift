@@ -16,6 +16,10 @@ public struct WatchSummary: Sendable {
     /// When the first and last events were seen (monotonic nanoseconds).
     public private(set) var first: UInt64?
     public private(set) var last: UInt64?
+    /// Kernel backend: generated signals per kernel result.
+    public private(set) var results: [SignalResult: Int] = [:]
+    /// Kernel backend: events the kernel lost before sigscope read them (nil for ptrace, which loses none).
+    public var lostEvents: Int?
 
     public init() {}
 
@@ -24,6 +28,7 @@ public struct WatchSummary: Sendable {
         events[event.name, default: 0] += 1
         if first == nil { first = event.monotonicNanoseconds }
         last = event.monotonicNanoseconds
+        if case .generated(let delivery) = event.kind, let result = delivery.result { results[result, default: 0] += 1 }
         guard case .signal(let delivery) = event.kind else { return }
         signals[delivery.signal, default: 0] += 1
         let sender = delivery.code.carriesSender
@@ -47,6 +52,12 @@ public struct WatchSummary: Sendable {
             .map { "\($0.value) \($0.key)" }
         if !others.isEmpty { out += "; " + others.joined(separator: ", ") }
         out += "\n"
+        if !results.isEmpty || lostEvents != nil {
+            let counts = SignalResult.allCases.compactMap { result in results[result].map { "\($0) \(result.rawValue)" } }
+            out += "  kernel: " + (counts.isEmpty ? "no signal generated" : counts.joined(separator: ", "))
+            if let lost = lostEvents { out += lost == 0 ? "; no event lost" : "; " + style.red("\(lost) events lost") }
+            out += "\n"
+        }
         guard !signals.isEmpty else { return out }
         var table = TextTable(header: ["SIGNAL", "COUNT", "SENDERS"].map { style.dim($0) })
         table.rightAligned = [1]
@@ -72,8 +83,13 @@ public struct WatchSummary: Sendable {
             ])
         }
         let kinds: [(String, JSONValue)] = events.keys.sorted().map { ($0, .int(events[$0] ?? 0)) }
-        return JSONValue.object([("event", .string("summary")), ("signals", .array(rows)),
-                                 ("events", .object(kinds))]).rendered() + "\n"
+        var fields: [(String, JSONValue)] = [("event", .string("summary")), ("signals", .array(rows)),
+                                             ("events", .object(kinds))]
+        if !results.isEmpty || lostEvents != nil {
+            fields.append(("results", .object(SignalResult.allCases.map { ($0.rawValue, .int(results[$0] ?? 0)) })))
+            fields.append(("lost_events", lostEvents.map { .int($0) } ?? .null))
+        }
+        return JSONValue.object(fields).rendered() + "\n"
     }
 
     static func name(_ sender: Sender) -> String {

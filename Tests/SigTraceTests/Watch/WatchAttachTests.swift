@@ -120,7 +120,7 @@ extension ProcessTests {
         @Test func attachingToAnAlreadyTracedProcessNamesTheTracer() throws {
             let target = try WatchTarget(["wait"])
             let watch = try WatchSession(["--pid", String(target.pid)])
-            let second = try sigscope("watch", "--pid", String(target.pid))
+            let second = try sigscope("watch", "--backend", "ptrace", "--pid", String(target.pid))
             #expect(second.exitCode == 2)
             #expect(second.stderr.contains("already traced by pid \(watch.process.pid) (sigscope, thread"))
             #expect(second.stderr.split(separator: "\n").count == 1)
@@ -178,7 +178,7 @@ extension ProcessTests.WatchAttach {
         // `head -n 1` takes the header line and exits; the next event's write then raises SIGPIPE.
         let statusFile = NSTemporaryDirectory() + "sigscope-pipe-\(UUID().uuidString)"
         defer { unlink(statusFile) }
-        let script = "{ \"$0\" watch --pid \(target.pid) 2>/dev/null; echo $? > \"$1\"; } | head -n 1 >/dev/null"
+        let script = "{ \"$0\" watch --backend ptrace --pid \(target.pid) 2>/dev/null; echo $? > \"$1\"; } | head -n 1 >/dev/null"
         let shell = try Running(["/bin/sh", "-c", script, TestPaths.sigscope, statusFile])
         #expect(waitUntil { target.status?.tracerPid != 0 })
         // Wait until head has read the header and exited (sigscope, forked first, is attached by now).

@@ -17,11 +17,11 @@ extension ProcessTests {
             // A pid that existed and was reaped.
             let gone = try SpawnedProcess.launch(["true"])
             _ = gone.wait()
-            expectOneLineError(try sigscope("watch", "--pid", String(gone.pid)), "no such process: \(gone.pid)")
+            expectOneLineError(try sigscope("watch", "--backend", "ptrace", "--pid", String(gone.pid)), "no such process: \(gone.pid)")
         }
 
         @Test func kernelThread() throws {
-            expectOneLineError(try sigscope("watch", "--pid", "2"), "is a kernel thread")
+            expectOneLineError(try sigscope("watch", "--backend", "ptrace", "--pid", "2"), "is a kernel thread")
         }
 
         @Test func zombie() throws {
@@ -29,7 +29,7 @@ extension ProcessTests {
             let text = try ProcFiles().read("/proc/\(parent.pid)/task/\(parent.pid)/children")
             let child = try #require(text.split(separator: " ").first.flatMap { Int32($0) })
             #expect(waitUntil { (try? ProcFiles().read("/proc/\(child)/status"))?.contains("State:\tZ") == true })
-            expectOneLineError(try sigscope("watch", "--pid", String(child)),
+            expectOneLineError(try sigscope("watch", "--backend", "ptrace", "--pid", String(child)),
                                "is a zombie: it has exited and waits to be reaped by its parent \(parent.pid)")
         }
 
@@ -42,7 +42,7 @@ extension ProcessTests {
         @Test func anotherUsersProcessWithoutCapSysPtrace() throws {
             let target = try WatchTarget(["wait"])
             let result = try run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-                                  "--bounding-set=-all", TestPaths.sigscope, "watch", "--pid", String(target.pid)])
+                                  "--bounding-set=-all", TestPaths.sigscope, "watch", "--backend", "ptrace", "--pid", String(target.pid)])
             expectOneLineError(result, "belongs to uid 0 and sigscope runs as uid 65534 without CAP_SYS_PTRACE")
             #expect(target.status?.tracerPid == 0)
         }
@@ -51,11 +51,11 @@ extension ProcessTests {
             expectOneLineError(try sigscope("watch", "--pid", "1", "--duration", "soon"), "bad duration")
             expectOneLineError(try sigscope("watch", "--pid", "1", "--signal", "TERM,NOPE"), "unknown signal: NOPE")
             expectOneLineError(try sigscope("watch", "--pid", "x1"), "not a process id")
-            expectOneLineError(try sigscope("watch"), "give --pid PID or -- CMD")
+            expectOneLineError(try sigscope("watch"), "give --pid PID, --all or -- CMD")
             expectOneLineError(try sigscope("watch", "--", "/nonexistent/cmd"), "not found")
             expectOneLineError(try sigscope("watch", "--output", "/nonexistent/dir/events", "--pid", "1"),
                                "cannot write /nonexistent/dir/events")
-            expectOneLineError(try sigscope("watch", "--pid", "1", "--", "true"), "not both")
+            expectOneLineError(try sigscope("watch", "--pid", "1", "--", "true"), "give one of")
         }
     }
 }

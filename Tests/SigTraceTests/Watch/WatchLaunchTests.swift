@@ -13,7 +13,7 @@ extension ProcessTests {
 
         /// Runs `sigscope watch --format json ARGUMENTS` to completion; returns its events and the result.
         func watch(_ arguments: String...) throws -> ([[String: Any]], CommandResult) {
-            let result = try run([TestPaths.sigscope, "watch", "--format", "json"] + arguments, timeout: .seconds(60))
+            let result = try run([TestPaths.sigscope, "watch", "--backend", "ptrace", "--format", "json"] + arguments, timeout: .seconds(60))
             return (WatchSession.parse(result.stdout), result)
         }
 
@@ -72,7 +72,7 @@ extension ProcessTests {
             #expect(line(untraced.stdout) == "signals 100000 usr1 50000 rt 50000 sum 4999950000 expected 4999950000")
             let output = NSTemporaryDirectory() + "sigscope-flood-\(UUID().uuidString).json"
             defer { unlink(output) }
-            let traced = try run([TestPaths.sigscope, "watch", "--format", "json", "--output", output, "--",
+            let traced = try run([TestPaths.sigscope, "watch", "--backend", "ptrace", "--format", "json", "--output", output, "--",
                                   fixture, "flood", count], timeout: .seconds(120))
             #expect(traced.exitCode == 0)
             #expect(line(traced.stdout) == line(untraced.stdout))
@@ -95,7 +95,7 @@ extension ProcessTests {
         }
 
         @Test func textOutputHasOneAlignedLinePerEventAndASummaryOnStderr() throws {
-            let result = try run([TestPaths.sigscope, "watch", "--", fixture, "child", "3"])
+            let result = try run([TestPaths.sigscope, "watch", "--backend", "ptrace", "--", fixture, "child", "3"])
             let lines = result.stdout.split(separator: "\n").map(Array.init)
             let header = try #require(lines.first)
             #expect(String(header).hasPrefix("TIME"))

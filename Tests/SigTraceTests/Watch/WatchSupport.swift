@@ -11,7 +11,7 @@ final class WatchSession {
 
     /// Starts `sigscope watch --format json ARGUMENTS` and waits until it says it is watching; with
     /// `newProcessGroup`, as the leader of its own group, the way a shell starts a foreground job.
-    init(_ arguments: [String], newProcessGroup: Bool = false) throws {
+    init(_ arguments: [String], backend: String = "ptrace", newProcessGroup: Bool = false) throws {
         let out = open(base + ".out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let err = open(base + ".err", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -25,7 +25,7 @@ final class WatchSession {
         options.stderr = err
         options.stdin = null
         options.newProcessGroup = newProcessGroup
-        process = try SpawnedProcess.launch([TestPaths.sigscope, "watch", "--format", "json"] + arguments,
+        process = try SpawnedProcess.launch([TestPaths.sigscope, "watch", "--backend", backend, "--format", "json"] + arguments,
                                             options: options)
         let started = waitUntil(timeout: .seconds(10)) { self.stderr.contains("watching") }
         if !started {

@@ -1,0 +1,152 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the per-CPU readers put decoded records for the assembling thread, with what they learned about loss.
+final class KernelRecordSink: @unchecked Sendable {
+    // @unchecked Sendable: every stored property is a Mutex, an Atomic, or a semaphore that is safe to post and
+    // wait on from any thread.
+    let records = Mutex<[KernelSignalRecord]>([])
+    /// Pages read, records decoded, pages that said events were lost before them, and the lost events the
+    /// kernel counted on those pages.
+    let pages = Atomic<Int>(0)
+    let decoded = Atomic<Int>(0)
+    let missedPages = Atomic<Int>(0)
+    let missedEvents = Atomic<Int>(0)
+    /// Posted when records arrive, so the assembler names a short-lived sender while it still exists.
+    let arrived = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    init() { sem_init(arrived, 0, 0) }
+
+    deinit {
+        sem_destroy(arrived)
+        arrived.deallocate()
+    }
+
+    /// Takes every record collected so far.
+    func take() -> [KernelSignalRecord] {
+        records.withLock { records in
+            let taken = records
+            records.removeAll(keepingCapacity: true)
+            return taken
+        }
+    }
+}
+
+/// Reads one CPU's ring buffer of sigscope's tracing instance, `per_cpu/cpuN/trace_pipe_raw`, a binary page at a
+/// time, on a thread of its own: sleeps in poll until the kernel has data (the instance's `buffer_percent` is 0,
+/// so the first record wakes it), reads every page there is, decodes them, and hands the records to the sink.
+///
+/// A wake-up costs the writing CPU an irq_work only when the reader waits, so after each drain the reader pauses
+/// briefly and a flood is read in batches of pages, not record by record.
+final class RingBufferReader: @unchecked Sendable {
+    // @unchecked Sendable: created on the starting thread and then used only by its own pthread; `state` is the
+    // shared part.
+
+    let cpu: Int
+    private let fd: Int32
+    private let pageSize: Int
+    private let layout: RingBufferPageLayout
+    private let tracepoints: SignalTracepoints
+    private let sink: KernelRecordSink
+    /// 0 running, 1 drain what is left and end.
+    let state = Atomic<Int>(0)
+    /// When the last complete drain began (CLOCK_MONOTONIC ns, the instance's trace clock): every record stamped
+    /// before it has been handed over, which is how far the assembler may release events in order.
+    let drainedUpTo = Atomic<UInt64>(0)
+    let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    /// Opens the CPU's `trace_pipe_raw` now, so a failure is reported before any thread starts.
+    init(cpu: Int, instance: TraceInstance, pageSize: Int, layout: RingBufferPageLayout,
+         tracepoints: SignalTracepoints, sink: KernelRecordSink) throws(SigscopeError) {
+        let path = instance.path("per_cpu/cpu\(cpu)/trace_pipe_raw")
+        let fd = path.withCString { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else {
+            let code = errno
+            throw SigscopeError(.systemCall, "cannot open \(path): \(SigscopeError.describe(errno: code))", errno: code)
+        }
+        self.cpu = cpu
+        self.fd = fd
+        self.pageSize = pageSize
+        self.layout = layout
+        self.tracepoints = tracepoints
+        self.sink = sink
+        sem_init(finished, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(finished)
+        finished.deallocate()
+    }
+
+    /// Starts the reader's pthread. The corresponding C function is `pthread_create`.
+    func start() throws(SigscopeError) {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let reader = Unmanaged<RingBufferReader>.fromOpaque(argument!).takeRetainedValue()
+            reader.run()
+            return nil
+        }, box)
+        guard result == 0 else {
+            Unmanaged<RingBufferReader>.fromOpaque(box).release()
+            close(fd)
+            throw SigscopeError(.systemCall, "cannot start a ring-buffer reader: "
+                                    + SigscopeError.describe(errno: result), errno: result)
+        }
+        pthread_detach(thread)
+    }
+
+    /// Asks the reader to read what is left and end, then waits until it has closed its descriptor.
+    func finish() {
+        state.store(1, ordering: .releasing)
+        while sem_wait(finished) != 0 && errno == EINTR {}
+    }
+
+    private func run() {
+        let page = UnsafeMutableRawBufferPointer.allocate(byteCount: pageSize, alignment: 8)
+        defer {
+            page.deallocate()
+            close(fd)
+            sem_post(finished)
+        }
+        var batch: [KernelSignalRecord] = []
+        while true {
+            let ending = state.load(ordering: .acquiring) == 1
+            let began = Clocks.monotonicNanoseconds()
+            drain(into: page, batch: &batch)
+            drainedUpTo.store(began, ordering: .releasing)
+            if ending { return }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            // An idle CPU's reader still wakes now and then, so its watermark keeps up with the clock.
+            _ = poll(&descriptor, 1, 20)
+            // Let a burst fill a page or two before reading it.
+            if descriptor.revents & Int16(POLLIN) != 0 { usleep(200) }
+        }
+    }
+
+    /// Reads and decodes every page the kernel has now.
+    private func drain(into page: UnsafeMutableRawBufferPointer, batch: inout [KernelSignalRecord]) {
+        while true {
+            let count = read(fd, page.baseAddress, pageSize)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            let summary = RingBufferPage.forEachRecord(in: UnsafeRawBufferPointer(rebasing: page[0..<count]),
+                                                       layout: layout) { timestamp, bytes in
+                if let record = tracepoints.decode(timestamp: timestamp, bytes) { batch.append(record) }
+            }
+            sink.pages.add(1, ordering: .relaxed)
+            if summary.missed {
+                sink.missedPages.add(1, ordering: .relaxed)
+                sink.missedEvents.add(summary.missedCount ?? 0, ordering: .relaxed)
+            }
+        }
+        guard !batch.isEmpty else { return }
+        sink.decoded.add(batch.count, ordering: .relaxed)
+        sink.records.withLock { $0.append(contentsOf: batch) }
+        batch.removeAll(keepingCapacity: true)
+        sem_post(sink.arrived)
+    }
+}

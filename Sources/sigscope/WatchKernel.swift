@@ -1,0 +1,79 @@
+import ArgumentParser
+import SigTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `watch --backend`.
+enum WatchBackend: String, ExpressibleByArgument, CaseIterable {
+    case kernel, ptrace
+}
+
+extension Watch {
+    /// The backend asked for, or the kernel one when tracefs is usable and nothing needs ptrace; the banner says
+    /// which and why.
+    func chooseBackend() throws -> WatchBackend {
+        if let backend { return backend }
+        if followForks { return .ptrace }
+        if let reason = KernelSignalTracer.unavailableReason() {
+            if all || !comms.isEmpty { throw SigscopeError(.badInput, "--all and --comm need the kernel backend: \(reason)") }
+            Output.error("kernel backend unavailable (\(reason)); using ptrace")
+            return .ptrace
+        }
+        return .kernel
+    }
+
+    /// The watch on the kernel's tracepoints.
+    func runKernel() async throws {
+        var configuration = KernelSignalTracer.Configuration()
+        let format = self.format.format
+        configuration.signals = signals ?? straceFilter?.signals
+        configuration.duration = duration
+        configuration.comms = comms
+        configuration.stopOnInterruption = true
+        Interruption.install()
+        signal(SIGPIPE, SIG_IGN)
+        let numbers = pids.map(\.rawValue)
+        let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
+            ?? FileOutput.standardOutput
+        let target: KernelSignalTracer.Target = all ? .all
+            : numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)
+        let tracer = try KernelSignalTracer.start(target, configuration: configuration)
+        let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
+        let what = all ? "every process" : tracer.pids.map(String.init).joined(separator: ", ")
+        let mounted = tracer.tracefs.mountedBySigscope ? "mounted tracefs at " : "tracefs "
+        Output.error("watching \(what) with the kernel backend (\(mounted)\(tracer.tracefs.root), instance "
+                     + "\(tracer.instanceName)); nothing is stopped; Ctrl-C ends")
+        if format == .text { sink.write(render.textHeader()) }
+        var summary = WatchSummary()
+        let launched = numbers.isEmpty && !all ? tracer.pids.first : nil
+        var commandStatus: Int32 = 0
+        for await batch in tracer.batches {
+            var text = ""
+            var json: [UInt8] = []
+            for event in batch {
+                summary.record(event)
+                if event.pid == launched, let status = event.exitStatus { commandStatus = status.shellCode }
+                if format == .json { WatchFormat.append(event, toJSONLines: &json) } else { render.append(event, to: &text) }
+            }
+            if format == .json { sink.write(bytes: json) } else { sink.write(text) }
+            // The reader of our output went away (`| head`): end as the ptrace backend does on SIGPIPE.
+            if Self.readerGone(sink.fd) { tracer.stop() }
+        }
+        summary.lostEvents = tracer.statistics.lost
+        if format == .json {
+            sink.write(summary.json())
+        } else {
+            FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
+        }
+        if output != nil { sink.close() }
+        if commandStatus != 0 { throw ExitCode(commandStatus) }
+    }
+
+    /// True when `fd` is a pipe or socket whose reader has closed it.
+    static func readerGone(_ fd: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&descriptor, 1, 0) == 1 && descriptor.revents & Int16(POLLERR | POLLHUP) != 0
+    }
+}
