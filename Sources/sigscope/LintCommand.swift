@@ -21,7 +21,8 @@ struct Lint: ParsableCommand {
             shutdown from --shutdown or --check-report must fit with a margin), sh -c wrappers, \
             lifecycle.stopSignal and shareProcessNamespace.
 
-            Directories are searched for Dockerfiles, *.yaml/*.yml and executable ELF files. A file that cannot \
+            Directories are searched for Dockerfiles and Containerfiles (also Dockerfile.*, Dockerfile-*, \
+            *.Dockerfile), *.yaml/*.yml, Kubernetes JSON (kubectl get -o json) and executable ELF files. A file that cannot \
             be read or parsed is a finding for that file; the others are still linted.
 
             Suppress a finding with a comment on its line or the line above, `# sigscope ignore=RULE[,RULE]`, \

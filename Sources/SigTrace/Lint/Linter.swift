@@ -86,6 +86,7 @@ public struct Linter: Sendable {
         let lower = name.lowercased()
         if Linter.isDockerfileName(lower) { return lintDockerfile(path) }
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return lintManifest(path) }
+        if lower.hasSuffix(".json") { return lintManifest(path) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             return file(path, .unknown, [Rule.fileUnreadable.finding(
                 "cannot read \(path): \(SigscopeError.describe(errno: errno))", hint: "check permissions",
@@ -168,7 +169,19 @@ public struct Linter: Sendable {
 
     static func isDockerfileName(_ lower: String) -> Bool {
         lower == "dockerfile" || lower == "containerfile" || lower.hasPrefix("dockerfile.")
+            || lower.hasPrefix("dockerfile-") || lower.hasPrefix("containerfile.") || lower.hasPrefix("containerfile-")
             || lower.hasSuffix(".dockerfile") || lower.hasSuffix(".containerfile")
+    }
+
+    /// A JSON file that reads as a Kubernetes object or list (`kubectl get -o json`): its first 4 KiB name an
+    /// `apiVersion` and a `kind`. JSON is YAML, so the manifest reader takes it as it is.
+    static func isKubernetesJSON(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 4096) else { return false }
+        let text = String(decoding: head, as: UTF8.self)
+        return text.drop { $0.isWhitespace }.first == "{" && text.contains("\"apiVersion\"")
+            && text.contains("\"kind\"")
     }
 
     /// The lintable files under a directory, sorted: Dockerfiles, YAML (not `.sigscope.yml`) and executable ELF
@@ -190,6 +203,8 @@ public struct Linter: Sendable {
             let lower = name.lowercased()
             if isDockerfileName(lower) || (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml"))
                 && lower != ".sigscope.yml" && lower != ".sigscope.yaml" {
+                found.append(path)
+            } else if lower.hasSuffix(".json"), isKubernetesJSON(path) {
                 found.append(path)
             } else if info.st_mode & 0o111 != 0, hasELFMagic(path) {
                 found.append(path)
