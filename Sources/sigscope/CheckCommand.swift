@@ -26,7 +26,7 @@ struct Check: ParsableCommand {
               http://URL        a GET answers 2xx
               log:REGEX         a line of the service's stdout or stderr matches
               delay:DURATION    this long after the start
-            Without --ready, the first --inflight or --probe URL must accept a TCP connection; with neither, the \
+            Without --ready, the first --inflight, --probe or --load-url URL must accept a TCP connection; with neither, the \
             service counts as ready at once. URLs are plain http:// (sigscope speaks no TLS) and redirects are not \
             followed: a 3xx is the answer.
 
@@ -44,6 +44,27 @@ struct Check: ParsableCommand {
               sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored,
               sigterm-blocked, pid1-shell-wrapper
                                    inspect's forecast, taken just before the signal
+
+            LOAD (--load RATE)
+            A steady stream of GETs to --load-url from readiness (--load-lead-in before termination begins) \
+            until the process is gone and the deregistration window has passed. With --keepalive N, every other \
+            request goes over one of N kept-alive connections, reused after the signal as real clients do; the \
+            rest over a fresh connection each. Each request is ok (2xx and the whole body), refused, reset, timed \
+            out, 5xx, cut body or other, tallied per phase: before the signal, drain (until the listener refuses), \
+            after the listener closed. --load max sends back to back on the kept-alive connections (as wrk does).
+              requests-failed-while-deregistering
+                                   a request sent in the deregistration window (from
+                                   the pre-stop hook's start, or the signal, for
+                                   --deregistration-delay) failed: add a preStop sleep
+                                   of at least that long, or keep accepting for that
+                                   long after the signal
+              keepalive-reset      a request on a reused kept-alive connection was
+                                   reset or cut after termination began (error), or
+                                   idle kept-alive connections were closed after the
+                                   signal without `Connection: close` first (warning)
+
+            PLATFORMS (--platform NAME: signal, grace, deregistration window; explicit options override)
+            \(PlatformPreset.helpText)
 
             `sigscope rules --command check` lists them with what to do about each.
 
@@ -78,11 +99,13 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for readiness.", valueName: "duration"))
     var readyTimeout: Duration = .seconds(30)
 
-    @Option(help: ArgumentHelp("The stop signal, sent to the main process only.", valueName: "signal"))
-    var signal: Signal = .term
+    @Option(help: ArgumentHelp("The stop signal, sent to the main process only (default: TERM, or the "
+                               + "--platform's).", valueName: "signal"))
+    var signal: Signal?
 
-    @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent.", valueName: "duration"))
-    var grace: Duration = .seconds(30)
+    @Option(help: ArgumentHelp("The grace period, after which SIGKILL is sent (default: 30s, or the --platform's).",
+                               valueName: "duration"))
+    var grace: Duration?
 
     @Option(help: ArgumentHelp("Wait this long before the signal, as a preStop sleep; counts against --grace.",
                                valueName: "duration"))
@@ -98,6 +121,41 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("An http:// URL to request on new connections after the signal, to see how long the "
                                + "service kept serving and when its listener closed.", valueName: "url"))
     var probe: String?
+
+    @Option(help: ArgumentHelp("Send a steady stream of GETs from before the signal until the process is gone "
+                               + "and the deregistration window has passed: 200/s, or max.", valueName: "rate"))
+    var load: String?
+
+    @Option(help: ArgumentHelp("The URL --load requests (default: the first --inflight or --probe URL).",
+                               valueName: "url"))
+    var loadUrl: String?
+
+    @Option(help: ArgumentHelp("Kept-alive connections --load reuses across requests, also after the signal.",
+                               valueName: "n"))
+    var keepalive = 0
+
+    @Option(help: ArgumentHelp("How long --load runs before termination begins (the before-signal baseline).",
+                               valueName: "duration"))
+    var loadLeadIn: Duration = .milliseconds(500)
+
+    @Option(help: ArgumentHelp("How long a --load request may take before it counts as timed out.",
+                               valueName: "duration"))
+    var loadTimeout: Duration = .seconds(2)
+
+    @Option(help: ArgumentHelp("How long new traffic keeps arriving after termination begins (the pre-stop hook, "
+                               + "or the signal): failures in it are requests-failed-while-deregistering "
+                               + "(default: 0, or the --platform's).", valueName: "duration"))
+    var deregistrationDelay: Duration?
+
+    @Option(help: ArgumentHelp("Stop as this platform does: kubernetes, docker, compose, ecs, cloudrun, nomad, "
+                               + "fly, heroku or systemd (signal, grace, deregistration window; see PLATFORMS).",
+                               valueName: "name"))
+    var platform: String?
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page with the shutdown on one time axis (each "
+                               + "--load request coloured by outcome, the signal, listener close, exit, grace end, "
+                               + "the deregistration window).", valueName: "file.html"))
+    var report: String?
 
     @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
                                valueName: "code"))
@@ -117,6 +175,10 @@ struct Check: ParsableCommand {
         if inflightCount < 1 || inflightCount > 1000 {
             throw ValidationError("--inflight-count must be between 1 and 1000")
         }
+        if keepalive < 0 || keepalive > 1000 { throw ValidationError("--keepalive must be between 0 and 1000") }
+        if load == nil && (loadUrl != nil || keepalive > 0) {
+            throw ValidationError("--load-url and --keepalive need --load RATE")
+        }
     }
 
     func checkConfiguration() throws(SigscopeError) -> ShutdownCheck.Configuration {
@@ -131,26 +193,54 @@ struct Check: ParsableCommand {
         config.trace = trace
         config.readiness = ready
         config.readyTimeout = readyTimeout
+        // A --platform preset first; explicit options override it.
+        let preset = try platform.map { (name) throws(SigscopeError) in try PlatformPreset.named(name) }
+        config.platform = preset?.name
+        let signal = signal ?? preset?.signal ?? .term
         config.signal = signal
         if signal == .kill || signal == .stop {
             throw SigscopeError(.badInput, "--signal: \(signal.name) cannot be handled, so there is no graceful "
                 + "shutdown to test")
         }
+        let grace = grace ?? preset?.grace ?? .seconds(30)
         config.grace = grace
         guard grace > .zero else { throw SigscopeError(.badInput, "--grace must be longer than 0") }
         config.preStop = preStop
         guard preStop < grace else {
-            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than --grace "
+            let limit = self.grace == nil ? preset.map { "the \($0.name) grace period" } ?? "--grace" : "--grace"
+            throw SigscopeError(.badInput, "--pre-stop (\(DurationParser.text(preStop))) must be shorter than \(limit) "
                 + "(\(DurationParser.text(grace)))")
         }
         let urls = try inflight.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--inflight") }
         config.inflight = urls.flatMap { Array(repeating: $0, count: inflightCount) }
         config.probe = try probe.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--probe") }
+        config.load = try loadSettings(preset: preset, firstURL: urls.first ?? config.probe)
         for code in acceptExit where !(0...255).contains(code) {
             throw SigscopeError(.badInput, "--accept-exit \(code): exit codes are 0 to 255")
         }
         config.acceptedExitCodes = Set(acceptExit).union([0])
         return config
+    }
+
+    /// `--load` and its window, or nil without `--load`.
+    func loadSettings(preset: PlatformPreset?, firstURL: URL?) throws(SigscopeError) -> LoadSettings? {
+        guard let load else {
+            if deregistrationDelay != nil {
+                throw SigscopeError(.badInput, "--deregistration-delay needs --load RATE: the window is judged by "
+                    + "the traffic sent through it")
+            }
+            return nil
+        }
+        let rate = try LoadRate(parsing: load)
+        let url = try loadUrl.map { (text) throws(SigscopeError) in try HTTPExchange.url(text, option: "--load-url") }
+            ?? firstURL
+        guard let url else { throw SigscopeError(.badInput, "--load needs a URL: give --load-url, --inflight or --probe") }
+        guard loadTimeout > .zero else { throw SigscopeError(.badInput, "--load-timeout must be longer than 0") }
+        var settings = LoadSettings(generator: LoadGenerator.Configuration(
+            url: url, rate: rate, keepAlive: keepalive, requestTimeout: loadTimeout))
+        settings.deregistrationDelay = deregistrationDelay ?? preset?.deregistrationDelay ?? .zero
+        settings.leadIn = loadLeadIn
+        return settings
     }
 
     func run() throws {
@@ -166,6 +256,8 @@ struct Check: ParsableCommand {
                 FileOutput.standardError.write(text)
             }
         }
+        // Opened first: a path that cannot be written is bad input before the service is touched.
+        let page = try report.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
         let check = ShutdownCheck(configuration: config, progress: progress)
         // The countdown line is cleared before anything else is said, an interruption's message too.
         let result: CheckResult
@@ -175,6 +267,10 @@ struct Check: ParsableCommand {
         } catch {
             if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
             throw error
+        }
+        if let page {
+            page.write(CheckHTMLReport().render(result))
+            page.close()
         }
         let render = CheckFormat(style: TextStyle.forDescriptor(1))
         switch format {

@@ -6,6 +6,7 @@
 #include "cprocfs_ptrace.h"
 #include "cprocfs_elf.h"
 #include "cprocfs_perf.h"
+#include "cprocfs_epoll.h"
 #include "cprocfs_tracefs.h"
 
 #endif

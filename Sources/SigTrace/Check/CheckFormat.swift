@@ -41,6 +41,10 @@ public struct CheckFormat: Sendable {
             }
             lines += findings.rendered().split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
         }
+        if let load = result.load {
+            lines.append("")
+            lines += LoadFormat(style: style).text(load)
+        }
         if result.verdict != .pass && !result.outputTail.isEmpty {
             lines.append("")
             lines.append(style.bold("output of pid \(o.pid) (last \(result.outputTail.count) lines)"))
@@ -94,6 +98,7 @@ public struct CheckFormat: Sendable {
             ("exit", exit),
             ("inflight", .object(inflightFields)),
             ("probe", probe),
+            ("load", result.load.map(LoadFormat(style: style).json) ?? .null),
             ("orphans", .array(o.orphans.map(process))),
             ("zombies", .array(o.zombies.map(process))),
             ("findings", .array(result.findings.map(\.json))),

@@ -20,6 +20,9 @@ public struct CheckResult: Sendable {
     /// With `--trace`: every signal, fork and exit the traced tree saw.
     public var trace: [SignalEvent]? = nil
 
+    /// With `--load`: the traffic through the shutdown.
+    public var load: LoadReport? { observation.load }
+
     /// Seconds from the signal to the SIGKILL'd process's death.
     public var killedAfterSeconds: Double? { observation.killedAfterSeconds }
 }

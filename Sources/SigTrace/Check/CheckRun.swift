@@ -38,6 +38,8 @@ struct CheckRun {
     var probe: ListenerProbe?
     /// The tracer of `--trace`, started just before the signal.
     var trace: ShutdownTrace?
+    /// The traffic of `--load`, from readiness until the exit and the deregistration window have passed.
+    var load: CheckLoad?
     /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
     var kernel: StopSignalFate?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
@@ -114,11 +116,13 @@ struct CheckRun {
         note(child != nil ? "started pid \(pid)\(config.pid1 ? " as PID 1 of a new PID namespace" : "")"
              : "attached to pid \(pid)")
         if let reason = try awaitReady(readiness) { return notReady(reason) }
+        if let reason = try startLoad() { return notReady(reason) }
         if let reason = try waitPreStop() { return notReady(reason) }
         try putRequestsInFlight()
         try takeForecast()
         if let reason = try sendSignal() { return notReady(reason) }
         let end = try awaitExit(progress: progress)
+        try keepLoadThroughWindow(end)
         return finish(end)
     }
 
@@ -163,7 +167,9 @@ struct CheckRun {
     /// Sends the `--inflight` requests and waits until each is proven on the wire.
     mutating func putRequestsInFlight() throws(SigscopeError) {
         if !config.inflight.isEmpty {
-            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5))
+            let generator = load?.generator
+            let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5),
+                                            excluding: { fd in generator?.owns(fd) == true })
             requests.start()
             let watch = watch
             inFlightCount = requests.waitUntilSent(timeout: config.inflightSendTimeout) {
@@ -307,6 +313,7 @@ struct CheckRun {
                 note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
+        finishLoad(&observation)
         for fact in kernel?.finish() ?? [] { note("kernel: " + fact.text, at: fact.at) }
         let traced = trace?.finish()
         for event in traced ?? [] {
@@ -318,6 +325,7 @@ struct CheckRun {
     /// The result for a service that exited or never became ready: stops what sigscope started and keeps its
     /// status and output. A `--pid` target was never signalled, so it is left running.
     mutating func notReady(_ reason: NotReady) -> CheckResult {
+        load?.generator.stop()
         kernel?.stop()
         let exited = watch.hasExited
         if !exited && child != nil {
@@ -350,6 +358,7 @@ struct CheckRun {
     /// Stops whatever is still running: the service (if sigscope started it), its group and its descendants.
     mutating func cleanUp() {
         trace?.detach()
+        load?.generator.stop()
         kernel?.stop()
         guard child != nil else { return }
         if phase < .reaped {

@@ -34,14 +34,17 @@ public final class InflightRequests: Sendable {
     let ports: Set<Int>
     /// Socket inodes sigscope already had before the requests started: readiness and probe connections.
     let baseline: Set<String>
+    /// Descriptors that are not the requests' own (the load generator's), though they go to the same port.
+    let excluding: (@Sendable (Int32) -> Bool)?
     private let finished = Mutex<[Int: (HTTPOutcome, UInt64)]>([:])
 
     /// The smallest request that counts as sent: `GET / HTTP/1.1\r\nHost: h\r\n\r\n` is longer than this.
     static let minimumRequestBytes: UInt64 = 24
 
     /// Prepares `urls` (one request each); `timeout` bounds each request.
-    public init(urls: [URL], timeout: Duration) {
+    public init(urls: [URL], timeout: Duration, excluding: (@Sendable (Int32) -> Bool)? = nil) {
         self.urls = urls
+        self.excluding = excluding
         client = HTTPExchange(connections: urls.count + 2, timeout: timeout)
         ports = Set(urls.map(HTTPExchange.port(of:)))
         baseline = Self.socketInodes()
@@ -106,8 +109,8 @@ public final class InflightRequests: Sendable {
         guard let fds = try? files.listNumbers("/proc/self/fd") else { return 0 }
         var count = 0
         for fd in fds {
-            guard let link = try? files.readLink("/proc/self/fd/\(fd)"), link.hasPrefix("socket:"),
-                  !baseline.contains(link) else { continue }
+            guard excluding?(Int32(fd)) != true, let link = try? files.readLink("/proc/self/fd/\(fd)"),
+                  link.hasPrefix("socket:"), !baseline.contains(link) else { continue }
             var progress = cprocfs_tcp_progress()
             guard cprocfs_tcp_progress(fd, &progress) == 0, ports.contains(Int(progress.peer_port)) else { continue }
             // 1 = TCP_ESTABLISHED. bytes_acked counts the SYN as one byte, hence the request-sized minimum.

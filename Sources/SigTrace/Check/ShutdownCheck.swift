@@ -36,6 +36,10 @@ public struct ShutdownCheck: Sendable {
         public var inflightSendTimeout: Duration = .seconds(5)
         /// Record the signals the service and its descendants receive and forward (ptrace).
         public var trace = false
+        /// Traffic through the shutdown (`--load`), and the window in which it keeps arriving.
+        public var load: LoadSettings?
+        /// The `--platform` preset the settings came from, if any: it decides which fix a hint names.
+        public var platform: String?
 
         public init(target: Target) { self.target = target }
     }
@@ -52,7 +56,8 @@ public struct ShutdownCheck: Sendable {
     /// The readiness probes in effect: those given, or a TCP connect to the first in-flight or probe URL.
     public var effectiveReadiness: [ReadinessProbe] {
         if !configuration.readiness.isEmpty { return configuration.readiness }
-        guard let url = configuration.inflight.first ?? configuration.probe, let host = url.host else { return [] }
+        guard let url = configuration.inflight.first ?? configuration.probe ?? configuration.load?.generator.url,
+              let host = url.host else { return [] }
         return [.tcp(host: host, port: UInt16(HTTPExchange.port(of: url)))]
     }
 

@@ -55,6 +55,10 @@ public struct ShutdownObservation: Sendable {
     public var zombies: [TreeProcess]
     public var inflight: InflightSummary?
     public var probe: ProbeReport?
+    /// With `--load`: the traffic through the shutdown, judged by `TrafficVerdict`.
+    public var load: LoadReport?
+    /// The `--platform` preset in effect, if any.
+    public var platform: String?
 
     /// The grace period left for the process once the pre-stop hook has used its share.
     public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }

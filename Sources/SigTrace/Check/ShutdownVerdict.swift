@@ -74,6 +74,9 @@ public enum ShutdownVerdict {
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: "let in-flight requests finish before exiting (Go: http.Server.Shutdown with a deadline)"))
         }
+        if let load = o.load {
+            outcome += TrafficVerdict.findings(load, signal: o.signal, preStop: o.preStop, platform: o.platform)
+        }
         if !o.orphans.isEmpty {
             outcome.append(Finding(
                 .orphanedChildren,

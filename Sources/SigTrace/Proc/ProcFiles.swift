@@ -61,7 +61,9 @@ public struct ProcFiles: Sendable {
             bytes.removeLast(chunk - max(0, added))
             if added < 0 { return Int32(-added) }
             if added == 0 || (shortReadIsEnd && added < chunk) { return 0 }
-            chunk = min(chunk * 2, 1 << 20)
+            // Tables such as net/tcp come a page per read however much is asked: growing the chunk for them
+            // would zero-fill megabytes per page (seconds for a table of thousands of TIME_WAIT sockets).
+            if added == chunk { chunk = min(chunk * 2, 1 << 20) }
         }
     }
 

@@ -44,5 +44,5 @@ extension Rule {
     static let checkRules: [Rule] = [
         notReady, graceExceeded, killedBySignal, exitNonzero, inflightFailed, orphanedChildren, slowShutdown,
         exitStatusUnknown,
-    ]
+    ] + trafficRules
 }

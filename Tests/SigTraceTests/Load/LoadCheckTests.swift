@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import SigTrace
+
+extension ProcessTests {
+    /// `check --load` through real shutdowns: the seed's story (a Go service that handles SIGTERM but closes its
+    /// listener at once fails under Kubernetes' deregistration window and passes with a preStop sleep).
+    @Suite struct LoadCheckTests {
+        let server: String
+
+        init() throws { server = try Fixtures.go("server") }
+
+        static func load(_ check: CheckRun) -> [String: Any] { check.json["load"] as? [String: Any] ?? [:] }
+
+        static func phase(_ check: CheckRun, _ name: String) -> [String: Any] {
+            (load(check)["phases"] as? [[String: Any]] ?? []).first { $0["phase"] as? String == name } ?? [:]
+        }
+
+        @Test func serviceClosingItsListenerAtOnceFailsKubernetesAndPassesWithAPreStopSleep() throws {
+            let port = freePort()
+            let url = "http://127.0.0.1:\(port)/"
+            let failing = try CheckRun(["--platform", "kubernetes", "--load", "200/s", "--keepalive", "2",
+                                        "--load-url", url, "--", server, "-addr", "127.0.0.1:\(port)"])
+            // It handles SIGTERM (Shutdown, exit 0), yet new requests are refused inside the 3 s window.
+            #expect(failing.exit?["code"] as? Int == 0)
+            #expect(failing.verdict == "fail", "\(failing.result.stdout)")
+            #expect(failing.severity(of: "requests-failed-while-deregistering") == "error")
+            let load = Self.load(failing)
+            let failed = load["failed_while_deregistering"] as? Int ?? 0
+            // About 200/s for the 3 s after SIGTERM: hundreds, not a handful.
+            #expect(failed > 300, "\(load)")
+            let finding = (failing.json["findings"] as? [[String: Any]] ?? []).first {
+                $0["rule"] as? String == "requests-failed-while-deregistering"
+            }
+            #expect((finding?["message"] as? String)?.hasPrefix("\(failed) request(s) failed") == true)
+            #expect((finding?["hint"] as? String)?.contains("preStop sleep of at least 3 s") == true)
+            #expect(Self.phase(failing, "before_signal")["refused"] as? Int == 0)
+            #expect((Self.phase(failing, "before_signal")["ok"] as? Int ?? 0) >= 50)
+            failing.assertNothingLeft()
+
+            let passing = try CheckRun(["--platform", "kubernetes", "--pre-stop", "3s", "--load", "200/s",
+                                        "--keepalive", "2", "--load-url", url, "--", server,
+                                        "-addr", "127.0.0.1:\(port)"])
+            #expect(passing.verdict == "pass", "\(passing.result.stdout)")
+            #expect(Self.load(passing)["failed_while_deregistering"] as? Int == 0)
+            // Go's Shutdown closes idle kept-alive connections without Connection: close: a warning, not a failure.
+            #expect(passing.severity(of: "keepalive-reset") == "warning")
+            // The refusals after the window are tallied but not counted against it.
+            #expect((Self.phase(passing, "after_listener_close")["refused"] as? Int ?? 0) > 0)
+            passing.assertNothingLeft()
+        }
+
+        @Test func keepingAcceptingThroughTheWindowPassesWithoutPreStop() throws {
+            let port = freePort()
+            let check = try CheckRun(["--deregistration-delay", "1s", "--grace", "5s", "--load", "200/s",
+                                      "--load-url", "http://127.0.0.1:\(port)/", "--", server,
+                                      "-addr", "127.0.0.1:\(port)", "-drain-delay", "1200ms"])
+            #expect(check.verdict == "pass", "\(check.result.stdout)")
+            let drain = Self.phase(check, "drain")
+            // Served for the whole 1.2 s drain delay at 200/s.
+            #expect((drain["ok"] as? Int ?? 0) > 150, "\(drain)")
+            #expect(Self.load(check)["failed_while_deregistering"] as? Int == 0)
+            check.assertNothingLeft()
+        }
+
+        @Test func serviceThatExitsAtOnceCutsAndRefusesInsideTheWindow() throws {
+            let port = freePort()
+            let check = try CheckRun(["--deregistration-delay", "1s", "--grace", "5s", "--load", "200/s",
+                                      "--load-url", "http://127.0.0.1:\(port)/", "--", server,
+                                      "-addr", "127.0.0.1:\(port)", "-cut"])
+            #expect(check.verdict == "fail")
+            #expect(check.rules.contains("requests-failed-while-deregistering"))
+            let refused = Self.phase(check, "after_listener_close")["refused"] as? Int ?? 0
+            #expect(refused > 100, "\(Self.load(check))")
+            check.assertNothingLeft()
+        }
+
+        @Test func loadOptionsAreCheckedAsBadInput() throws {
+            for arguments in [["--load", "fast", "--load-url", "http://127.0.0.1:1/"], ["--load", "10/s"],
+                              ["--deregistration-delay", "3s"], ["--platform", "openshift"],
+                              ["--load", "10/s", "--load-url", "https://127.0.0.1/"]] {
+                let result = try run([TestPaths.sigscope, "check"] + arguments + ["--", "/bin/true"])
+                #expect(result.exitCode == 2, "\(arguments): \(result.stderr)")
+                #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+            }
+        }
+    }
+}
