@@ -9,6 +9,7 @@ import Glibc
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove that a service shuts down gracefully within its grace period.",
+        usage: "sigscope check [<options>] (-- <command> ... | --pid <pid>)",
         discussion: """
             Starts the service (in its own process group, output captured) or takes a running one (--pid: that \
             process WILL be sent the stop signal, and SIGKILL if it outlives the grace period), waits until it is \
@@ -39,29 +40,36 @@ struct Check: ParsableCommand {
 
             FINDINGS
               killed-by-signal     died of the signal's default action: no cleanup ran
-              grace-exceeded       still running at the end of the grace period: needed SIGKILL
-              exit-nonzero         exited with a code not accepted (0 and --accept-exit codes are)
+              grace-exceeded       still running at the end of the grace period:
+                                   needed SIGKILL
+              exit-nonzero         exited with a code not accepted (0 and --accept-exit
+                                   codes are)
               inflight-failed      an in-flight request failed or its body was cut short
               orphaned-children    descendants left running after the main process exited
               zombie-children      unreaped children left behind (warning)
               slow-shutdown        took over 80% of the grace period (warning)
               not-ready            exited or never became ready before the signal
-              sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored, sigterm-blocked, pid1-shell-wrapper
+              sigterm-not-caught, pid1-sigterm-dropped, sigterm-ignored,
+              sigterm-blocked, pid1-shell-wrapper
                                    inspect's forecast, taken just before the signal
 
             LOAD (--load RATE)
-              A steady stream of GETs to --load-url from readiness (--load-lead-in before termination begins) \
+            A steady stream of GETs to --load-url from readiness (--load-lead-in before termination begins) \
             until the process is gone and the deregistration window has passed. With --keepalive N, every other \
             request goes over one of N kept-alive connections, reused after the signal as real clients do; the \
             rest over a fresh connection each. Each request is ok (2xx and the whole body), refused, reset, timed \
             out, 5xx, cut body or other, tallied per phase: before the signal, drain (until the listener refuses), \
             after the listener closed. --load max sends back to back on the kept-alive connections (as wrk does).
-              requests-failed-while-deregistering  a request sent in the deregistration window (from the \
-            pre-stop hook's start, or the signal, for --deregistration-delay) failed: add a preStop sleep of at \
-            least that long, or keep accepting for that long after the signal
-              keepalive-reset      a request on a reused kept-alive connection was reset or cut after \
-            termination began (error), or idle kept-alive connections were closed after the signal without \
-            `Connection: close` first (warning)
+              requests-failed-while-deregistering
+                                   a request sent in the deregistration window (from
+                                   the pre-stop hook's start, or the signal, for
+                                   --deregistration-delay) failed: add a preStop sleep
+                                   of at least that long, or keep accepting for that
+                                   long after the signal
+              keepalive-reset      a request on a reused kept-alive connection was
+                                   reset or cut after termination began (error), or
+                                   idle kept-alive connections were closed after the
+                                   signal without `Connection: close` first (warning)
 
             PLATFORMS (--platform NAME: signal, grace, deregistration window; explicit options override)
             \(PlatformPreset.helpText)
@@ -87,13 +95,16 @@ struct Check: ParsableCommand {
               3. SIGKILL when the grace period is over; a preStop that used it all up gets the kubelet's one-time \
             2 s extension (https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/).
 
-            Durations: 30s, 500ms, 2m, or plain seconds.
+            `sigscope rules --command check` lists them with what to do about each.
+
+            Durations: 30s, 500ms, 1m30s, or plain seconds.
 
             EXIT CODES
               0  pass: shut down cleanly within the grace period (no error finding)
               1  fail: at least one error finding
-              2  bad input, a command that cannot start, a service that exited or was not ready before the \
-            signal, or sigscope interrupted (the service is stopped first)
+              2  bad input, a command that cannot start, a service that exited or was
+                 not ready before the signal, or sigscope interrupted (the service is
+                 stopped first)
             """
     )
 
@@ -108,7 +119,8 @@ struct Check: ParsableCommand {
     var containers: ContainerCheckOptions
 
     @Flag(help: """
-        Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether         a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
+        Trace the signals the service and its descendants receive (ptrace, as sigscope watch -f): shows whether \
+        a shell or init passed the stop signal on. Adds trace lines to the timeline and a "trace" array to the JSON.
         """)
     var trace = false
 
@@ -306,14 +318,20 @@ struct Check: ParsableCommand {
         let page = try report.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
         var containerResult: ContainerCheckResult?
         let result: CheckResult
-        if containers.selected {
-            containerResult = try containers.run(check: config, signal: signal, grace: grace, runArguments: command,
-                                                 progress: progress)
-            result = containerResult!.check
-        } else {
-            result = try ShutdownCheck(configuration: config, progress: progress).run()
+        // The countdown line is cleared before anything else is said, an interruption's message too.
+        do {
+            if containers.selected {
+                containerResult = try containers.run(check: config, signal: signal, grace: grace,
+                                                     runArguments: command, progress: progress)
+                result = containerResult!.check
+            } else {
+                result = try ShutdownCheck(configuration: config, progress: progress).run()
+            }
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+        } catch {
+            if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
+            throw error
         }
-        if countdown { FileOutput.standardError.write("\r\u{1B}[K") }
         if let page {
             page.write(CheckHTMLReport().render(result))
             page.close()

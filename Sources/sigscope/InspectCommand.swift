@@ -9,6 +9,7 @@ import Glibc
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decode signal masks per process and thread and judge what SIGTERM will do.",
+        usage: "sigscope inspect [<options>] (<pid> ... | --all)",
         discussion: """
             Reads /proc/PID/status of the process and every thread, signalfd masks from /proc/PID/fdinfo, \
             threads waiting in sigwait, children and the language runtime, and judges each signal's effective \
@@ -23,6 +24,10 @@ struct Inspect: ParsableCommand {
             Masks change from moment to moment (pthread_create blocks every signal briefly); a read that looks \
             torn is repeated a few times within milliseconds and the steady state is judged.
 
+            The table names the masks as /proc/PID/status does: BLK (SigBlk, blocked), IGN (SigIgn, ignored), \
+            CGT (SigCgt, caught by a handler), PND (pending); VIA is what handles the signal (a handler, a \
+            signalfd or a thread in sigwait).
+
             A static reading is a forecast: run `sigscope check` for a verdict.
 
             CONTAINERS
@@ -36,7 +41,8 @@ struct Inspect: ParsableCommand {
             EXIT CODES
               0  inspected (findings do not change the exit code without --fail-on)
               1  a finding at or above --fail-on
-              2  bad input: no such process, not a number, a kernel thread, a zombie, permission denied
+              2  bad input: no such process, not a number, a kernel thread, a zombie,
+                 permission denied
             """
     )
 

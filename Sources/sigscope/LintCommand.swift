@@ -6,6 +6,7 @@ struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lint binaries, Dockerfiles, Kubernetes manifests, systemd units and Compose files for signal "
             + "handling before deploying.",
+        usage: "sigscope lint [<options>] <path> ...\nsigscope lint --list-rules [--format <format>]",
         discussion: """
             ELF binaries (read with libelf, mmap'ed): class, machine, static or dynamic, interpreter, the signal \
             APIs imported or contained (sigaction, signal, signalfd, sigwait...), the runtime: Go (version, module, \
@@ -32,8 +33,9 @@ struct Lint: ParsableCommand {
             syntax, what runs as PID 1 (the build Dockerfile with command:, entrypoint:, init: and stop_signal \
             applied), deploy.update_config against healthchecks.
 
-            Directories are searched for Dockerfiles, *.yaml/*.yml, *.service units, Compose files and \
-            executable ELF files. A file that cannot \
+            Directories are searched for Dockerfiles and Containerfiles (also Dockerfile.*, Dockerfile-*, \
+            *.Dockerfile), *.yaml/*.yml, Kubernetes JSON (kubectl get -o json), *.service units, Compose files \
+            and executable ELF files. A file that cannot \
             be read or parsed is a finding for that file; the others are still linted.
 
             Suppress a finding with a comment on its line or the line above, `# sigscope ignore=RULE[,RULE]`, \
@@ -46,11 +48,13 @@ struct Lint: ParsableCommand {
             EXIT CODES
               0  no finding at or above --fail-on
               1  a finding at or above --fail-on (default: error)
-              2  bad input: bad option, bad duration, unreadable or malformed --check-report or --config
+              2  bad input: bad option, bad duration, unreadable or malformed
+                 --check-report or --config
             """
     )
 
-    @Argument(help: "ELF binaries, Dockerfiles, Kubernetes YAML files, or directories holding them.")
+    @Argument(help: ArgumentHelp("ELF binaries, Dockerfiles, Kubernetes YAML files, or directories holding them.",
+                                 valueName: "path"))
     var paths: [String] = []
 
     @OptionGroup var output: FormatOption<LintFormat>
@@ -62,14 +66,16 @@ struct Lint: ParsableCommand {
     @Option(help: ArgumentHelp("The app's measured shutdown time, for the grace budget.", valueName: "duration"))
     var shutdown: Duration?
 
-    @Option(help: "A `sigscope check --format json` report whose shutdown time feeds the grace budget.")
+    @Option(help: ArgumentHelp("A `sigscope check --format json` report whose shutdown time feeds the grace "
+                               + "budget.", valueName: "file"))
     var checkReport: String?
 
     @Option(help: ArgumentHelp("The margin the grace budget must leave (default: 10% of the grace period, at least "
                                + "2s).", valueName: "duration"))
     var margin: Duration?
 
-    @Option(help: "The Docker build context for COPY sources (default: each Dockerfile's directory).")
+    @Option(help: ArgumentHelp("The Docker build context for COPY sources (default: each Dockerfile's "
+                               + "directory).", valueName: "dir"))
     var context: String?
 
     @Option(name: [.customShort("f"), .customLong("compose-file")],

@@ -18,7 +18,8 @@ struct Sigscope: AsyncParsableCommand {
             EXIT CODES
               0  success; no finding reached --fail-on; check verdict pass
               1  a finding reached --fail-on; check verdict fail
-              2  bad input or a start-up error (no such process, permission denied, bad duration, ...)
+              2  bad input or a start-up error (no such process, permission denied,
+                 bad duration, ...)
             """,
         version: sigscopeVersion,
         subcommands: commandList

@@ -8,6 +8,7 @@ import Glibc
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Trace the signals delivered to processes, with sender, si_code and siginfo, at no syscall cost.",
+        usage: "sigscope watch [<options>] (-p <pid> ... | --all | -- <command> ...)",
         discussion: """
             Two backends. kernel (the default where tracefs is usable, i.e. as root): the kernel's own \
             signal:signal_generate and signal:signal_deliver tracepoints in a tracing instance of sigscope's \
@@ -48,13 +49,22 @@ struct Watch: AsyncParsableCommand {
             Output errors: a failed write of events (a full disk, --output /dev/full) stops the watch, detaches \
             cleanly and exits 2 with one line; a reader that goes away (SIGPIPE, EPIPE) is a clean end (0).
 
+            Ctrl-C in a terminal goes to its whole foreground process group. A command started after -- is in \
+            sigscope's group, so it gets the SIGINT too: sigscope detaches and the command does what it does \
+            with SIGINT (by default, it dies). With --detach-on-interrupt the command gets a process group of \
+            its own, Ctrl-C reaches sigscope alone, and the command runs on in the background (where reading the \
+            terminal stops it with SIGTTIN).
+
             EXIT CODES
-              0  the watch ended (the processes exited, the duration passed, or sigscope was told to stop)
-              N  with -- CMD: the command's own exit code, or 128+SIGNAL when a signal killed it, as a shell \
-            reports it (0 when sigscope detached before it ended)
-              2  bad input or cannot trace: no such process, permission denied (ptrace_scope, CAP_SYS_PTRACE, \
-            another user's process), already traced, a kernel thread, a zombie, sigscope itself; or the events \
-            could not be written
+              0  the watch ended (the processes exited, the duration passed, or
+                 sigscope was told to stop)
+              N  with -- CMD: the command's own exit code, or 128+SIGNAL when a signal
+                 killed it, as a shell reports it (0 when sigscope detached before it
+                 ended)
+              2  bad input or cannot trace: no such process, permission denied
+                 (ptrace_scope, CAP_SYS_PTRACE, another user's process), already
+                 traced, a kernel thread, a zombie, sigscope itself; or the events could
+                 not be written
             """
     )
 
@@ -93,9 +103,22 @@ struct Watch: AsyncParsableCommand {
 
     @OptionGroup var format: FormatOption<ReportFormat>
 
+    @Flag(help: ArgumentHelp("Start the command in its own process group, so that Ctrl-C reaches sigscope alone: "
+                             + "it detaches and the command runs on in the background."))
+    var detachOnInterrupt = false
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A command to start under trace, after --.",
                                                            valueName: "command"))
     var command: [String] = []
+
+    /// What Ctrl-C will do, said when the watch starts.
+    func interruptNote(attached: Bool) -> String {
+        if attached { return "Ctrl-C detaches and leaves \(pids.count == 1 ? "it" : "them") running" }
+        if detachOnInterrupt {
+            return "it has its own process group: Ctrl-C detaches, leaving it running in the background"
+        }
+        return "Ctrl-C reaches it too (same process group): SIGINT ends it unless it handles it"
+    }
 
     /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
     /// before sigscope complains about a missing one.
@@ -110,6 +133,9 @@ struct Watch: AsyncParsableCommand {
             throw ValidationError("--all and --comm need --backend kernel")
         }
         if backend == .kernel && followForks { throw ValidationError("--follow-forks needs --backend ptrace") }
+        if detachOnInterrupt && command.isEmpty {
+            throw ValidationError("--detach-on-interrupt applies to a command started after --")
+        }
         if signals != nil && straceFilter != nil { throw ValidationError("give --signal or -e signal=, not both") }
     }
 
@@ -134,11 +160,14 @@ struct Watch: AsyncParsableCommand {
         let numbers = pids.map(\.rawValue)
         let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
             ?? FileOutput.standardOutput
-        let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)
+        var launch = SpawnedProcess.Options()
+        // Out of the terminal's foreground group, Ctrl-C reaches sigscope alone.
+        launch.newProcessGroup = detachOnInterrupt
+        let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try SignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
         Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
-                     + "Ctrl-C detaches and leaves \(numbers.isEmpty ? "it" : "them") running")
+                     + interruptNote(attached: !numbers.isEmpty))
         // A failed write (a full disk, /dev/full) ends the watch with one line and exit 2: events are never lost
         // silently. EPIPE is the reader going away, which SIGPIPE already turns into a clean detach.
         var writeError: Int32?

@@ -213,7 +213,8 @@ struct CheckRun {
                 Interruption.requested != nil || watch.hasExited
             }
             try checkInterrupted()
-            note("\(inFlightCount) of \(config.inflight.count) request(s) sent and waiting for their response")
+            note("\(inFlightCount) of \(counted(config.inflight.count, "request")) sent and waiting for their "
+                 + "response")
             inflight = requests
         }
         phase = .inFlight
@@ -238,7 +239,7 @@ struct CheckRun {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
             let traced = [pid] + tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
             trace = try ShutdownTrace(pids: traced)
-            note("tracing \(traced.count) process(es)")
+            note("tracing \(counted(traced.count, "process", "processes"))")
         }
         kernel = StopSignalFate.start(pid: pid, signal: config.signal)
     }
@@ -284,7 +285,7 @@ struct CheckRun {
         phase = .ended
         if let exitAt {
             let status = reap()
-            note("pid \(pid) \(status?.description ?? "exited") "
+            note("pid \(pid) \(status?.description ?? "exited"), "
                  + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
             return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
         }

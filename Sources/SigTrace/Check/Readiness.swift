@@ -46,7 +46,7 @@ public enum ReadinessProbe: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .tcp(let host, let port): "tcp:\(host):\(port)"
+        case .tcp(let host, let port): host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
         case .http(let url): url
         case .log(let pattern): "log:\(pattern)"
         case .delay(let duration): "delay:\(ShutdownVerdict.format(duration.seconds))s"

@@ -77,7 +77,7 @@ public enum ShutdownVerdict {
             }
             outcome.append(Finding(
                 .inflightFailed,
-                message: "\(inflight.failed) of \(inflight.requests) in-flight request(s) did not complete with their "
+                message: "\(inflight.failed) of \(counted(inflight.requests, "in-flight request")) did not complete with their "
                     + "full body: \(failures.joined(separator: "; "))",
                 hint: hints.inflightFailed))
         }

@@ -60,8 +60,9 @@ public struct InspectFormat: Sendable {
         out += "  SIGTERM: " + outcomeText(report.disposition(.term)) + "\n\n"
 
         // With --all-signals, each signal's meaning too: most of the 64 are rarely met.
-        var table = TextTable(header: (["SIGNAL", "NO", "DEFAULT", "BLOCKED", "IGNORED", "CAUGHT", "PENDING",
-                                        "HANDLED BY", "OUTCOME"] + (allSignals ? ["MEANING"] : [])).map { style.dim($0) })
+        // BLK, IGN, CGT, PND as /proc/PID/status names the masks (SigBlk...), so the table fits in 80 columns.
+        var table = TextTable(header: (["SIGNAL", "NO", "DEFAULT", "BLK", "IGN", "CGT", "PND", "VIA", "OUTCOME"]
+                                       + (allSignals ? ["MEANING"] : [])).map { style.dim($0) })
         table.rightAligned = [1]
         for signal in report.shownSignals(all: allSignals) {
             let d = report.disposition(signal)

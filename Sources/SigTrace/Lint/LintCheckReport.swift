@@ -55,9 +55,9 @@ public struct LintCheckReport: Sendable {
         guard verdict != .pass || shutdownSeconds == nil else { return nil }
         var message = "sigscope check verdict \(verdict.rawValue)"
         if let shutdownSeconds {
-            message += ", shutdown took \(shutdownSeconds)s"
+            message += ", shutdown took \(String(format: "%.3f", shutdownSeconds)) s"
         } else {
-            message += ", no shutdown" + (graceSeconds.map { " within \($0)s" } ?? "")
+            message += ", no shutdown" + (graceSeconds.map { " within \(String(format: "%g", $0)) s" } ?? "")
         }
         if let exit { message += " (exit: \(exit))" }
         return Rule.checkReportFailed.finding(

@@ -95,6 +95,7 @@ public struct Linter: Sendable {
         if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
             return Linter.looksLikeCompose(path) ? lintCompose(files: [path]) : lintManifest(path)
         }
+        if lower.hasSuffix(".json") { return lintManifest(path) }
         let head: [UInt8]
         let size: Int
         do {
@@ -181,7 +182,19 @@ public struct Linter: Sendable {
 
     static func isDockerfileName(_ lower: String) -> Bool {
         lower == "dockerfile" || lower == "containerfile" || lower.hasPrefix("dockerfile.")
+            || lower.hasPrefix("dockerfile-") || lower.hasPrefix("containerfile.") || lower.hasPrefix("containerfile-")
             || lower.hasSuffix(".dockerfile") || lower.hasSuffix(".containerfile")
+    }
+
+    /// A JSON file that reads as a Kubernetes object or list (`kubectl get -o json`): its first 4 KiB name an
+    /// `apiVersion` and a `kind`. JSON is YAML, so the manifest reader takes it as it is.
+    static func isKubernetesJSON(_ path: String) -> Bool {
+        guard let input = try? InputFile(path: path) else { return false }
+        defer { input.close() }
+        guard let head = try? input.read(upTo: 4096) else { return false }
+        let text = String(decoding: head, as: UTF8.self)
+        return text.drop { $0.isWhitespace }.first == "{" && text.contains("\"apiVersion\"")
+            && text.contains("\"kind\"")
     }
 
     /// The lintable files under a directory, sorted: Dockerfiles, YAML (not `.sigscope.yml`) and executable ELF
@@ -205,6 +218,8 @@ public struct Linter: Sendable {
                 if !readWithAnother(path) { found.append(path) }
             } else if isDockerfileName(lower) || (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml"))
                 && lower != ".sigscope.yml" && lower != ".sigscope.yaml" {
+                found.append(path)
+            } else if lower.hasSuffix(".json"), isKubernetesJSON(path) {
                 found.append(path)
             } else if info.st_mode & 0o111 != 0, hasELFMagic(path) {
                 found.append(path)

@@ -38,7 +38,8 @@ public struct SpawnedProcess: Sendable {
             throw SigscopeError(.badInput, "no command given")
         }
         guard let path = resolve(command) else {
-            throw SigscopeError(.startFailed, "cannot start \(command): not found in PATH", errno: ENOENT)
+            let why = command.contains("/") ? "no such executable file" : "not found in PATH"
+            throw SigscopeError(.startFailed, "cannot start \(command): \(why)", errno: ENOENT)
         }
         let environment = options.environment ?? currentEnvironment()
         var spawnOptions = cprocfs_spawn_options(

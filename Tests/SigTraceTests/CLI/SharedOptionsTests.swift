@@ -110,3 +110,49 @@ extension ProcessTests {
         }
     }
 }
+
+extension ProcessTests {
+    /// What Ctrl-C does to `watch -- CMD`, said before it happens and done as said. A terminal's Ctrl-C is SIGINT
+    /// to its foreground process group: here sigscope leads a group of its own and the test signals that group.
+    @Suite struct WatchInterrupt {
+        @Test(.timeLimit(.minutes(1))) func ctrlCEndsTheCommandAndSaysSoBeforehand() throws {
+            let watch = try WatchSession(["--", "sleep", "30"], newProcessGroup: true)
+            let command = try #require(watch.watchedPids.first)
+            // Before, it said "Ctrl-C detaches and leaves it running", and the command died.
+            #expect(watch.stderr.contains("Ctrl-C reaches it too (same process group): SIGINT ends it unless it "
+                                          + "handles it"))
+            #expect(!watch.stderr.contains("leaves it running"))
+            #expect(getpgid(command) == watch.process.pid)
+            #expect(watch.waitForEvent { $0.string("event") == "exec" } != nil)
+            kill(-watch.process.pid, SIGINT)
+            // sigscope detaches; whether it saw the command's SIGINT before letting go is a race (130 or 0).
+            let status = watch.finish(sending: nil)
+            #expect(status == .exited(130) || status == .exited(0), "\(String(describing: status))")
+            // The command got the SIGINT too and died of it (gone, or a zombie waiting for its new parent).
+            #expect(waitUntil {
+                let state = try? ProcStatus(parsing: try ProcFiles().read("/proc/\(command)/status")).state
+                return state == nil || state == "Z"
+            })
+        }
+
+        @Test(.timeLimit(.minutes(1))) func detachOnInterruptKeepsTheCommandOutOfCtrlCsReach() throws {
+            let watch = try WatchSession(["--detach-on-interrupt", "--", "sleep", "30"], newProcessGroup: true)
+            let command = try #require(watch.watchedPids.first)
+            defer { kill(command, SIGKILL) }
+            #expect(watch.stderr.contains("it has its own process group: Ctrl-C detaches, leaving it running"))
+            #expect(getpgid(command) == command)
+            #expect(watch.waitForEvent { $0.string("event") == "exec" } != nil)
+            kill(-watch.process.pid, SIGINT)
+            #expect(watch.finish(sending: nil) == .exited(0))
+            #expect(watch.events.contains { $0.string("event") == "detached" && $0.string("state") == "running" })
+            let status = try ProcStatus(parsing: try ProcFiles().read("/proc/\(command)/status"))
+            #expect(status.tracerPid == 0 && status.state == "S")
+        }
+
+        @Test func detachOnInterruptNeedsACommand() throws {
+            let result = try sigscope("watch", "--detach-on-interrupt", "--pid", "1")
+            #expect(result.exitCode == 2)
+            #expect(result.stderr == "sigscope: --detach-on-interrupt applies to a command started after --\n")
+        }
+    }
+}

@@ -153,3 +153,36 @@ extension ProcessTests {
         }
     }
 }
+
+extension ProcessTests {
+    /// `lint DIR` finds what people name their container files and manifests.
+    @Suite struct LintWalk {
+        @Test func theWalkFindsDockerfileVariantsContainerfilesAndKubernetesJSON() throws {
+            let root = NSTemporaryDirectory() + "sigscope-walk-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            try FileManager.default.createDirectory(atPath: root + "/deploy", withIntermediateDirectories: true)
+            let files = [
+                "Dockerfile-alpine": "FROM alpine\nCMD server --port 80\n",
+                "api.Dockerfile": "FROM alpine\nCMD [\"server\"]\n",
+                "Containerfile": "FROM alpine\nCMD [\"server\"]\n",
+                "Containerfile.dev": "FROM alpine\nCMD [\"server\"]\n",
+                "deploy/api.json": """
+                    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+                     "spec": {"template": {"spec": {"terminationGracePeriodSeconds": 0,
+                       "containers": [{"name": "api", "image": "example/api:1.0"}]}}}}
+                    """,
+                "package.json": "{\"name\": \"not-kubernetes\", \"version\": \"1.0.0\"}\n",
+            ]
+            for (name, text) in files { try text.write(toFile: "\(root)/\(name)", atomically: true, encoding: .utf8) }
+            let result = try sigscope("lint", "--format", "json", "--fail-on", "none", root)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let found = (report["files"] as? [[String: Any]] ?? []).compactMap { ($0["file"] as? String)?
+                .replacingOccurrences(of: root + "/", with: "") }
+            #expect(Set(found) == ["Dockerfile-alpine", "api.Dockerfile", "Containerfile", "Containerfile.dev",
+                                   "deploy/api.json"], "\(found)")
+            let rules = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
+            #expect(rules.contains("grace-period-zero"))  // read from the JSON manifest
+            #expect(rules.contains("shell-form-pid1"))  // from Dockerfile-alpine
+        }
+    }
+}

@@ -9,8 +9,9 @@ final class WatchSession {
     private let base = NSTemporaryDirectory() + "sigscope-watch-\(UUID().uuidString)"
     private var finished = false
 
-    /// Starts `sigscope watch --format json ARGUMENTS` and waits until it says it is watching.
-    init(_ arguments: [String], backend: String = "ptrace") throws {
+    /// Starts `sigscope watch --format json ARGUMENTS` and waits until it says it is watching; with
+    /// `newProcessGroup`, as the leader of its own group, the way a shell starts a foreground job.
+    init(_ arguments: [String], backend: String = "ptrace", newProcessGroup: Bool = false) throws {
         let out = open(base + ".out", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let err = open(base + ".err", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -23,12 +24,20 @@ final class WatchSession {
         options.stdout = out
         options.stderr = err
         options.stdin = null
+        options.newProcessGroup = newProcessGroup
         process = try SpawnedProcess.launch([TestPaths.sigscope, "watch", "--backend", backend, "--format", "json"] + arguments,
                                             options: options)
         let started = waitUntil(timeout: .seconds(10)) { self.stderr.contains("watching") }
         if !started {
             throw FixtureError(message: "sigscope watch did not start: \(stderr)")
         }
+    }
+
+    /// The pids of `watching PID, PID; ...` on stderr.
+    var watchedPids: [Int32] {
+        guard let line = stderr.split(separator: "\n").first(where: { $0.contains("watching ") }),
+              let list = line.split(separator: ";").first?.split(separator: "watching ").last else { return [] }
+        return list.split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     var stdout: String { (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "" }
