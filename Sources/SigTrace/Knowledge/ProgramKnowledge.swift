@@ -75,7 +75,8 @@ public enum ProgramKnowledge {
         case .jvm: program(id: "jvm")
         case .python: program(id: "python")
         case .ruby: program(id: "ruby")
-        case .swift, .perl, .shell, .native: nil
+        case .dotnet: program(id: "dotnet")
+        case .swift, .perl, .shell, .native, .c, .cpp, .rust, .php, .bun, .deno: nil
         }
     }
 

@@ -160,7 +160,7 @@ extension Linter {
         let directory = (first as NSString).deletingLastPathComponent
         let lint = ComposeLint(budget: StopBudget(manifestLint))
         // Findings in an override file say so: the report groups them under the first file.
-        let findings = lint.lint(project, directory: directory.isEmpty ? "." : directory, read: Linter.readText).map {
+        let findings = lint.lint(project, directory: directory.isEmpty ? "." : directory, read: { try? InputFile.readText($0, as: .dockerfile) }).map {
             var finding = $0
             if let file = finding.file, file != first, let line = finding.line {
                 finding.message += " (set in \((file as NSString).lastPathComponent) line \(line))"

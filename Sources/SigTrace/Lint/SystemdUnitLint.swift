@@ -362,7 +362,7 @@ public struct SystemdUnitLint: Sendable {
         }
         if let program = context.program, let shell = program.shell, shell.script.shape != .execs {
             // bash and busybox sh exec a lone simple command; dash (Debian's /bin/sh) does not.
-            let execsLone = ["bash", "ash", "busybox"].contains(shell.shellName) && shell.script.shape == .simple
+            let execsLone = ["bash", "ash", "busybox"].contains(shell.shellName) && shell.script.shape == .shellDecides
             if !execsLone {
                 var reasons: [String] = []
                 switch settings.killMode.value {
