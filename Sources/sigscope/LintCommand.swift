@@ -6,7 +6,8 @@ struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lint binaries, Dockerfiles, Kubernetes manifests, systemd units and Compose files for signal "
             + "handling before deploying.",
-        usage: "sigscope lint [<options>] <path> ...\nsigscope lint --list-rules [--format <format>]",
+        usage: "sigscope lint [<options>] <path> ...\nsigscope lint --image <image> [<options>]\n"
+            + "sigscope lint --list-rules [--format <format>]",
         discussion: """
             ELF binaries (read with libelf, mmap'ed): class, machine, static or dynamic, interpreter, the signal \
             APIs imported or contained (sigaction, signal, signalfd, sigwait...), the runtime: Go (version, module, \
@@ -33,6 +34,13 @@ struct Lint: ParsableCommand {
             syntax, what runs as PID 1 (the build Dockerfile with command:, entrypoint:, init: and stop_signal \
             applied), deploy.update_config against healthchecks.
 
+            Built images (--image, and with --images those the manifests name, as their pods run them): the \
+            configuration (ENTRYPOINT, CMD, USER, STOPSIGNAL) and the files, through podman image mount (or \
+            create + export, never run, never pulled): whether the command can be executed in the image (the \
+            file, its execute bit, its ELF loader or #! interpreter), USER in its /etc/passwd, the entrypoint \
+            script actually in the image and the /bin/sh it really has, the ELF lint of the program that ends \
+            up running, and whether /bin/sh and sleep exist for a preStop exec hook (or the pod's own hook).
+
             Directories are searched for Dockerfiles and Containerfiles (also Dockerfile.*, Dockerfile-*, \
             *.Dockerfile), *.yaml/*.yml, Kubernetes JSON (kubectl get -o json), *.service units, Compose files \
             and executable ELF files. A file that cannot \
@@ -49,13 +57,25 @@ struct Lint: ParsableCommand {
               0  no finding at or above --fail-on
               1  a finding at or above --fail-on (default: error)
               2  bad input: bad option, bad duration, unreadable or malformed
-                 --check-report or --config
+                 --check-report or --config, an --image the engine does not
+                 have, no container engine for --image
             """
     )
 
     @Argument(help: ArgumentHelp("ELF binaries, Dockerfiles, Kubernetes YAML files, or directories holding them.",
                                  valueName: "path"))
     var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Lint this built image, its configuration and its files (repeatable; nothing is "
+                               + "pulled or run).", valueName: "image"))
+    var image: [String] = []
+
+    @Flag(help: "Also lint the images the Kubernetes manifests name, with each pod's command and preStop.")
+    var images = false
+
+    @Option(help: ArgumentHelp("The container engine's CLI for --image and --images: podman or docker.",
+                               valueName: "name"))
+    var runtime: String?
 
     @OptionGroup var output: FormatOption<LintFormat>
 
@@ -96,8 +116,8 @@ struct Lint: ParsableCommand {
     /// Checks which options go together; called from `run`, so that the argument parser names an unknown option
     /// before sigscope complains about a missing one.
     func validateCombination() throws {
-        if !listRules && paths.isEmpty && composeFiles.isEmpty {
-            throw ValidationError("give at least one file or directory to lint")
+        if !listRules && paths.isEmpty && composeFiles.isEmpty && image.isEmpty {
+            throw ValidationError("give at least one file, directory or --image to lint")
         }
         if shutdown != nil && checkReport != nil {
             throw ValidationError("give --shutdown or --check-report, not both")
@@ -144,8 +164,15 @@ struct Lint: ParsableCommand {
             }
             extra.append(linter.lintCompose(files: composeFiles))
         }
-        let report = LintReport(files: extra + (paths.isEmpty ? [] : linter.lint(paths: paths)),
-                                failOn: failOn.threshold)
+        let files = paths.isEmpty ? [] : linter.lint(paths: paths)
+        let manifests = images ? files.filter { $0.kind == .manifest }.map(\.path) : []
+        var imageFiles: [LintedFile] = []
+        if !image.isEmpty || !manifests.isEmpty {
+            let imageLint = ContainerImageLint(engine: try ContainerEngine.detect(preference: runtime), linter: linter)
+            for name in image { imageFiles.append(try imageLint.lint(image: name)) }
+            for path in manifests { imageFiles += imageLint.lintImages(ofManifest: path) }
+        }
+        let report = LintReport(files: extra + files + imageFiles, failOn: failOn.threshold)
         switch output.format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
         case .json: Output.write(report.json.pretty() + "\n")

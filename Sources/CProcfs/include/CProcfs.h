@@ -8,5 +8,6 @@
 #include "cprocfs_perf.h"
 #include "cprocfs_epoll.h"
 #include "cprocfs_tracefs.h"
+#include "cprocfs_watchdog.h"
 
 #endif

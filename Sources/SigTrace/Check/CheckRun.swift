@@ -102,7 +102,8 @@ struct CheckRun {
                 let what = target == me ? "sigscope itself" : "init"
                 throw SigscopeError(.badInput, "--pid \(target): refusing to stop \(what)")
             }
-            keep = []
+            // sigscope's own children from before the check (a container's watchdog) are not the service's.
+            keep = Set(tree.childPids(of: me))
             guardian = nil
             child = nil
             output = nil

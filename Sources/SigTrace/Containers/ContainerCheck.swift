@@ -62,7 +62,12 @@ public struct ContainerCheck: Sendable {
                 throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
             }
             let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            defer { engine.remove(name) }
+            // Removed here after the check; removed by the watchdog if sigscope dies before it can.
+            let watchdog = try ContainerWatchdog.start(engine: engine, name: name)
+            defer {
+                engine.remove(name)
+                watchdog.release()
+            }
             let startedAt = Clocks.monotonicNanoseconds()
             var run = ["run", "-d", "--name", name, "--pull", "never"]
             if initProcess { run.append("--init") }
@@ -72,7 +77,9 @@ public struct ContainerCheck: Sendable {
                 run += ["--entrypoint", first]
                 words = Array(entrypoint.dropFirst()) + arguments
             }
-            let output = try engine.run(run + runArguments + [image] + words, timeout: .seconds(120))
+            let output = try engine.run(run + runArguments + [image] + words, timeout: .seconds(120),
+                                        started: watchdog.inFlight)
+            watchdog.inFlight(0)
             if let signal = Interruption.requested {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
             }

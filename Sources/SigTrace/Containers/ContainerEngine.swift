@@ -85,7 +85,9 @@ public struct ContainerEngine: Sendable, Equatable {
 
     /// Runs the CLI with `arguments`, output captured, killed after `timeout`. The CLI inherits sigscope's
     /// environment and runs in sigscope's process group, so a Ctrl-C reaches it too.
-    public func run(_ arguments: [String], timeout: Duration = .seconds(60)) throws(SigscopeError) -> Output {
+    /// `started` learns the CLI's pid as soon as it runs (for `ContainerWatchdog`).
+    public func run(_ arguments: [String], timeout: Duration = .seconds(60),
+                    started: ((Int32) -> Void)? = nil) throws(SigscopeError) -> Output {
         let out = try CapturedFile()
         let err = try CapturedFile()
         var options = SpawnedProcess.Options()
@@ -95,6 +97,7 @@ public struct ContainerEngine: Sendable, Equatable {
         options.stdout = out.descriptor
         options.stderr = err.descriptor
         let process = try SpawnedProcess.launch([executable] + arguments, options: options)
+        started?(process.pid)
         let status = process.killAndReap(after: timeout)
         let code: Int32 = switch status {
         case .exited(let code): code
@@ -138,9 +141,12 @@ public struct ContainerEngine: Sendable, Equatable {
 
     /// Removes a container, running or not, and its anonymous volumes; quiet when it is already gone.
     public func remove(_ nameOrID: String) {
-        var arguments = ["rm", "-f", "-v"]
-        if kind == .podman { arguments += ["--ignore", "-t", "0"] }
-        _ = try? run(arguments + [nameOrID], timeout: .seconds(30))
+        _ = try? run(removeArguments(nameOrID), timeout: .seconds(30))
+    }
+
+    /// `rm -f -v NAME`, with podman's `--ignore -t 0`.
+    func removeArguments(_ nameOrID: String) -> [String] {
+        (kind == .podman ? ["rm", "-f", "-v", "--ignore", "-t", "0"] : ["rm", "-f", "-v"]) + [nameOrID]
     }
 
     /// Waits until the engine has recorded the container's exit and returns its state then.

@@ -58,6 +58,16 @@ public struct PodUnderTest: Sendable {
         guard let pod = manifest.podSpecs.first else {
             throw SigscopeError(.badInput, "\(file): no pod spec (a Pod, Deployment, StatefulSet, DaemonSet, Job, ...)")
         }
+        try self.init(pod: pod, file: file)
+    }
+
+    /// Every pod spec of a manifest that reads without error (`lint --images`).
+    public static func all(manifest text: String, file: String) -> [PodUnderTest] {
+        guard let manifest = try? KubernetesManifest(text: text) else { return [] }
+        return manifest.podSpecs.compactMap { try? PodUnderTest(pod: $0, file: file) }
+    }
+
+    init(pod: KubernetesManifest.PodSpec, file: String) throws(SigscopeError) {
         object = "\(pod.kind)/\(pod.name)"
         let spec = pod.spec
         grace = 30

@@ -9,8 +9,16 @@ import Foundation
 struct BuildContext: Sendable {
     /// The directories COPY sources may be relative to, the most likely first.
     let roots: [String]
+    /// A built image's files (`lint --image`): paths are looked up in the image itself, not through COPY.
+    var image: (root: ImageRoot, searchPath: [String])?
 
     /// `explicit` is the `--context` the user gave; otherwise the Dockerfile's directory and its parents.
+    /// The files of a built image: a path is the image's file at that path.
+    init(image root: ImageRoot, searchPath: [String]) {
+        roots = [root.directory]
+        image = (root, searchPath)
+    }
+
     init(explicit: String?, dockerfileDirectory: String) {
         if let explicit {
             roots = [explicit]
@@ -33,8 +41,10 @@ struct BuildContext: Sendable {
     struct Placed {
         /// The file in the build context.
         var source: String
-        /// The line of the COPY/ADD.
+        /// The line of the COPY/ADD; 0 for a file read from a built image.
         var line: Int
+        /// Where the file came from, for messages: `copied at line 4`, `at /entrypoint.sh in the image`.
+        var origin: String
     }
 
     /// Docker's default PATH for images that do not set one.
@@ -43,6 +53,12 @@ struct BuildContext: Sendable {
     /// The context file a COPY/ADD (not `--from` another stage) placed at `path` (absolute, relative to WORKDIR
     /// with a `/`, or a bare name looked up in PATH), the last such COPY winning.
     func file(at path: String, instructions: [Dockerfile.Instruction]) -> Placed? {
+        if let image {
+            let workdir = Self.workdir(instructions)
+            guard let file = image.root.locate(path, searchPath: image.searchPath, workdir: workdir), file.isRegular
+            else { return nil }
+            return Placed(source: file.hostPath, line: 0, origin: "at \(file.imagePath) in the image")
+        }
         var workdir = "/"
         var found: Placed?
         for instruction in instructions {
@@ -57,7 +73,7 @@ struct BuildContext: Sendable {
                 : Self.defaultPath.map { ($0 as NSString).appendingPathComponent(path) }
             for target in targets.map({ ($0 as NSString).standardizingPath }) {
                 if let source = source(of: target, copy: instruction, workdir: workdir) {
-                    found = Placed(source: source, line: instruction.line)
+                    found = Placed(source: source, line: instruction.line, origin: "copied at line \(instruction.line)")
                     break
                 }
             }
@@ -119,6 +135,9 @@ struct BuildContext: Sendable {
     /// The directory in the context that WORKDIR's contents come from, for reading the app's source: the source of
     /// the last COPY of a directory into WORKDIR (`COPY . .`), else the first root.
     func sourceDirectory(instructions: [Dockerfile.Instruction]) -> String? {
+        if let image {
+            return image.root.resolve(Self.workdir(instructions)).flatMap { $0.isDirectory ? $0.hostPath : nil }
+        }
         var workdir = "/"
         var found: String?
         for instruction in instructions {
@@ -141,6 +160,16 @@ struct BuildContext: Sendable {
             }
         }
         return found
+    }
+
+    /// The working directory after the WORKDIR instructions.
+    static func workdir(_ instructions: [Dockerfile.Instruction]) -> String {
+        var workdir = "/"
+        for instruction in instructions where instruction.keyword == "WORKDIR" {
+            let dir = instruction.arguments.trimmingWhitespace()
+            workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
+        }
+        return workdir
     }
 
     /// The directory part of a path: `a/b` -> `a`, `/b` -> `/`, `b` -> `.` (NSString's deletingLastPathComponent

@@ -13,6 +13,15 @@ struct DockerfileImage: Sendable {
     /// How the shell was decided, for messages: `SHELL ["/bin/bash", "-c"]`, `Alpine`.
     let shellReason: String?
 
+    /// A built image (`lint --image`): no official base to consult, and the shell its own files hold.
+    init(shell: ImageShell?, reason: String) {
+        base = ""
+        official = nil
+        self.shell = shell
+        shellFormShell = shell
+        shellReason = reason
+    }
+
     init(base: String, instructions: [Dockerfile.Instruction]) {
         self.base = base
         let official = base.contains("$") ? nil : ProgramKnowledge.officialImage(base)

@@ -9,6 +9,8 @@ public struct DockerfileLint: Sendable {
     /// False when `context` is only the Dockerfile's directory (no `--context` given): COPY sources missing there
     /// are then looked for in its parent directories, as `docker build -f sub/Dockerfile .` reads them.
     public var contextIsExplicit: Bool
+    /// A built image's files in place of a build context (`lint --image`).
+    var image: BuildContext?
 
     public init(context: String, contextIsExplicit: Bool = true) {
         self.context = context
@@ -16,7 +18,7 @@ public struct DockerfileLint: Sendable {
     }
 
     var buildContext: BuildContext {
-        BuildContext(explicit: contextIsExplicit ? context : nil, dockerfileDirectory: context)
+        image ?? BuildContext(explicit: contextIsExplicit ? context : nil, dockerfileDirectory: context)
     }
 
     /// Lints Dockerfile text; `display` names the file in findings.

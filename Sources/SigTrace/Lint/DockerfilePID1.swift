@@ -144,7 +144,7 @@ struct DockerfilePID1 {
                     return outcome
                 case .deferredTrap(let last):
                     outcome.findings.append(Rule.entrypointScriptNoExec.finding(
-                        "\(name) (copied at line \(placed.line)) traps TERM but runs `\(last)` in the foreground: a "
+                        "\(name) (\(placed.origin)) traps TERM but runs `\(last)` in the foreground: a "
                             + "shell runs its trap only after the foreground command exits, so SIGTERM waits for the "
                             + "grace period to end",
                         hint: "start the program in the background and `wait` for it, or end \(name) with "
@@ -152,7 +152,7 @@ struct DockerfilePID1 {
                     return outcome
                 case .staysPID1(let what):
                     outcome.findings.append(Rule.entrypointScriptNoExec.finding(
-                        "\(name) (copied at line \(placed.line)) ends by running \(what) without `exec` and traps no "
+                        "\(name) (\(placed.origin)) ends by running \(what) without `exec` and traps no "
                             + "TERM: the shell stays PID 1, ignores SIGTERM, and the program never receives it",
                         hint: "end \(name) with `exec \"$@\"` (or `exec prog ...`)", file: display,
                         line: anchor.line))

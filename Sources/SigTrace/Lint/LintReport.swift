@@ -59,6 +59,7 @@ public struct LintReport: Sendable {
 
     /// `elf, x86_64, dynamic, go` or `dockerfile`.
     func describe(_ file: LintedFile) -> String {
+        if let image = file.image { return image.summary }
         guard let facts = file.facts else { return file.kind.rawValue }
         var parts = ["elf \(facts.bits)-bit", facts.machine, facts.isStatic ? "static" : "dynamic", facts.runtime.rawValue]
         if facts.stripped { parts.append("stripped") }
@@ -72,7 +73,8 @@ public struct LintReport: Sendable {
         let fileValues: [JSONValue] = files.map { file in
             .object([
                 ("file", .string(file.path)), ("kind", .string(file.kind.rawValue)),
-                ("binary", file.facts?.json ?? .null), ("findings", .int(file.findings.count)),
+                ("binary", file.facts?.json ?? .null), ("image", file.image?.json ?? .null),
+                ("findings", .int(file.findings.count)),
                 ("suppressed", .int(file.suppressed)),
             ])
         }

@@ -8,7 +8,7 @@ import Glibc
 public struct LintedFile: Sendable {
     /// What a file was linted as.
     public enum Kind: String, Sendable {
-        case elf, dockerfile, manifest, report, systemd, compose, unknown
+        case elf, dockerfile, manifest, report, systemd, compose, image, unknown
     }
 
     /// The path as given (or found under a given directory).
@@ -16,6 +16,8 @@ public struct LintedFile: Sendable {
     public var kind: Kind
     /// For ELF binaries: class, machine, runtime, signal APIs.
     public var facts: BinaryFacts?
+    /// For images (`lint --image`): the command, shell, tools and the program found.
+    public var image: ImageFacts?
     /// The findings left after suppression, sorted by line.
     public var findings: [Finding]
     /// How many findings suppression removed.
@@ -159,6 +161,13 @@ public struct Linter: Sendable {
             return file(path, .manifest, [Rule.manifestInvalid.finding(
                 "not valid YAML: \(error.message)", hint: "fix the YAML syntax", file: path, line: line)])
         }
+    }
+
+    /// An image judged by `ImageLint` (`lint --image`), with suppression applied like a file's.
+    public func image(_ display: String, facts: ImageFacts, findings: [Finding]) -> LintedFile {
+        var linted = file(display, .image, findings, facts: facts.binary)
+        linted.image = facts
+        return linted
     }
 
     /// A file that was not read: not a regular file, over its size limit, unreadable or not UTF-8.

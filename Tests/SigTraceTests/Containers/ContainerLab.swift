@@ -91,6 +91,14 @@ enum ContainerLab {
         case noEntrypoint = "no-entrypoint"
         /// ENTRYPOINT names a file the image does not have.
         case missingEntrypoint = "missing-entrypoint"
+        /// An entrypoint script run by busybox sh that starts the C service without exec: sh stays PID 1.
+        case scriptNoExec = "script-no-exec"
+        /// An entrypoint script ending in `exec "$@"`, CMD the C service (exit-after 300).
+        case scriptExec = "script-exec"
+        /// The C service linked dynamically, in a scratch image without its loader.
+        case dynamic
+        /// USER app, with no /etc/passwd in the image.
+        case userUnknown = "user-unknown"
 
         var reference: String { "localhost/sigscope-test-\(rawValue):latest" }
 
@@ -109,6 +117,14 @@ enum ContainerLab {
             case .dies: "COPY busybox /bin/sh\nENTRYPOINT [\"/bin/sh\", \"-c\", \"echo giving up; exit 3\"]"
             case .noEntrypoint: "COPY busybox /bin/busybox"
             case .missingEntrypoint: "COPY busybox /bin/busybox\nENTRYPOINT [\"/app/server\"]"
+            case .scriptNoExec: "COPY busybox /bin/sh\nCOPY check-service /check-service\n"
+                + "COPY entrypoint-no-exec.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]"
+            case .scriptExec: "COPY busybox /bin/sh\nCOPY check-service /check-service\n"
+                + "COPY entrypoint-exec.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n"
+                + "CMD [\"/check-service\", \"exit-after\", \"300\"]"
+            case .dynamic: "COPY check-service-dynamic /check-service\nENTRYPOINT [\"/check-service\", \"ignore\"]"
+            case .userUnknown: "COPY check-service /check-service\nUSER app\n"
+                + "ENTRYPOINT [\"/check-service\", \"exit-after\", \"300\"]"
             }
         }
     }
@@ -125,6 +141,16 @@ enum ContainerLab {
             let source = "\(TestPaths.packageRoot)/fixtures/c/check-service.c"
             let cc = try run(["cc", "-O1", "-static", "-o", service, source])
             guard cc.exitCode == 0 else { throw FixtureError(message: "cc -static failed: \(cc.stderr)") }
+            let dynamic = try run(["cc", "-O1", "-o", "\(context)/check-service-dynamic", source])
+            guard dynamic.exitCode == 0 else { throw FixtureError(message: "cc failed: \(dynamic.stderr)") }
+            let scripts = [
+                "entrypoint-no-exec.sh": "#!/bin/sh\necho starting\n/check-service exit-after 300\n",
+                "entrypoint-exec.sh": "#!/bin/sh\necho starting\nexec \"$@\"\n",
+            ]
+            for (name, text) in scripts {
+                try text.write(toFile: "\(context)/\(name)", atomically: true, encoding: .utf8)
+                chmod("\(context)/\(name)", 0o755)
+            }
             for (from, to) in [(server, "server"), ("/bin/busybox", "busybox"), ("/usr/bin/tini-static", "tini-static")] {
                 try? fm.removeItem(atPath: "\(context)/\(to)")
                 try fm.copyItem(atPath: from, toPath: "\(context)/\(to)")
