@@ -59,26 +59,36 @@ struct BuildContext: Sendable {
             else { return nil }
             return Placed(source: file.hostPath, line: 0, origin: "at \(file.imagePath) in the image")
         }
-        var workdir = "/"
         var found: Placed?
-        for instruction in instructions {
-            if instruction.keyword == "WORKDIR" {
-                let dir = instruction.arguments.trimmingWhitespace()
-                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
-                continue
-            }
-            guard instruction.keyword == "COPY" || instruction.keyword == "ADD" else { continue }
+        for (instruction, workdir) in Self.copies(instructions) {
             let targets = path.hasPrefix("/") ? [path] : path.contains("/")
                 ? [(workdir as NSString).appendingPathComponent(path)]
                 : Self.defaultPath.map { ($0 as NSString).appendingPathComponent(path) }
             for target in targets.map({ ($0 as NSString).standardizingPath }) {
                 if let source = source(of: target, copy: instruction, workdir: workdir) {
-                    found = Placed(source: source, line: instruction.line, origin: "copied at line \(instruction.line)")
+                    found = Placed(source: source, line: instruction.line,
+                                   origin: "copied at line \(instruction.line)")
                     break
                 }
             }
         }
         return found
+    }
+
+    /// Each COPY/ADD with the WORKDIR in effect at it (`/` before any WORKDIR).
+    static func copies(_ instructions: [Dockerfile.Instruction])
+        -> [(instruction: Dockerfile.Instruction, workdir: String)] {
+        var workdir = "/"
+        var copies: [(instruction: Dockerfile.Instruction, workdir: String)] = []
+        for instruction in instructions {
+            if instruction.keyword == "WORKDIR" {
+                let dir = instruction.arguments.trimmingWhitespace()
+                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
+            } else if instruction.keyword == "COPY" || instruction.keyword == "ADD" {
+                copies.append((instruction, workdir))
+            }
+        }
+        return copies
     }
 
     /// The sources and destination of a COPY/ADD, options dropped; nil for `--from` copies and heredocs.
@@ -138,16 +148,9 @@ struct BuildContext: Sendable {
         if let image {
             return image.root.resolve(Self.workdir(instructions)).flatMap { $0.isDirectory ? $0.hostPath : nil }
         }
-        var workdir = "/"
         var found: String?
-        for instruction in instructions {
-            if instruction.keyword == "WORKDIR" {
-                let dir = instruction.arguments.trimmingWhitespace()
-                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
-                continue
-            }
-            guard instruction.keyword == "COPY" || instruction.keyword == "ADD",
-                  let (sources, _) = Self.operands(instruction) else { continue }
+        for (instruction, _) in Self.copies(instructions) {
+            guard let (sources, _) = Self.operands(instruction) else { continue }
             for source in sources {
                 for root in roots {
                     let path = ((root as NSString).appendingPathComponent(source) as NSString).standardizingPath
