@@ -1,3 +1,4 @@
+import CProcfs
 import Foundation
 
 #if canImport(Glibc)
@@ -96,8 +97,30 @@ public struct ContainerEngine: Sendable, Equatable {
         options.stdin = devNull >= 0 ? devNull : nil
         options.stdout = out.descriptor
         options.stderr = err.descriptor
-        let process = try SpawnedProcess.launch([executable] + arguments, options: options)
-        started?(process.pid)
+        // With `started`, the child waits before exec until `started` has its pid: a watchdog told of the call
+        // can never miss a CLI that already runs (the child execs at end of file too, if sigscope dies first).
+        var gate: [Int32] = [-1, -1]
+        if started != nil {
+            guard cprocfs_pipe2(&gate, O_CLOEXEC) == 0 else {
+                throw SigscopeError(.systemCall, "cannot create a pipe: \(SigscopeError.describe(errno: errno))",
+                                    errno: errno)
+            }
+            options.waitDescriptor = gate[0]
+        }
+        let process: SpawnedProcess
+        do {
+            process = try SpawnedProcess.launch([executable] + arguments, options: options)
+        } catch {
+            if started != nil { close(gate[0]); close(gate[1]) }
+            throw error
+        }
+        if let started {
+            started(process.pid)
+            var byte: UInt8 = 1
+            _ = write(gate[1], &byte, 1)
+            close(gate[0])
+            close(gate[1])
+        }
         let status = process.killAndReap(after: timeout)
         let code: Int32 = switch status {
         case .exited(let code): code

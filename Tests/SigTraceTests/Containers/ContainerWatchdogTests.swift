@@ -13,7 +13,6 @@ extension ProcessTests {
         /// Starts `check --image shell --grace 30s`, SIGKILLs sigscope when `killWhen` says so, and returns how
         /// long the inventory took to come back to what it was (nil: it did not within 30 s).
         func killMidCheck(_ killWhen: (Int32) -> Bool) throws -> Double? {
-            let before = try ContainerLab.inventory()
             var options = SpawnedProcess.Options()
             let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
             defer { close(devNull) }
@@ -29,11 +28,16 @@ extension ProcessTests {
             kill(process.pid, SIGKILL)
             _ = process.killAndReap(after: .seconds(5))
             let killed = Date()
+            let mine = "sigscope-check-\(process.pid)-"
+            // Only this sigscope's container counts: other worktrees' tests use the same podman.
+            func left() throws -> Bool {
+                try ContainerLab.podman("ps", "-a", "--format", "{{.Names}}").stdout.contains(mine)
+            }
             while Date().timeIntervalSince(killed) < 30 {
-                if try ContainerLab.inventory() == before {
+                if try !left() {
                     // A `run` still in flight could create the container later: look again after it would have.
-                    Clocks.sleep(for: .seconds(2))
-                    return try ContainerLab.inventory() == before ? Date().timeIntervalSince(killed) - 2 : nil
+                    Clocks.sleep(for: .seconds(3))
+                    return try left() ? nil : Date().timeIntervalSince(killed) - 3
                 }
                 Clocks.sleep(for: .milliseconds(250))
             }
