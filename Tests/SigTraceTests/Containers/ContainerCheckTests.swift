@@ -136,9 +136,7 @@ extension ProcessTests {
         @Test func interruptedCheckRemovesItsContainer() throws {
             let before = try ContainerLab.inventory()
             var options = SpawnedProcess.Options()
-            var env = ProcessInfo.processInfo.environment
-            env["CONTAINERS_CONF"] = ContainerLab.configPath
-            options.environment = env.map { "\($0.key)=\($0.value)" }
+            options.environment = ContainerLab.processEnvironment
             let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
             defer { close(devNull) }
             options.stdin = devNull

@@ -12,9 +12,21 @@ enum ContainerLab {
 
     static var directory: String { "\(Fixtures.outputDirectory)/containers" }
     static var configPath: String { "\(directory)/containers.conf" }
+    static var storageConfigPath: String { "\(directory)/storage.conf" }
 
-    /// The environment every podman and sigscope call of the tests gets.
-    static var environment: [String: String] { ["CONTAINERS_CONF": configPath] }
+    /// The environment every podman and sigscope call of the tests gets: the tests' containers.conf, and a
+    /// storage of this checkout's own, so that the containers other checkouts' tests run on the same machine never
+    /// show in this run's inventory (and the images are this checkout's).
+    static var environment: [String: String] {
+        ["CONTAINERS_CONF": configPath, "CONTAINERS_STORAGE_CONF": storageConfigPath]
+    }
+
+    /// `environment` added to this process's, as `SpawnedProcess.Options.environment` takes it.
+    static var processEnvironment: [String] {
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        return env.map { "\($0.key)=\($0.value)" }
+    }
 
     /// Why container tests cannot run here, or nil when they can.
     static let skipReason: String? = {
@@ -51,6 +63,16 @@ enum ContainerLab {
 
             """
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        // runroot holds the storage's locks: one per checkout, named after it.
+        let key = directory.utf8.reduce(UInt32(5381)) { ($0 &* 33) ^ UInt32($1) }
+        let storage = """
+            [storage]
+            driver = "overlay"
+            graphroot = "\(directory)/storage"
+            runroot = "/run/sigscope-test-\(String(key, radix: 16))"
+
+            """
+        try storage.write(toFile: storageConfigPath, atomically: true, encoding: .utf8)
     }
 
     /// Runs podman with the tests' configuration.

@@ -19,7 +19,7 @@ extension ProcessTests {
             options.stdin = devNull
             options.stdout = devNull
             options.stderr = devNull
-            options.environment = SpawnedProcess.currentEnvironment() + ["CONTAINERS_CONF=\(ContainerLab.configPath)"]
+            options.environment = ContainerLab.processEnvironment
             let process = try SpawnedProcess.launch([TestPaths.sigscope, "check", "--image",
                                                      ContainerLab.Image.shell.reference, "--ready", "delay:20s",
                                                      "--grace", "30s"], options: options)

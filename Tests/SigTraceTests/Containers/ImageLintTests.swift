@@ -220,7 +220,7 @@ extension ProcessTests {
 
         @Test func exportedFilesAreTheSameAsTheMountedOnesAndLeaveNothing() throws {
             let engine = ContainerEngine(kind: .podman, executable: try #require(SpawnedProcess.resolve("podman")))
-            setenv("CONTAINERS_CONF", ContainerLab.configPath, 1)
+            for (key, value) in ContainerLab.environment { setenv(key, value, 1) }
             let before = try ContainerLab.inventory()
             let exported = try MountedImage(ContainerLab.Image.tini.reference, engine: engine, exportOnly: true)
             let unpacked = try #require(exported.unpacked)
