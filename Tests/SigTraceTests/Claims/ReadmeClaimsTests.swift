@@ -137,9 +137,11 @@ extension ProcessTests {
             // The fixture must really tear reads, or this test proves nothing.
             #expect(tornSingleReads >= reads / 50, "only \(tornSingleReads) torn single reads")
             #expect(resampled > 0)
-            // Five torn reads in a row need the fixture held inside its 1 ms for 10 ms: rare, and possible only on
-            // a loaded machine, so one in a hundred is tolerated; single reads were torn several times as often.
-            #expect(settled[.handled, default: 0] >= reads - reads / 100, "\(settled)")
+            // Five torn reads in a row need the fixture held inside its 1 ms for 10 ms, which a loaded machine does
+            // now and then (5 of 500 were seen at a load of 12): re-reads must cut the torn verdicts to a third of
+            // what single reads gave, or better. Without them the two counts are alike.
+            let unsettled = reads - settled[.handled, default: 0]
+            #expect(unsettled * 3 <= tornSingleReads, "\(settled) against \(tornSingleReads) torn single reads")
         }
 
         /// `watch --format json` names the sender's command line (`sender_cmdline`), with either backend.
