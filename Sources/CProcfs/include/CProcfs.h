@@ -5,9 +5,9 @@
 #include "cprocfs_process.h"
 #include "cprocfs_ptrace.h"
 #include "cprocfs_elf.h"
-#include "cprocfs_perf.h"
 #include "cprocfs_epoll.h"
 #include "cprocfs_tracefs.h"
+#include "cprocfs_interruption.h"
 #include "cprocfs_watchdog.h"
 
 #endif
