@@ -242,7 +242,11 @@ final class PendingImageConfig: Sendable {
     init(_ image: String, engine: ContainerEngine) {
         DispatchQueue.global().async { [self] in
             let outcome: Result<ImageConfig, SigscopeError>
-            do { outcome = .success(try engine.imageConfig(image)) } catch { outcome = .failure(error) }
+            do throws(SigscopeError) {
+                outcome = .success(try engine.imageConfig(image))
+            } catch {
+                outcome = .failure(error)
+            }
             result.withLock { $0 = outcome }
             done.signal()
         }
