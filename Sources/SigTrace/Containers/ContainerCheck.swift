@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,8 +55,12 @@ public struct ContainerCheck: Sendable {
         Interruption.install()
         switch target {
         case .image(let image):
-            // The image's configuration is read while `run` starts the container: the two CLI calls overlap.
-            let pending = PendingImageConfig(image, engine: engine)
+            let config = try engine.imageConfig(image)
+            let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
+            if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
+                && !overridden {
+                throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
+            }
             let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             // Removed here after the check; removed by the watchdog if sigscope dies before it can.
             let watchdog = try ContainerWatchdog.start(engine: engine, name: name)
@@ -79,12 +82,6 @@ public struct ContainerCheck: Sendable {
             watchdog.inFlight(0)
             if let signal = Interruption.requested {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
-            }
-            let config = try pending.value()
-            let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
-            if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
-                && !overridden {
-                throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
             }
             guard output.exitCode == 0 else {
                 throw SigscopeError(.badInput, "\(engine.kind.rawValue) run \(image): \(output.reason)")
@@ -124,13 +121,7 @@ public struct ContainerCheck: Sendable {
         }
         let engine = self.engine
         let id = state.id
-        // The record read when the exit is seen serves the report too: one `inspect` fewer.
-        let record = Mutex<ContainerState?>(nil)
-        config.recordedExit = {
-            let state = engine.recordedExit(id)
-            record.withLock { $0 = state }
-            return state?.exitStatus
-        }
+        config.recordedExit = { engine.recordedExit(id)?.exitStatus }
         let checkStart = Clocks.monotonicNanoseconds()
         var result = try ShutdownCheck(configuration: config, progress: progress).run()
         let monotonicNow = Clocks.monotonicNanoseconds()
@@ -138,7 +129,7 @@ public struct ContainerCheck: Sendable {
 
         var run = ContainerRun(engine: engine.kind, name: name, id: state.id, image: image, initPid: state.pid,
                                signalSource: signalSource, created: created)
-        if let recorded = record.withLock({ $0 }) ?? engine.recordedExit(state.id, timeout: .seconds(2)) {
+        if let recorded = engine.recordedExit(state.id, timeout: .seconds(2)) {
             run.recordedExitCode = recorded.exitCode
             run.oomKilled = recorded.oomKilled
             if let finished = recorded.finishedAt, let signalAt = result.signalMonotonicNanoseconds {
@@ -231,30 +222,5 @@ public struct ContainerCheckResult: Sendable {
         lines.insert(contentsOf: pod + ["  \(c.engine.rawValue) container \(c.name) (\(c.image))", facts],
                      at: min(2, lines.count))
         return lines.joined(separator: "\n")
-    }
-}
-
-/// `image inspect` run on another thread while the container starts; `value()` waits for it.
-final class PendingImageConfig: Sendable {
-    private let result = Mutex<Result<ImageConfig, SigscopeError>?>(nil)
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ image: String, engine: ContainerEngine) {
-        DispatchQueue.global().async { [self] in
-            let outcome: Result<ImageConfig, SigscopeError>
-            do throws(SigscopeError) {
-                outcome = .success(try engine.imageConfig(image))
-            } catch {
-                outcome = .failure(error)
-            }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-    }
-
-    func value() throws(SigscopeError) -> ImageConfig {
-        done.wait()
-        done.signal()
-        return try result.withLock { $0! }.get()
     }
 }

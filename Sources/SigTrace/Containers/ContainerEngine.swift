@@ -63,9 +63,6 @@ public struct ContainerEngine: Sendable, Equatable {
                 continue
             }
             let engine = ContainerEngine(kind: kind, executable: path)
-            // podman has no daemon to reach: its client is the engine, and a broken configuration shows in the
-            // first real call's error. Asking it for its version first cost a CLI start (about 100 ms) per check.
-            if kind == .podman { return engine }
             if let failure = engine.answers() {
                 reasons.append("\(name) does not answer (\(failure))")
                 continue
