@@ -34,6 +34,7 @@ struct CheckRun {
     var forecastOutcome: SignalOutcome?
     /// What the knowledge base says the service is, from the forecast's reading (or the command line).
     var program: ProgramEntry?
+    var programCommandLine: [String] = []
     /// The descendants and open connections read just before SIGKILL at the end of the grace period.
     var graceEnd: GraceEndState?
     /// The ports the service's tree listened on just before the signal.
@@ -229,6 +230,7 @@ struct CheckRun {
             }
             forecastOutcome = report.disposition(config.signal).outcome
             program = report.program
+            programCommandLine = report.snapshot.cmdline
         } catch {
             // The verdict stands on what happens next; the timeline says why there is no forecast beside it.
             note("no forecast: \(error.message)")
@@ -399,6 +401,7 @@ struct CheckRun {
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
         observation.program = program
+        observation.programCommandLine = programCommandLine
         observation.graceEnd = graceEnd
         return observation
     }

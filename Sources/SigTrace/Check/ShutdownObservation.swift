@@ -58,6 +58,9 @@ public struct ShutdownObservation: Sendable {
     /// The program the knowledge base says the service is (nginx, PostgreSQL, a Go binary), when known: hints
     /// name its own stop signal and settings.
     public var program: ProgramEntry?
+    /// The service's command line as /proc showed it at the forecast (switches such as uWSGI's --die-on-term
+    /// change what a signal means); empty when it was not read.
+    public var programCommandLine: [String] = []
     /// What was still going on when the grace period ended (descendants, open connections); nil unless killed.
     public var graceEnd: GraceEndState?
     /// With `--load`: the traffic through the shutdown, judged by `TrafficVerdict`.
