@@ -255,7 +255,7 @@ extension ProgramKnowledge {
                 Sourced("SIGTERM doesn't stop it: \"brutally killing workers... binary reloading\"",
                         doc("https://github.com/getsentry/sentry/issues/2845")),
                 Sourced("uWSGI 2.0.21 without --die-on-term was still running 10 s after TERM (its workers "
-                        + "respawned); with it, TERM ended it in about 1 s", measured("RealServerTests/uwsgiTerm")),
+                        + "respawned); with it, TERM ended it in about 1 s", measured("RealRuntimeServerTests/uwsgiTerm")),
             ],
             overrides: [
                 SignalOverride(
