@@ -10,7 +10,7 @@ struct CheckHints {
     init(_ observation: ShutdownObservation) {
         program = observation.program
         signal = observation.signal
-        handled = observation.forecastOutcome == .handled
+        handled = observation.forecastOutcome == .handled || observation.forecastOutcome == .deferred
     }
 
     private var advice: StopAdvice? { program.map { StopAdvice(program: $0, sentSignal: signal) } }
@@ -39,6 +39,20 @@ struct CheckHints {
             return "catch \(signal.name): stop accepting, drain in-flight work, exit 0"
         }
         return advice.hint
+    }
+
+    /// The service exited with a code that is not accepted. A runtime that exits 128+N by design (the JVM's 143
+    /// after its shutdown hooks) gets its own advice and the flag that accepts the code.
+    func exitNonzero(code: Int32, fromSignal: Bool) -> String {
+        if fromSignal, let program, program.kind == .runtime,
+           program.meaning(of: signal)?.summary.contains("exits \(code)") == true, let fix = program.fix {
+            return "\(program.name) exits \(code) after \(signal.shortName) by design: \(fix) (--accept-exit \(code))"
+        }
+        if fromSignal {
+            return "exit 0 after a handled \(signal.name), or pass --accept-exit \(code) if the runtime exits \(code) "
+                + "by design"
+        }
+        return "exit 0 after a clean shutdown, or pass --accept-exit \(code) if that code means success"
     }
 
     /// In-flight requests were cut.

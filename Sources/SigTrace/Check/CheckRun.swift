@@ -34,6 +34,7 @@ struct CheckRun {
     var forecastOutcome: SignalOutcome?
     /// What the knowledge base says the service is, from the forecast's reading (or the command line).
     var program: ProgramEntry?
+    var programCommandLine: [String] = []
     /// The descendants and open connections read just before SIGKILL at the end of the grace period.
     var graceEnd: GraceEndState?
     /// The ports the service's tree listened on just before the signal.
@@ -230,19 +231,22 @@ struct CheckRun {
             }
             forecastOutcome = report.disposition(config.signal).outcome
             program = report.program
+            programCommandLine = report.snapshot.cmdline
         } catch {
             // The verdict stands on what happens next; the timeline says why there is no forecast beside it.
             note("no forecast: \(error.message)")
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
+        var traced = [pid]
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
-            let traced = [pid] + tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
+            traced += tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
             trace = try ShutdownTrace(pids: traced)
             note("tracing \(counted(traced.count, "process", "processes"))")
         }
-        kernel = StopSignalFate.start(pid: pid, signal: config.signal)
+        // With --trace, the kernel also records each SIGKILL to those descendants and its sender.
+        kernel = StopSignalFate.start(pids: traced, signal: config.signal)
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -367,8 +371,14 @@ struct CheckRun {
             }
         }
         finishLoad(&observation)
-        for fact in kernel?.finish(exit: observation.exit) ?? [] { note("kernel: " + fact.text, at: fact.at) }
-        let traced = trace?.finish()
+        let record = kernel?.finish(exit: observation.exit)
+        observation.kernel = record
+        for fact in record?.facts ?? [] { note("kernel: " + fact.text, at: fact.monotonicNanoseconds) }
+        // ptrace never sees SIGKILL: the kernel's record of each one, with its sender, joins the trace.
+        var traced = trace?.finish()
+        if let kills = record?.killEvents, !kills.isEmpty, let events = traced {
+            traced = (events + kills).sorted { $0.monotonicNanoseconds < $1.monotonicNanoseconds }
+        }
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
         }
@@ -400,6 +410,7 @@ struct CheckRun {
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
         observation.program = program
+        observation.programCommandLine = programCommandLine
         observation.graceEnd = graceEnd
         return observation
     }

@@ -58,12 +58,17 @@ public struct ShutdownObservation: Sendable {
     /// The program the knowledge base says the service is (nginx, PostgreSQL, a Go binary), when known: hints
     /// name its own stop signal and settings.
     public var program: ProgramEntry?
+    /// The service's command line as /proc showed it at the forecast (switches such as uWSGI's --die-on-term
+    /// change what a signal means); empty when it was not read.
+    public var programCommandLine: [String] = []
     /// What was still going on when the grace period ended (descendants, open connections); nil unless killed.
     public var graceEnd: GraceEndState?
     /// With `--load`: the traffic through the shutdown, judged by `TrafficVerdict`.
     public var load: LoadReport?
     /// The `--platform` preset in effect, if any.
     public var platform: String?
+    /// As root with tracefs: what the kernel did with the stop signal and who sent each SIGKILL (its tracepoints).
+    public var kernel: KernelStopRecord?
 
     /// The grace period left for the process once the pre-stop hook has used its share.
     public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }

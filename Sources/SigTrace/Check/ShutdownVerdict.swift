@@ -45,10 +45,12 @@ public enum ShutdownVerdict {
             }
             let killedTree = tree.isEmpty ? "" : " (with \(tree.count) descendant(s): \(describe(tree)))"
             let waiting = CheckHints.waitingFor(o).map { "; \($0)" } ?? ""
+            // The kernel's record says why, as fact: dropped by a namespace's PID 1, ignored, or handled too slowly.
+            let kernel = o.kernel?.stopSignal.map { "; kernel: \($0.text)" } ?? ""
             outcome.append(Finding(
                 .graceExceeded,
                 message: "\(who) was still running at the end of the \(grace) s grace period\(preStop) after "
-                    + "\(o.signal.name) and needed SIGKILL\(killedTree)\(waiting)",
+                    + "\(o.signal.name) and needed SIGKILL\(killedTree)\(kernel)\(waiting)",
                 hint: hints.graceExceeded))
         }
         switch o.exit {
@@ -65,9 +67,7 @@ public enum ShutdownVerdict {
                 .exitNonzero,
                 message: "\(who) exited with code \(code) after \(o.signal.name)"
                     + (fromSignal ? " (128+\(o.signal.rawValue): the shell's code for death by \(o.signal.name))" : ""),
-                hint: fromSignal ? "exit 0 after a handled \(o.signal.name), or pass --accept-exit \(code) if the "
-                    + "runtime exits \(code) by design (the JVM does)" : "exit 0 after a clean shutdown, or pass "
-                    + "--accept-exit \(code) if that code means success"))
+                hint: hints.exitNonzero(code: code, fromSignal: fromSignal)))
         default:
             break
         }
@@ -121,6 +121,14 @@ public enum ShutdownVerdict {
                 hint: "start it with sigscope check -- CMD to see its exit status"))
         }
         let failed = outcome.contains { $0.severity == .error }
+        // A pass with a signal that is not the program's clean stop proves less than it seems (nginx's TERM cut
+        // nothing because nothing was in flight): say what the signal means to it and which one drains.
+        if !failed, let program = o.program,
+           let note = InspectRules.stopSignalFinding(who: who, program: program, signal: o.signal,
+                                                     commandLine: o.programCommandLine),
+           note.severity != .error {
+            outcome.append(note)
+        }
         // inspect's forecast explains a failure; a forecast of failure that the clean shutdown contradicts is
         // dropped (`contradictedForecast` lists it), never shown beside a pass.
         let forecast = o.forecast.filter { forecastSlugs.contains($0.rule) && !outcome.map(\.rule).contains($0.rule) }
@@ -164,7 +172,10 @@ public enum ShutdownVerdict {
 
     /// `4711 (sleep 300), 4712 (...)`, at most five.
     static func describe(_ processes: [TreeProcess]) -> String {
-        let shown = processes.prefix(5).map { "\($0.pid) (\($0.command))" }.joined(separator: ", ")
+        // PostgreSQL pads its processes' titles with spaces (`postgres: checkpointer      `).
+        let shown = processes.prefix(5).map { process in
+            "\(process.pid) (\(String(process.command.reversed().drop { $0 == " " }.reversed())))"
+        }.joined(separator: ", ")
         return processes.count > 5 ? shown + ", ..." : shown
     }
 

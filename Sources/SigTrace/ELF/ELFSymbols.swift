@@ -1,5 +1,9 @@
 import CProcfs
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A function's name and extent in an ELF image, for naming the code at an address (a signal handler).
 public struct ELFFunction: Sendable, Hashable {
     /// st_value: the function's virtual address in the image (relative to the load base for shared objects and
@@ -40,5 +44,23 @@ extension ELFImage {
         let offset = address - function.address
         if function.size > 0 && offset >= function.size { return nil }
         return offset == 0 ? function.name : function.name + "+0x" + String(offset, radix: 16)
+    }
+}
+
+extension ELFImage {
+    /// The defined data object (STT_OBJECT) called `name` in `.symtab`: Go's `runtime.sig`. Nil for a stripped
+    /// image or when no such object exists. Names are compared in C, so a large table costs no Swift strings.
+    public func object(named name: String) -> ELFFunction? {
+        guard let table = section(named: ".symtab") else { return nil }
+        var symbol = cprocfs_elf_symbol()
+        return name.withCString { wanted -> ELFFunction? in
+            for index in 0..<cprocfs_elf_symbol_count(handle, table.index) {
+                guard cprocfs_elf_symbol_info(handle, table.index, index, &symbol) == 0, symbol.defined != 0,
+                      symbol.type == 1 /* STT_OBJECT */, let found = symbol.name, strcmp(found, wanted) == 0
+                else { continue }
+                return ELFFunction(address: symbol.value, size: symbol.size, name: name)
+            }
+            return nil
+        }
     }
 }

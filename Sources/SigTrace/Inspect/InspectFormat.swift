@@ -57,7 +57,9 @@ public struct InspectFormat: Sendable {
         if status.tracerPid != 0 { facts.append("traced by \(status.tracerPid)") }
         if let container = containers[report.pid] { facts.append("container \(container.label)") }
         out += "  " + facts.joined(separator: "  ") + "\n"
-        out += "  SIGTERM: " + outcomeText(report.disposition(.term)) + "\n\n"
+        out += "  SIGTERM: " + outcomeText(report.disposition(.term))
+        if let record = report.goSignals { out += "  " + record.notifyLine(.term) }
+        out += "\n\n"
 
         // With --all-signals, each signal's meaning too: most of the 64 are rarely met.
         // BLK, IGN, CGT, PND as /proc/PID/status names the masks (SigBlk...), so the table fits in 80 columns.
@@ -145,6 +147,7 @@ public struct InspectFormat: Sendable {
         if withHandler, let by = d.handledBy { text += " (\(by.rawValue))" }
         switch d.outcome {
         case .dropped, .staysPending: return style.red(text)
+        case .runtimeDecides, .deferred: return style.yellow(text)
         case .ignored where d.signal == .term: return style.red(text)
         case .handled: return style.green(text)
         default: return text

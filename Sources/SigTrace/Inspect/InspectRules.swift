@@ -1,11 +1,32 @@
+/// What inspect read beyond one /proc reading, and what the knowledge base says the process is.
+public struct InspectEvidence: Sendable {
+    /// A Go program's record of `signal.Notify`, from its memory.
+    public var goSignals: GoSignalRecord?
+    /// What was seen of a SIGTERM that is caught but blocked everywhere.
+    public var deferredTerm: DeferredSignal?
+    /// The knowledge base's entry for the program itself (nginx, uWSGI), or for its runtime.
+    public var program: ProgramEntry?
+    /// The process's environment (`NAME=value`), read only for programs whose signals a variable can change.
+    public var environment: [String]
+
+    public init(goSignals: GoSignalRecord? = nil, deferredTerm: DeferredSignal? = nil, program: ProgramEntry? = nil,
+                environment: [String] = []) {
+        self.goSignals = goSignals
+        self.deferredTerm = deferredTerm
+        self.program = program
+        self.environment = environment
+    }
+}
+
 /// The rules of `sigscope inspect`: findings drawn from one process's dispositions, runtime and children.
 public enum InspectRules {
     /// SIGTERM outcomes a signalfd or sigwait sigscope could not see would change.
-    static let uncertainWhenRestricted: Set<SignalOutcome> = [.terminates, .dumpsCore, .dropped, .staysPending]
+    static let uncertainWhenRestricted: Set<SignalOutcome> = [.terminates, .dumpsCore, .dropped, .staysPending,
+                                                              .deferred]
 
     /// Judges a process whose SIGTERM disposition is `term`.
     public static func findings(snapshot: ProcessSnapshot, runtime: Runtime, term: SignalDisposition,
-                                pipe: SignalDisposition) -> [Finding] {
+                                pipe: SignalDisposition, evidence: InspectEvidence = InspectEvidence()) -> [Finding] {
         var findings: [Finding] = []
         let pid = snapshot.pid
         let who = "pid \(pid) (\(snapshot.status.name))"
@@ -41,11 +62,24 @@ public enum InspectRules {
                     + "period",
                 hint: "unblock SIGTERM, or read it with signalfd or sigwait in a dedicated thread"))
         case .terminates, .dumpsCore:
-            findings.append(Finding(
-                .sigtermNotCaught,
-                message: "\(who) does not catch SIGTERM: the default action terminates it at once, without "
-                    + "draining requests or cleanup",
-                hint: "install a SIGTERM handler that stops accepting, drains and exits 0"))
+            if term.handledBy == .runtime, let record = evidence.goSignals {
+                findings.append(Finding(
+                    .sigtermNotCaught,
+                    message: "\(who) is a Go program that never asked for SIGTERM: \(record.notifyLine(.term)) "
+                        + "(the runtime's record, runtime.sig, read from its memory), so the runtime re-raises "
+                        + "SIGTERM and the process dies of it at once, running no defers",
+                    hint: ProgramKnowledge.program(id: "go")?.fix ?? "signal.NotifyContext(ctx, syscall.SIGTERM)"))
+            } else {
+                findings.append(Finding(
+                    .sigtermNotCaught,
+                    message: "\(who) does not catch SIGTERM: the default action terminates it at once, without "
+                        + "draining requests or cleanup",
+                    hint: "install a SIGTERM handler that stops accepting, drains and exits 0"))
+            }
+        case .deferred:
+            findings.append(deferredFinding(who: who, threads: snapshot.threads.count, evidence.deferredTerm))
+        case .runtimeDecides:
+            break
         case .handled:
             switch term.handledBy {
             case .signalfd:
@@ -69,19 +103,46 @@ public enum InspectRules {
         }
 
         if runtime == .go && term.caught {
-            findings.append(Finding(
-                .runtimeCatchAll,
-                message: "\(who) is a Go program: the Go runtime installs a handler for every signal, so a caught "
-                    + "SIGTERM is no proof of handling; without signal.Notify the runtime re-raises SIGTERM and the "
-                    + "process dies of it",
-                hint: "run sigscope check to see what it really does, or sigscope lint on the binary"))
+            if let record = evidence.goSignals {
+                if record.wanted.contains(.term) {
+                    findings.append(Finding(
+                        .runtimeCatchAll,
+                        message: "\(who) is a Go program and asked for SIGTERM: \(record.notifyLine(.term)) (the "
+                            + "runtime's record, runtime.sig, read from its memory), so SIGTERM reaches the "
+                            + "program's channel instead of killing it",
+                        hint: "sigscope check confirms that it drains and exits in time"))
+                }
+            } else {
+                findings.append(Finding(
+                    .runtimeCatchAll,
+                    message: "\(who) is a Go program: the Go runtime installs a handler for every signal, so a caught "
+                        + "SIGTERM is no proof of handling; without signal.Notify the runtime re-raises SIGTERM and "
+                        + "the process dies of it (the binary has no symbol table, so the runtime's record of "
+                        + "Notify cannot be read)",
+                    hint: "run sigscope check to see what it really does, or sigscope lint on the binary"))
+            }
         }
-        if [.python, .node, .ruby, .perl].contains(runtime) && term.outcome != .handled {
+        if term.outcome == .runtimeDecides && runtime != .go {
+            let entry = ProgramKnowledge.program(runtime: runtime)
+            let meaning = entry?.meaning(of: .term)?.summary ?? "the runtime re-raises SIGTERM unless the program "
+                + "asked for it"
+            findings.append(Finding(
+                .runtimeDecides,
+                message: "\(who) runs \(entry?.name ?? runtime.rawValue), whose runtime catches SIGTERM itself: "
+                    + "\(meaning); /proc cannot show whether the program listens, so a caught SIGTERM is no proof",
+                hint: (entry?.fix.map { "if it does not listen: \($0); " } ?? "") + "confirm with sigscope check"))
+        } else if [.python, .node, .ruby, .perl].contains(runtime) && term.outcome != .handled
+                    && term.outcome != .deferred {
             findings.append(Finding(
                 .runtimeDecides,
                 message: "\(who) runs \(runtime.rawValue): the script decides whether SIGTERM is handled, and has not "
                     + "installed a handler now",
                 hint: "handle SIGTERM in the script (signal module, process.on('SIGTERM')) and confirm with sigscope check"))
+        }
+        if [.handled, .deferred].contains(term.outcome), let program = evidence.program,
+           let finding = stopSignalFinding(who: who, program: program, commandLine: snapshot.cmdline,
+                                           environment: evidence.environment) {
+            findings.append(finding)
         }
         if isInit, runtime == .shell, !liveChildren.isEmpty {
             let child = liveChildren[0]
@@ -110,6 +171,73 @@ public enum InspectRules {
                 hint: "ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)) or send with MSG_NOSIGNAL"))
         }
         return findings
+    }
+
+    /// A caught SIGTERM blocked in every thread: info when sigscope saw the blocking end (a wait with a timeout, an
+    /// unblocked moment), a warning that the forecast is uncertain when it saw neither.
+    static func deferredFinding(who: String, threads: Int, _ deferred: DeferredSignal?) -> Finding {
+        let blocked = "\(who) catches SIGTERM but blocks it in all \(threads) thread(s)"
+        guard let deferred, deferred.bounded else {
+            let seen = deferred.map { ": \($0.evidence)" } ?? ""
+            return Finding(
+                .sigtermDeferred, severity: .warning,
+                message: blocked + seen + "; its handler runs only once the program unblocks it, so whether SIGTERM "
+                    + "stops it in time is uncertain",
+                hint: "confirm with sigscope check; if it never unblocks SIGTERM, read it with signalfd or sigwait")
+        }
+        let within = deferred.longestWaitMilliseconds.map { ", within about \($0) ms" } ?? ""
+        return Finding(
+            .sigtermDeferred,
+            message: blocked + " only around its waits: \(deferred.evidence), so a pending SIGTERM runs its handler "
+                + "when the wait returns\(within)",
+            hint: "nothing to change; sigscope check confirms the shutdown")
+    }
+
+    /// What the knowledge base says `signal` does to a known server when it is not the program's clean stop:
+    /// uWSGI's reload on TERM, PostgreSQL's smart shutdown, nginx's fast shutdown. Nil when `signal` is the
+    /// program's own clean stop, or the knowledge base does not say. inspect judges TERM; check the signal it sent.
+    public static func stopSignalFinding(who: String, program: ProgramEntry, signal: Signal = .term,
+                                         commandLine: [String], environment: [String] = []) -> Finding? {
+        guard program.kind == .server || program.kind == .supervisor,
+              let resolved = program.meaning(of: signal, commandLine: commandLine, environment: environment)
+        else { return nil }
+        let meaning = resolved.meaning
+        let advice = StopAdvice(program: program, sentSignal: signal)
+        let sent = "\(signal.shortName) is \(program.name)'s \(meaning.summary) [\(meaning.source)]"
+        if !meaning.effect.stopsProgram {
+            if let config = resolved.configFile {
+                return Finding(
+                    .stopSignalMeaning, severity: .warning,
+                    message: "\(who) is \(program.name): \(sent), unless its configuration (\(config)) turns "
+                        + "that off: check it, or the process keeps running and is SIGKILLed at the end of the grace "
+                        + "period",
+                    hint: program.fix ?? advice.hint)
+            }
+            return Finding(
+                .stopSignalMeaning, severity: .error,
+                message: "\(who) is \(program.name): \(sent); it keeps running and is SIGKILLed at the end of "
+                    + "the grace period",
+                hint: program.fix ?? advice.hint)
+        }
+        let better = program.recommendedStopSignal
+        guard resolved.switchedBy == nil, better != signal else { return nil }
+        let betterIs = program.meaning(of: better).map { " (\(firstClause($0.summary)))" } ?? ""
+        if meaning.effect == .gracefulStop {
+            return Finding(
+                .stopSignalMeaning, severity: .warning,
+                message: "\(who) is \(program.name): \(sent); with a client connected it outlives any grace "
+                    + "period; its maintainers stop it with \(better.name)\(betterIs)",
+                hint: advice.hint)
+        }
+        return Finding(
+            .stopSignalMeaning, severity: .info,
+            message: "\(who) is \(program.name): \(sent); it stops gracefully on \(better.name)\(betterIs)",
+            hint: advice.hint)
+    }
+
+    /// `graceful shutdown` of `graceful shutdown: stops listening, ...`.
+    static func firstClause(_ text: String) -> String {
+        String(text.split(separator: ":").first ?? Substring(text))
     }
 
     static func nspidText(_ snapshot: ProcessSnapshot) -> String {

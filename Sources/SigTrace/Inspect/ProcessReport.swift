@@ -11,6 +11,10 @@ public struct ProcessReport: Sendable {
     public var findings: [Finding]
     /// How many reads it took to reach a steady state (1 in the common case).
     public var samples: Int
+    /// For a Go program with a symbol table, the runtime's record of what `signal.Notify` asked for.
+    public var goSignals: GoSignalRecord? = nil
+    /// For a SIGTERM that is caught but blocked everywhere, what sigscope saw of its blocking.
+    public var deferredTerm: DeferredSignal? = nil
 
     public var pid: Int32 { snapshot.pid }
 
@@ -44,6 +48,12 @@ public struct ProcessReport: Sendable {
             ("signals", signals),
             ("findings", .array(findings.map(\.json))),
             ("samples", .int(samples)),
+            ("go_notify", goSignals.map { record in
+                .object([("in_use", .bool(record.inUse)),
+                         ("wanted", .array(record.wanted.signals.map { .string($0.name) })),
+                         ("sigterm", .bool(record.wanted.contains(.term)))])
+            } ?? .null),
+            ("deferred", deferredTerm?.json ?? .null),
         ])
     }
 

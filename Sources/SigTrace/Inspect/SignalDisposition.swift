@@ -12,6 +12,12 @@ public enum SignalOutcome: String, Sendable, Hashable {
     case dropped
     /// Blocked in every thread with nobody waiting for it: it stays pending forever.
     case staysPending = "stays-pending"
+    /// Caught, but blocked in every thread right now: the handler runs when a thread unblocks it (mosquitto blocks
+    /// its signals around each epoll_wait and unblocks them between waits).
+    case deferred
+    /// Caught by the language runtime's own handler, which re-raises it (the process dies of it) unless the program
+    /// asked for the signal: Node without `process.on('SIGTERM')`, Go without `signal.Notify`, Ruby without a trap.
+    case runtimeDecides = "runtime-decides"
     /// The default action stops the process.
     case stops
     /// The default action continues a stopped process.
@@ -28,6 +34,9 @@ public enum SignalHandler: String, Sendable, Hashable {
     case sigwait
     /// The Swift runtime's crash handler, which prints a backtrace and re-raises.
     case runtimeCrashHandler = "runtime-crash-handler"
+    /// The language runtime's own handler (Go, Node, Ruby), which re-raises unless the program asked for the
+    /// signal.
+    case runtime
 }
 
 /// Whether a signal is blocked in all threads, some, or none.
@@ -51,8 +60,12 @@ public struct ProcessMasks: Sendable, Hashable {
     public var sigwaited: SignalSet
     public var signalfd: SignalSet
     public var namespaceInit: Bool
+    /// The signals a Go program asked for with `signal.Notify`, from the runtime's own record (`GoSignalRecord`);
+    /// nil when not a Go program or the record could not be read.
+    public var runtimeWanted: SignalSet?
 
-    public init(_ snapshot: ProcessSnapshot) {
+    public init(_ snapshot: ProcessSnapshot, runtimeWanted: SignalSet? = nil) {
+        self.runtimeWanted = runtimeWanted
         blockedEverywhere = snapshot.blockedEverywhere
         blockedSomewhere = snapshot.blockedSomewhere
         ignored = snapshot.status.ignored
@@ -116,16 +129,28 @@ public struct SignalDisposition: Sendable, Hashable {
             return
         }
         // Blocked in every thread: no handler runs until something unblocks it; only a signalfd or a sigwait
-        // thread takes it. (SIGCONT continues a stopped process when sent, blocked or not.)
+        // thread takes it at once. A caught one waits for the program to unblock it, which it does if it blocks
+        // only around its waits. (SIGCONT continues a stopped process when sent, blocked or not.)
         if everywhere && signal != .cont {
-            handledBy = readers
-            outcome = readers != nil ? .handled : signal.defaultAction == .ignore ? .ignored : .staysPending
+            handledBy = readers ?? (caught ? .handler : nil)
+            outcome = readers != nil ? .handled : signal.defaultAction == .ignore ? .ignored
+                : caught ? .deferred : .staysPending
             return
         }
         if caught {
             if runtime == .swift, Signal.swiftRuntimeCrashSignals.contains(signal) {
                 handledBy = .runtimeCrashHandler
                 outcome = .dumpsCore
+            } else if Self.runtimeReraises(signal, runtime: runtime) {
+                // The runtime's handler took it: the program's own wish decides, when the runtime's record says.
+                // (As PID 1 the re-raised signal is dropped and Go exits with status 2: it ends all the same.)
+                if let wanted = masks.runtimeWanted {
+                    handledBy = wanted.contains(signal) ? .handler : .runtime
+                    outcome = wanted.contains(signal) ? .handled : .terminates
+                } else {
+                    handledBy = .runtime
+                    outcome = .runtimeDecides
+                }
             } else {
                 handledBy = .handler
                 outcome = .handled
@@ -140,6 +165,13 @@ public struct SignalDisposition: Sendable, Hashable {
         case .core: outcome = namespaceInit ? .dropped : .dumpsCore
         case .stop: outcome = namespaceInit ? .dropped : .stops
         }
+    }
+
+    /// True when the runtime catches `signal` itself and re-raises it unless the program asked for it, as the
+    /// knowledge base says of Go's, Node's and Ruby's TERM and INT.
+    static func runtimeReraises(_ signal: Signal, runtime: Runtime) -> Bool {
+        guard let entry = ProgramKnowledge.program(runtime: runtime) else { return false }
+        return entry.meaning(of: signal)?.effect == .reraised
     }
 
     /// The disposition as JSON with the stable keys of `inspect --format json`.

@@ -80,6 +80,39 @@ public struct ProgramSetting: Sendable, Hashable {
     }
 }
 
+/// A command-line switch or environment variable that changes what a signal does to a program: uWSGI 2.0 reloads
+/// on TERM unless started with `--die-on-term`.
+public struct SignalOverride: Sendable, Hashable {
+    /// What the signal does when the switch is on.
+    public var meaning: SignalMeaning
+    /// The switch as written on the command line: `--die-on-term` (also matched as `--die-on-term=...`).
+    public var flags: [String]
+    /// Environment variables that turn it on: `UWSGI_DIE_ON_TERM`.
+    public var environment: [String]
+    /// Options that load a configuration file which may turn it on unseen (`--ini`), and file suffixes the program
+    /// loads when given as a bare argument (`.ini`): sigscope cannot then be sure.
+    public var configOptions: [String]
+    public var configSuffixes: [String]
+
+    public init(_ meaning: SignalMeaning, flags: [String], environment: [String] = [], configOptions: [String] = [],
+                configSuffixes: [String] = []) {
+        self.meaning = meaning
+        self.flags = flags
+        self.environment = environment
+        self.configOptions = configOptions
+        self.configSuffixes = configSuffixes
+    }
+}
+
+/// What a signal does to one running program, given how it was started.
+public struct ResolvedMeaning: Sendable, Hashable {
+    public var meaning: SignalMeaning
+    /// The override's switch that is on (`--die-on-term`), nil when the entry's plain meaning applies.
+    public var switchedBy: String?
+    /// A configuration file that may change it unseen (`--ini app.ini`); nil when the command line says it all.
+    public var configFile: String?
+}
+
 /// How a name in /proc or a command line is matched against an entry.
 public struct ProgramName: Sendable, Hashable, ExpressibleByStringLiteral {
     public var name: String
@@ -137,12 +170,14 @@ public struct ProgramEntry: Sendable, Hashable, Identifiable {
     public var fix: String?
     /// Further facts worth saying about its stop.
     public var notes: [Sourced<String>]
+    /// Switches that change what a signal does (uWSGI's `--die-on-term`).
+    public var overrides: [SignalOverride] = []
 
     public init(id: String, name: String, kind: ProgramKind, executables: [ProgramName], scripts: [ProgramName] = [],
                 signals: [SignalMeaning], settings: [ProgramSetting] = [], reapsChildren: Sourced<Bool>? = nil,
                 handlesStopSignalAsPID1: Sourced<Bool>? = nil, execsLastCommand: Sourced<Bool>? = nil,
                 forwardsStopSignal: Sourced<Bool>? = nil, platformStopSignal: Sourced<Signal>? = nil,
-                fix: String? = nil, notes: [Sourced<String>] = []) {
+                fix: String? = nil, notes: [Sourced<String>] = [], overrides: [SignalOverride] = []) {
         self.id = id
         self.name = name
         self.kind = kind
@@ -157,11 +192,42 @@ public struct ProgramEntry: Sendable, Hashable, Identifiable {
         self.platformStopSignal = platformStopSignal
         self.fix = fix
         self.notes = notes
+        self.overrides = overrides
     }
 
     /// What `signal` does to it, when known.
     public func meaning(of signal: Signal) -> SignalMeaning? {
         signals.first { $0.signal == signal }
+    }
+
+    /// What `signal` does to it when started with `commandLine` and `environment` (`NAME=value` strings): an
+    /// override whose switch is on wins; a configuration file that could turn one on is named in `configFile`.
+    public func meaning(of signal: Signal, commandLine: [String], environment: [String] = []) -> ResolvedMeaning? {
+        for override in overrides where override.meaning.signal == signal {
+            let flag = commandLine.first { argument in
+                override.flags.contains { argument == $0 || argument.hasPrefix($0 + "=") }
+            }
+            let variable = environment.first { entry in
+                override.environment.contains { entry.hasPrefix($0 + "=") && !entry.hasSuffix("=") }
+            }
+            if let on = flag ?? variable.map({ String($0.prefix { $0 != "=" }) }) {
+                return ResolvedMeaning(meaning: override.meaning, switchedBy: on, configFile: nil)
+            }
+        }
+        guard let plain = meaning(of: signal) else { return nil }
+        var configFile: String?
+        for override in overrides where override.meaning.signal == signal {
+            for (index, argument) in commandLine.enumerated().dropFirst() where configFile == nil {
+                if override.configOptions.contains(argument) {
+                    configFile = argument + (index + 1 < commandLine.count ? " " + commandLine[index + 1] : "")
+                } else if let option = override.configOptions.first(where: { argument.hasPrefix($0 + "=") }) {
+                    configFile = option + " " + argument.dropFirst(option.count + 1)
+                } else if !argument.hasPrefix("-"), override.configSuffixes.contains(where: argument.hasSuffix) {
+                    configFile = argument
+                }
+            }
+        }
+        return ResolvedMeaning(meaning: plain, switchedBy: nil, configFile: configFile)
     }
 
     /// The signal that stops it gracefully (drains in-flight work), when it has one.

@@ -254,6 +254,16 @@ extension ProgramKnowledge {
             notes: [
                 Sourced("SIGTERM doesn't stop it: \"brutally killing workers... binary reloading\"",
                         doc("https://github.com/getsentry/sentry/issues/2845")),
+                Sourced("uWSGI 2.0.21 without --die-on-term was still running 10 s after TERM (its workers "
+                        + "respawned); with it, TERM ended it in about 1 s", measured("RealRuntimeServerTests/uwsgiTerm")),
+            ],
+            overrides: [
+                SignalOverride(
+                    SignalMeaning(.term, .fastStop, "shuts uWSGI down (--die-on-term)", uwsgiManagement),
+                    flags: ["--die-on-term"], environment: ["UWSGI_DIE_ON_TERM"],
+                    configOptions: ["--ini", "--yaml", "--yml", "--json", "--js", "--xml", "--include",
+                                    "--config", "--sqlite3", "--ldap"],
+                    configSuffixes: [".ini", ".yaml", ".yml", ".json", ".js", ".xml"]),
             ]),
         ProgramEntry(
             id: "uvicorn", name: "uvicorn", kind: .server, executables: ["uvicorn"], scripts: ["uvicorn"],

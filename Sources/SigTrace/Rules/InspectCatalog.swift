@@ -24,6 +24,15 @@ extension Rule {
         help: "No request is drained and no cleanup runs. Install a SIGTERM handler that stops accepting, drains "
             + "and exits 0.",
         source: "signal(7): the default action of SIGTERM is to terminate the process")
+    public static let sigtermDeferred = Rule(
+        "sigterm-deferred", .info, [.inspect, .check],
+        "SIGTERM is caught but blocked in every thread: its handler runs when the program unblocks it",
+        help: "Event loops such as mosquitto's block their signals around each wait and unblock them between waits, "
+            + "so a pending SIGTERM is handled when the wait returns. sigscope reads each thread's system call for a "
+            + "wait with a timeout, or samples the masks for an unblocked moment; when it sees neither, the forecast "
+            + "is uncertain: confirm with sigscope check.",
+        source: "sigprocmask(2), epoll_wait(2), proc(5) /proc/PID/task/TID/syscall",
+        severityVaries: "info when a wait with a timeout or an unblocked moment was seen, warning when neither was")
     public static let pid1ShellWrapper = Rule(
         "pid1-shell-wrapper", .error, [.inspect, .check],
         "PID 1 is a shell and the real program runs as its child",
@@ -49,15 +58,29 @@ extension Rule {
     public static let runtimeCatchAll = Rule(
         "runtime-catch-all", .info, [.inspect],
         "The Go runtime catches every signal, so a caught SIGTERM is no proof of handling",
-        help: "Without signal.Notify the runtime re-raises SIGTERM and the process dies of it. Run sigscope check, "
+        help: "Without signal.Notify the runtime re-raises SIGTERM and the process dies of it. Where the binary has "
+            + "symbols, sigscope reads the runtime's own record of what Notify asked for (runtime.sig's wanted mask) "
+            + "from the process's memory and says \"Notify(SIGTERM) active: yes/no\"; otherwise run sigscope check, "
             + "or sigscope lint on the binary.",
         source: "https://pkg.go.dev/os/signal (default behavior of signals in Go programs)")
     public static let runtimeDecides = Rule(
         "runtime-decides", .info, [.inspect],
         "An interpreter runs the program: the script decides whether SIGTERM is handled",
         help: "Python, Node, Ruby and Perl programs handle SIGTERM only if the script installs a handler "
-            + "(signal module, process.on('SIGTERM')); confirm with sigscope check.",
+            + "(signal module, process.on('SIGTERM')). Node and Ruby catch SIGTERM themselves and re-raise it unless "
+            + "the script listens, so a caught SIGTERM is no proof either; confirm with sigscope check.",
         source: "https://docs.python.org/3/library/signal.html; https://nodejs.org/api/process.html#signal-events")
+    public static let stopSignalMeaning = Rule(
+        "stop-signal-meaning", .warning, [.inspect, .check],
+        "The knowledge base knows the program: the stop signal is not its clean stop",
+        help: "Some servers give TERM another meaning: uWSGI 2.0 reloads on it unless started with --die-on-term, "
+            + "PostgreSQL's TERM waits for every client, nginx's and HAProxy's close open connections. The finding "
+            + "names the program's own signal and setting. inspect judges TERM; check the signal it sent, and only "
+            + "when the service passed (a failure already carries the advice in its hint).",
+        source: "the program knowledge base (sigscope's Knowledge/ folder), each fact with its documentation",
+        severityVaries: "error when the signal does not stop the program (a reload), warning when it stops only "
+            + "after every client leaves or a configuration file may change it, info when it is a fast stop and "
+            + "another signal drains")
     public static let sigpipeDefault = Rule(
         "sigpipe-default", .warning, [.inspect], "A TCP listener leaves SIGPIPE at its default action",
         help: "A write to a connection the client closed kills the process. Ignore SIGPIPE or send with "
@@ -73,9 +96,10 @@ extension Rule {
     /// inspect's rules that forecast what the stop signal will do, and so belong in a check's findings.
     public static let forecastRules: [Rule] = [
         pid1SigtermDropped, sigtermIgnored, sigtermBlocked, sigtermNotCaught, pid1ShellWrapper, zombieChildren,
-        sigtermViaSignalfd, sigtermViaSigwait,
+        sigtermViaSignalfd, sigtermViaSigwait, sigtermDeferred,
     ]
 
     /// Every rule of `inspect`, in the order documentation lists them.
-    static let inspectRules: [Rule] = forecastRules + [runtimeCatchAll, runtimeDecides, sigpipeDefault, noVerdict]
+    static let inspectRules: [Rule] = forecastRules + [runtimeCatchAll, runtimeDecides, stopSignalMeaning,
+                                                       sigpipeDefault, noVerdict]
 }

@@ -73,11 +73,39 @@ import Testing
         #expect(Inspector.looksTransient(report))
     }
 
-    @Test func caughtButBlockedEverywhereStaysPending() throws {
-        // A handler that never runs: SIGTERM is blocked in every thread and nobody reads it.
+    @Test func caughtButBlockedEverywhereIsDeferredAndUncertainWithoutEvidence() throws {
+        // A handler that runs only once the program unblocks SIGTERM: without having seen that happen, a warning.
         let report = Inspector.judge(.fixture(try Self.status(caught: Self.term, blocked: Self.term)))
-        #expect(report.disposition(.term).outcome == .staysPending)
-        #expect(report.findings.map(\.rule) == ["sigterm-blocked"])
+        #expect(report.disposition(.term).outcome == .deferred)
+        #expect(report.disposition(.term).handledBy == .handler)
+        #expect(report.findings.map(\.rule) == ["sigterm-deferred"])
+        #expect(report.findings.first?.severity == .warning)
+        #expect(Inspector.looksTransient(report))
+    }
+
+    @Test func caughtButBlockedAroundABoundedWaitIsInfo() throws {
+        // mosquitto: TERM caught, blocked around epoll_wait with a 100 ms timeout.
+        let deferred = DeferredSignal(signal: .term, boundedWaits: [BoundedWait(tid: 4711, call: "epoll_wait",
+                                                                                timeoutMilliseconds: 100)],
+                                      readings: 0, unblockedReadings: 0, windowMilliseconds: 0)
+        let report = Inspector.judge(.fixture(try Self.status(caught: Self.term, blocked: Self.term)),
+                                     deferredTerm: deferred)
+        let finding = try #require(report.findings.first)
+        #expect(report.findings.map(\.rule) == ["sigterm-deferred"])
+        #expect(finding.severity == .info)
+        #expect(finding.message.contains("epoll_wait with a 100 ms timeout"))
+        #expect(finding.message.contains("within about 100 ms"))
+        // An unblocked moment seen while sampling settles it too; seeing neither leaves it uncertain.
+        let sampled = DeferredSignal(signal: .term, boundedWaits: [], readings: 40, unblockedReadings: 1,
+                                     windowMilliseconds: 80)
+        #expect(Inspector.judge(.fixture(try Self.status(caught: Self.term, blocked: Self.term)),
+                                deferredTerm: sampled).findings.first?.severity == .info)
+        let never = DeferredSignal(signal: .term, boundedWaits: [], readings: 120, unblockedReadings: 0,
+                                   windowMilliseconds: 250)
+        let uncertain = try #require(Inspector.judge(.fixture(try Self.status(caught: Self.term, blocked: Self.term)),
+                                                     deferredTerm: never).findings.first)
+        #expect(uncertain.severity == .warning)
+        #expect(uncertain.message.contains("none of 120 readings over 250 ms"))
     }
 
     @Test func signalfdTakesBlockedTerm() throws {
