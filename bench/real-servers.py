@@ -307,7 +307,9 @@ def hold_client(name, d, port):
     return s
 
 
-def measure(name, sig, client=False):
+def start_server(name):
+    """Starts server `name` in a fresh temporary directory on a free loopback port, in a session of its own,
+    its output in output.log there: (directory, port, log file, process)."""
     setup, _, _ = SERVERS[name]
     d = tempfile.mkdtemp(prefix=f"realsrv-{name}-")
     os.chmod(d, 0o755)
@@ -315,6 +317,11 @@ def measure(name, sig, client=False):
     argv = setup(d, port)
     log = open(f"{d}/output.log", "w")
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd=d)
+    return d, port, log, proc
+
+
+def measure(name, sig, client=False):
+    d, port, log, proc = start_server(name)
     pid = proc.pid
     result = {"server": name, "signal": signal.Signals(sig).name, "client": client}
     held = None
@@ -399,13 +406,7 @@ INFLIGHT = {"nginx": "/big"}
 
 def check_pid_with_client(name, sig):
     """`sigscope check --pid` on a server started here, with an idle client connected (PostgreSQL: psql)."""
-    setup, _, _ = SERVERS[name]
-    d = tempfile.mkdtemp(prefix=f"realsrv-{name}-")
-    os.chmod(d, 0o755)
-    port = free_port()
-    argv = setup(d, port)
-    log = open(f"{d}/output.log", "w")
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, cwd=d)
+    d, port, log, proc = start_server(name)
     held = None
     try:
         if not ready(port, time.monotonic() + 30):
