@@ -14,11 +14,14 @@ mkfifo "$WORK/pipe.yaml"
 truncate -s 2G "$WORK/big.bin" "$WORK/big.yaml" "$WORK/Dockerfile"
 mkdir "$WORK/folder"
 truncate -s 2G "$WORK/folder/a.yaml" "$WORK/folder/Dockerfile"
-measure() {  # prints "SECONDS s  PEAK MB"
-    local out
-    out=$( { timeout 20 /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1) || true
-    set -- $out
-    printf '%6.2f s %5d MB' "$1" $(( ${2:-0} / 1024 ))
+measure() {  # prints "SECONDS s  PEAK MB", or "no end in 20 s"
+    # time's figures go to a file of their own: the command's stderr is discarded, and time writes to its own.
+    rm -f "$WORK/time.out"
+    timeout 20 /usr/bin/time -o "$WORK/time.out" -f '%e %M' "$@" >/dev/null 2>&1 || true
+    local seconds kb
+    read -r seconds kb < <(tail -1 "$WORK/time.out" 2>/dev/null) || true
+    if [ -z "${kb:-}" ]; then printf '%-24s' "no end in 20 s"; return; fi
+    printf '%6.2f s %5d MB' "$seconds" $(( kb / 1024 ))
 }
 printf '%-28s %-24s %-24s\n' "input" "sigscope lint" "file"
 printf '%-28s %-24s %-24s\n' "(start-up: --version)" "$(measure "$SIGSCOPE" --version)" ""
