@@ -240,14 +240,16 @@ struct CheckRun {
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
         connections.readBeforeSignal(treeProcesses(), listening: listenedBefore)
+        var traced = [pid]
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
-            let traced = [pid] + tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
+            traced += tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
             let connections = connections
             trace = try ShutdownTrace(pids: traced) { pid, tid in connections.readAtExitStop(pid: pid, tid: tid) }
             note("tracing \(counted(traced.count, "process", "processes"))")
         }
-        kernel = StopSignalFate.start(pid: pid, signal: config.signal)
+        // With --trace, the kernel also records each SIGKILL to those descendants and its sender.
+        kernel = StopSignalFate.start(pids: traced, signal: config.signal)
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -389,8 +391,14 @@ struct CheckRun {
             }
         }
         finishLoad(&observation)
-        for fact in kernel?.finish(exit: observation.exit) ?? [] { note("kernel: " + fact.text, at: fact.at) }
-        let traced = trace?.finish()
+        let record = kernel?.finish(exit: observation.exit)
+        observation.kernel = record
+        for fact in record?.facts ?? [] { note("kernel: " + fact.text, at: fact.monotonicNanoseconds) }
+        // ptrace never sees SIGKILL: the kernel's record of each one, with its sender, joins the trace.
+        var traced = trace?.finish()
+        if let kills = record?.killEvents, !kills.isEmpty, let events = traced {
+            traced = (events + kills).sorted { $0.monotonicNanoseconds < $1.monotonicNanoseconds }
+        }
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
         }
