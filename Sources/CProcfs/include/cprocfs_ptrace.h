@@ -5,6 +5,7 @@
 #ifdef __linux__
 #include <sys/types.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 
 /// ptrace requests, options and events by value, as macros so Swift imports them as Int32 constants: glibc's
 /// own are enumerators Swift sees under other names, and the kernel header clashes with glibc's. ptrace.c checks
@@ -20,12 +21,18 @@
 #define CPROCFS_PTRACE_O_TRACEVFORK 0x04
 #define CPROCFS_PTRACE_O_TRACECLONE 0x08
 #define CPROCFS_PTRACE_O_TRACEEXEC 0x10
+#define CPROCFS_PTRACE_O_TRACEEXIT 0x40
 #define CPROCFS_PTRACE_O_EXITKILL 0x100000
 #define CPROCFS_PTRACE_EVENT_FORK 1
 #define CPROCFS_PTRACE_EVENT_VFORK 2
 #define CPROCFS_PTRACE_EVENT_CLONE 3
 #define CPROCFS_PTRACE_EVENT_EXEC 4
+#define CPROCFS_PTRACE_EVENT_EXIT 6
 #define CPROCFS_PTRACE_EVENT_STOP 128
+
+/// The number of exit(2), which ends one thread (exit_group(2) ends the process). Why C: glibc defines SYS_exit
+/// through the architecture's __NR_exit, which Swift does not import.
+static inline long cprocfs_sys_exit_number(void) { return SYS_exit; }
 
 /// Why C: glibc declares ptrace as variadic, which Swift cannot call.
 long cprocfs_ptrace(int request, pid_t pid, unsigned long addr, unsigned long data);

@@ -88,6 +88,7 @@ public struct CheckFormat: Sendable {
                 ("listener_closed_seconds", seconds(probe.listenerClosedSeconds)),
             ])
         } ?? .null
+        let atExit: JSONValue = o.connectionsAtExit.map(connectionsAtExit) ?? .null
         let fate: JSONValue = o.kernel?.json(signal: o.signal, pid: o.pid, signalAt: result.signalMonotonicNanoseconds)
             ?? .null
         return .object([
@@ -117,6 +118,7 @@ public struct CheckFormat: Sendable {
                     ("remote", .string(connection.remote.description)), ("from_client", .bool(connection.fromClient)),
                 ])
             })),
+            ("connections_at_exit", atExit),
             ("timeline", .array(result.timeline.map {
                 .object([("seconds", seconds($0.seconds)), ("event", .string($0.text))])
             })),
@@ -143,6 +145,33 @@ public struct CheckFormat: Sendable {
             + "grace \(ShutdownVerdict.format(o.grace.seconds)) s"
         return CIReport.githubAnnotations(result.findings) + "::notice title=sigscope check::"
             + CIReport.escapeData(summary) + "\n"
+    }
+
+    /// `{"reading": "exit_stop", "seconds_before_exit": null, "held_at_signal": 3, "abandoned": 3, "connections":
+    /// [...]}`; `reading` is `exit_stop` (--trace), `last_sample` or `grace_end` (before SIGKILL).
+    func connectionsAtExit(_ atExit: ConnectionsAtExit) -> JSONValue {
+        let (reading, before): (String, Double?) = switch atExit.reading {
+        case .exitStop: ("exit_stop", nil)
+        case .lastSample(let seconds): ("last_sample", seconds)
+        case .graceEnd: ("grace_end", nil)
+        }
+        return .object([
+            ("reading", .string(reading)), ("seconds_before_exit", seconds(before)),
+            ("held_at_signal", .int(atExit.heldAtSignal)), ("abandoned", .int(atExit.abandoned.count)),
+            ("connections", .array(atExit.connections.map { connection in
+                .object([
+                    ("pid", .int(Int(connection.pid))), ("local", .string(connection.local.description)),
+                    ("remote", .string(connection.remote.description)),
+                    ("state", .string(connection.state.name)),
+                    ("from_client", .bool(connection.fromClient)),
+                    ("peer", connection.peer.map { .string($0.name) } ?? .null),
+                    ("peer_pid", connection.peer.flatMap { peer -> JSONValue? in
+                        if case .process(let pid) = peer.source { return .int(Int(pid)) }
+                        return nil
+                    } ?? .null),
+                ])
+            })),
+        ])
     }
 
     func process(_ process: TreeProcess) -> JSONValue {

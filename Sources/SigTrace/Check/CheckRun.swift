@@ -39,6 +39,10 @@ struct CheckRun {
     var graceEnd: GraceEndState?
     /// The ports the service's tree listened on just before the signal.
     var listenedBefore: Set<UInt16> = []
+    /// Reads the tree's TCP connections from before the signal to its exit (and at the exit itself under --trace).
+    let connections = ConnectionSampler()
+    /// The connections the service still held when it exited or was killed.
+    var connectionsAtExit: ConnectionsAtExit?
     /// The requests put in flight and how many were proven on the wire at the signal.
     var inflight: InflightRequests?
     var inFlightCount = 0
@@ -238,11 +242,13 @@ struct CheckRun {
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
+        connections.readBeforeSignal(treeProcesses(), listening: listenedBefore)
         var traced = [pid]
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
             traced += tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
-            trace = try ShutdownTrace(pids: traced)
+            let connections = connections
+            trace = try ShutdownTrace(pids: traced) { pid, tid in connections.readAtExitStop(pid: pid, tid: tid) }
             note("tracing \(counted(traced.count, "process", "processes"))")
         }
         // With --trace, the kernel also records each SIGKILL to those descendants and its sender.
@@ -273,31 +279,48 @@ struct CheckRun {
         let left = max(config.minimumGraceAfterPreStop.seconds, config.grace.seconds - preStop.seconds)
         let deadline = signalAt + UInt64(max(0, left) * 1e9)
         var exitAt: UInt64?
+        var processes = treeProcesses()
+        var treeReadAt = now
+        var sampleInterval: UInt64 = ConnectionSampler.minimumInterval
         while true {
             try checkInterrupted()
             let time = now
             if time >= deadline { break }
-            if watch.waitForExit(timeout: .nanoseconds(Int64(min(deadline - time, 100_000_000)))) {
+            // The connections are read every few milliseconds, so the last reading before the exit is recent.
+            if watch.waitForExit(timeout: .nanoseconds(Int64(min(deadline - time, sampleInterval)))) {
                 exitAt = now
                 break
             }
-            progress?(preStop.seconds + seconds(since: signalAt), config.grace.seconds)
-            if child == nil {
-                let fresh = tree.descendants(of: [pid])
-                descendants += fresh.filter { new in !descendants.contains { $0.pid == new.pid } }
+            let sampleStart = now
+            connections.sample(processes)
+            sampleInterval = ConnectionSampler.interval(afterSampleTaking: now - sampleStart)
+            if now - treeReadAt >= 100_000_000 {
+                treeReadAt = now
+                progress?(preStop.seconds + seconds(since: signalAt), config.grace.seconds)
+                processes = treeProcesses()
+                if child == nil {
+                    let fresh = tree.descendants(of: [pid])
+                    descendants += fresh.filter { new in !descendants.contains { $0.pid == new.pid } }
+                }
             }
         }
         phase = .ended
         if let exitAt {
             let status = reap()
+            let atExit = connections.atExit(mainPid: pid, exitAt: exitAt, listening: listenedBefore)
+            connectionsAtExit = atExit
+            note(ConnectionsAtExit.timelineText(atExit), at: exitAt)
             note("pid \(pid) \(status?.description ?? "exited"), "
                  + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
             return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
         }
         // As a container runtime does, the whole tree dies at the end of the grace period; what it was still doing
         // (descendants, open connections) is read first, to say what it waited for.
-        let state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        var state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        state.connections = connections.named(state.connections)
         graceEnd = state
+        connectionsAtExit = ConnectionsAtExit(reading: .graceEnd, connections: state.connections,
+                                              heldAtSignal: connections.heldAtSignal)
         note("grace period over: sent SIGKILL to pid \(pid)"
              + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
         watch.send(.kill)
@@ -412,7 +435,13 @@ struct CheckRun {
         observation.program = program
         observation.programCommandLine = programCommandLine
         observation.graceEnd = graceEnd
+        observation.connectionsAtExit = connectionsAtExit
         return observation
+    }
+
+    /// The main process and its living descendants, with their command lines.
+    func treeProcesses() -> [(pid: Int32, command: String)] {
+        [(pid, command)] + tree.descendants(of: [pid]).filter { !$0.isZombie }.map { ($0.pid, $0.command) }
     }
 
     mutating func result(_ observation: ShutdownObservation, trace: [SignalEvent]?) -> CheckResult {

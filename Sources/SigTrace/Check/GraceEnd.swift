@@ -13,11 +13,17 @@ public struct OpenConnection: Sendable, Hashable {
     /// True when it was accepted on one of the service's listening ports: a client of the service, not a
     /// connection the service opened itself.
     public var fromClient: Bool
+    /// For an outgoing connection: what is at the other end, when known.
+    public var peer: ConnectionPeer?
 
-    /// `127.0.0.1:41234 -> :5432` for a client, `-> 10.0.0.5:5432` for an outgoing one.
+    /// `127.0.0.1:41234 -> :5432` for a client, `-> postgres on 127.0.0.1:5432` (or `-> 10.0.0.5:5432`) for an
+    /// outgoing one.
     public var description: String {
-        fromClient ? "\(remote) -> :\(local.port)" : "-> \(remote)"
+        fromClient ? "\(remote) -> :\(local.port)" : "-> \(peerDescription)"
     }
+
+    /// The remote end, with its peer's name when known: `postgres on 127.0.0.1:5432`.
+    public var peerDescription: String { peer?.describe(remote) ?? remote.description }
 }
 
 /// What was still going on in the service when its grace period ended, read just before SIGKILL: the descendants

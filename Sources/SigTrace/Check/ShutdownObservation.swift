@@ -63,6 +63,8 @@ public struct ShutdownObservation: Sendable {
     public var programCommandLine: [String] = []
     /// What was still going on when the grace period ended (descendants, open connections); nil unless killed.
     public var graceEnd: GraceEndState?
+    /// The TCP connections the service held when it exited or was killed (`connections-abandoned`).
+    public var connectionsAtExit: ConnectionsAtExit?
     /// With `--load`: the traffic through the shutdown, judged by `TrafficVerdict`.
     public var load: LoadReport?
     /// The `--platform` preset in effect, if any.

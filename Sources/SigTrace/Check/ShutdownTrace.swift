@@ -19,10 +19,12 @@ final class ShutdownTrace: Sendable {
 
     /// Seizes `pids` (the service first, then its descendants) and, as they fork, their new children. A
     /// descendant that exits meanwhile is left out; the service itself must be seized. Senders are named in
-    /// sigscope's PID namespace by the tracer, also for a service in its own (`--pid1`).
-    init(pids: [Int32]) throws(SigscopeError) {
+    /// sigscope's PID namespace by the tracer, also for a service in its own (`--pid1`). `atExit` runs on the
+    /// tracer thread at each traced thread's exit stop, before the kernel releases its descriptors.
+    init(pids: [Int32], atExit: (@Sendable (_ pid: Int32, _ tid: Int32) -> Void)? = nil) throws(SigscopeError) {
         var configuration = SignalTracer.Configuration()
         configuration.followForks = true
+        configuration.exitHook = atExit
         do {
             tracer = try SignalTracer.start(.attach(pids), configuration: configuration)
         } catch {

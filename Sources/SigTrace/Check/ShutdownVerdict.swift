@@ -84,6 +84,7 @@ public enum ShutdownVerdict {
         if let load = o.load {
             outcome += TrafficVerdict.findings(load, signal: o.signal, preStop: o.preStop, platform: o.platform)
         }
+        if let abandoned = ConnectionsAtExit.finding(o) { outcome.append(abandoned) }
         if !o.orphans.isEmpty && !o.killed {
             outcome.append(Finding(
                 .orphanedChildren,

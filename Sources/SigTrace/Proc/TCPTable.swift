@@ -4,6 +4,24 @@ public struct TCPSocket: Sendable, Hashable {
     public enum State: UInt8, Sendable, Hashable {
         case established = 0x01, synSent, synReceived, finWait1, finWait2, timeWait, close, closeWait, lastAck,
              listen, closing, newSynReceived
+
+        /// The kernel's name, lower-cased (`established`, `close_wait`), as JSON reports it.
+        public var name: String {
+            switch self {
+            case .established: "established"
+            case .synSent: "syn_sent"
+            case .synReceived: "syn_recv"
+            case .finWait1: "fin_wait1"
+            case .finWait2: "fin_wait2"
+            case .timeWait: "time_wait"
+            case .close: "close"
+            case .closeWait: "close_wait"
+            case .lastAck: "last_ack"
+            case .listen: "listen"
+            case .closing: "closing"
+            case .newSynReceived: "new_syn_recv"
+            }
+        }
     }
 
     public var local: TCPEndpoint

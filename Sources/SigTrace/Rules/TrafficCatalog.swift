@@ -18,6 +18,17 @@ extension Rule {
         severityVaries: "warning when only idle connections were closed without `Connection: close`, error when "
             + "a request on a reused connection was reset or cut")
 
+    public static let connectionsAbandoned = Rule(
+        "connections-abandoned", .warning, [.check],
+        "The service exited holding outgoing connections (a database, a cache, a queue) that the kernel closed",
+        help: "A connection the program does not close is closed by the kernel when the process exits: the server "
+            + "gets an EOF instead of its protocol's goodbye (PostgreSQL's Terminate message), rolls back a "
+            + "transaction left open and logs \"unexpected EOF on client connection with an open transaction\". "
+            + "Close the pool and clients in the stop handler, after the drain. Read at the exit itself with "
+            + "--trace (PTRACE_O_TRACEEXIT), otherwise from the last reading of /proc before it.",
+        source: "https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-TERMINATION; "
+            + "ptrace(2) PTRACE_O_TRACEEXIT; measured here: ConnectionsAtExitTests")
+
     /// The traffic rules, listed with check's.
-    static let trafficRules: [Rule] = [requestsFailedWhileDeregistering, keepAliveReset]
+    static let trafficRules: [Rule] = [requestsFailedWhileDeregistering, keepAliveReset, connectionsAbandoned]
 }

@@ -37,6 +37,10 @@ public final class SignalTracer: Sendable {
         public var stopSignals: SignalSet = []
         /// Read the sender's comm and cmdline from /proc for each signal.
         public var readSenders = true
+        /// Called on the tracer thread at each traced thread's exit stop (PTRACE_O_TRACEEXIT) with its pid and tid,
+        /// while the thread is held there: its descriptors are still open, so what the hook reads of
+        /// /proc/PID/task/TID is what the kernel is about to close. It must be quick. Nil: exits do not stop.
+        public var exitHook: (@Sendable (_ pid: Int32, _ tid: Int32) -> Void)?
 
         public init() {}
 

@@ -62,11 +62,13 @@ final class TracerThread: @unchecked Sendable {
         started.deallocate()
     }
 
-    /// The ptrace options for a process: threads and exec always, forks with --follow-forks, and EXITKILL only
-    /// for a process sigscope started (one the user attached to must survive sigscope's death).
+    /// The ptrace options for a process: threads and exec always, forks with --follow-forks, exits with an exit
+    /// hook, and EXITKILL only for a process sigscope started (one the user attached to must survive sigscope's
+    /// death).
     func options(launched: Bool) -> UInt {
         var value = CPROCFS_PTRACE_O_TRACECLONE | CPROCFS_PTRACE_O_TRACEEXEC
         if configuration.followForks { value |= CPROCFS_PTRACE_O_TRACEFORK | CPROCFS_PTRACE_O_TRACEVFORK }
+        if configuration.exitHook != nil { value |= CPROCFS_PTRACE_O_TRACEEXIT }
         if launched { value |= CPROCFS_PTRACE_O_EXITKILL }
         return UInt(value)
     }
@@ -284,6 +286,9 @@ final class TracerThread: @unchecked Sendable {
             }
             let path = try? attachment.files.readLink(attachment.files.path(task.pid, "exe"))
             emit(.exec(path: path, formerTid: former != tid ? former : nil), pid: task.pid, tid: tid)
+            resume(task, signal: 0)
+        case CPROCFS_PTRACE_EVENT_EXIT:
+            configuration.exitHook?(task.pid, tid)
             resume(task, signal: 0)
         default:
             resume(task, signal: 0)
