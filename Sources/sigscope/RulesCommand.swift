@@ -34,7 +34,7 @@ struct Rules: ParsableCommand {
             }
         }
         if output.format == .json {
-            Output.write(JSONValue.object([("rules", .array(rules.map(\.json)))]).pretty() + "\n")
+            Output.write(JSONSchema.document([("rules", .array(rules.map(\.json)))]).pretty() + "\n")
         } else if ids.isEmpty {
             var table = TextTable(header: ["RULE", "SEVERITY", "COMMANDS", "SUMMARY"])
             for rule in rules {
