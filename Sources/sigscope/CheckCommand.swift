@@ -75,27 +75,37 @@ struct Check: ParsableCommand {
             \(PlatformPreset.helpText)
 
             CONTAINERS (podman or docker, through its CLI)
-              --image IMAGE      run the image with its own ENTRYPOINT, CMD, USER and STOPSIGNAL (arguments \
-            after -- go to `run`, before the image: -p 127.0.0.1:8080:8080), then stop it as `stop -t GRACE` \
-            does: the STOPSIGNAL to PID 1, SIGKILL at the end of the grace period (default: the container's stop \
-            timeout, 10 s). The exit code is the one the engine records; the container is removed afterwards.
-              --container NAME   the same on a running container, which WILL be stopped (and is kept).
-              --init             run the image under the engine's init (`run --init`).
-              --runtime NAME     podman or docker (default: the first whose engine answers).
+              --image IMAGE      run the image with its own ENTRYPOINT, CMD, USER and
+                                 STOPSIGNAL (arguments after -- go to `run`, before
+                                 the image: -p 127.0.0.1:8080:8080), then stop it as
+                                 `stop -t GRACE` does: the STOPSIGNAL to PID 1,
+                                 SIGKILL at the end of the grace period (default:
+                                 the container's stop timeout, 10 s). The exit code
+                                 is the one the engine records; the container is
+                                 removed afterwards.
+              --container NAME   the same on a running container, which WILL be
+                                 stopped (and is kept)
+              --init             run the image under the engine's init (`run --init`)
+              --runtime NAME     podman or docker (default: the first whose engine
+                                 answers)
             The engine's own configuration applies (CONTAINERS_CONF, DOCKER_HOST); nothing is pulled.
 
             KUBERNETES (--manifest FILE [--container NAME])
             Starts the pod's container from its image with the manifest's command, args, env and ports \
-            (published on 127.0.0.1; its readinessProbe becomes a --ready), then stops it as the kubelet does, \
-            following https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination:
-              1. preStop: exec inside the container, httpGet to the port, or the sleep action; the grace period \
-            (terminationGracePeriodSeconds, 30 s) counts from its start. A preStop command missing from the \
-            image is a finding (prestop-command-missing): the kubelet only records FailedPreStopHook.
-              2. the stop signal: lifecycle.stopSignal, else the image's STOPSIGNAL, else SIGTERM.
-              3. SIGKILL when the grace period is over; a preStop that used it all up gets the kubelet's one-time \
-            2 s extension (https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/).
+            (published on 127.0.0.1; its readinessProbe becomes a --ready), then stops it as the kubelet does \
+            (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/):
+              1. preStop: exec inside the container, httpGet to the port, or the sleep
+                 action; the grace period (terminationGracePeriodSeconds, 30 s) counts
+                 from its start. A preStop command missing from the image is a
+                 finding (prestop-command-missing): the kubelet only records
+                 FailedPreStopHook.
+              2. the stop signal: lifecycle.stopSignal, else the image's STOPSIGNAL,
+                 else SIGTERM.
+              3. SIGKILL when the grace period is over; a preStop that used it all up
+                 gets the kubelet's one-time 2 s extension (kubernetes.io/docs/
+                 concepts/containers/container-lifecycle-hooks/).
 
-            `sigscope rules --command check` lists them with what to do about each.
+            `sigscope rules --command check` lists every finding with what to do about it.
 
             Durations: 30s, 500ms, 1m30s, or plain seconds.
 

@@ -136,13 +136,14 @@ struct Lint: ParsableCommand {
         }
         if listRules {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
+            table.lineWidth = 80
             let rules = Rule.reported(by: .lint)
             for rule in rules {
                 table.append([rule.id, rule.severity.rawValue + (rule.severityVaries == nil ? "" : "*"), rule.summary])
                 table.append(["", "", "source: " + rule.source])
             }
             let note = rules.contains { $0.severityVaries != nil }
-                ? "* usual severity; it varies case by case: `sigscope rules RULE` says when and why\n" : ""
+                ? "* usual severity; it varies by case: `sigscope rules RULE` says when and why\n" : ""
             Output.write(table.rendered() + "\n" + note)
             return
         }

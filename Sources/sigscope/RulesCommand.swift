@@ -36,10 +36,11 @@ struct Rules: ParsableCommand {
         if output.format == .json {
             Output.write(JSONSchema.document([("rules", .array(rules.map(\.json)))]).pretty() + "\n")
         } else if ids.isEmpty {
-            var table = TextTable(header: ["RULE", "SEVERITY", "COMMANDS", "SUMMARY"])
+            var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY [COMMANDS]"])
+            table.lineWidth = 80
             for rule in rules {
-                table.append([rule.id, rule.severity.rawValue, rule.commands.map(\.rawValue).joined(separator: ","),
-                              rule.summary])
+                table.append([rule.id, rule.severity.rawValue,
+                              rule.summary + " [" + rule.commands.map(\.rawValue).joined(separator: ", ") + "]"])
             }
             Output.write(table.rendered() + "\n")
         } else {

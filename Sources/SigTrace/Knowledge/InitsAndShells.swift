@@ -51,23 +51,20 @@ extension ProgramKnowledge {
             handlesStopSignalAsPID1: Sourced(false, shellExecTest),
             execsLastCommand: Sourced(false, shellExecTest), forwardsStopSignal: Sourced(false, shellExecTest),
             fix: "end the script with exec \"$@\" (or exec the server), so the server replaces the shell"),
-        ProgramEntry(
-            id: "bash", name: "bash", kind: .shell, executables: ["bash"],
-            signals: [SignalMeaning(.term, .defaultAction, "no trap: dies of TERM, or as PID 1 ignores it; "
-                                    + "forwards nothing to a child", shellExecTest)],
-            handlesStopSignalAsPID1: Sourced(false, shellExecTest),
-            execsLastCommand: Sourced(true, shellExecTest), forwardsStopSignal: Sourced(false, shellExecTest),
-            fix: "exec the server as the script's last command",
-            notes: [Sourced("only `sh -c` without a trap execs its last simple command; a script file never does",
-                            shellExecTest)]),
-        ProgramEntry(
-            id: "busybox-ash", name: "BusyBox ash", kind: .shell, executables: ["ash", "busybox"],
-            signals: [SignalMeaning(.term, .defaultAction, "no trap: dies of TERM, or as PID 1 ignores it; "
-                                    + "forwards nothing to a child", shellExecTest)],
-            handlesStopSignalAsPID1: Sourced(false, shellExecTest),
-            execsLastCommand: Sourced(true, shellExecTest), forwardsStopSignal: Sourced(false, shellExecTest),
-            fix: "exec the server as the script's last command",
-            notes: [Sourced("only `sh -c` without a trap execs its last simple command; a script file never does",
-                            shellExecTest)]),
+        execingShell(id: "bash", name: "bash", executables: ["bash"]),
+        execingShell(id: "busybox-ash", name: "BusyBox ash", executables: ["ash", "busybox"]),
     ]
+
+    /// A shell that execs the last simple command of `sh -c` (bash, BusyBox ash), measured alike.
+    private static func execingShell(id: String, name: String, executables: [ProgramName]) -> ProgramEntry {
+        ProgramEntry(
+            id: id, name: name, kind: .shell, executables: executables,
+            signals: [SignalMeaning(.term, .defaultAction, "no trap: dies of TERM, or as PID 1 ignores it; "
+                                    + "forwards nothing to a child", shellExecTest)],
+            handlesStopSignalAsPID1: Sourced(false, shellExecTest),
+            execsLastCommand: Sourced(true, shellExecTest), forwardsStopSignal: Sourced(false, shellExecTest),
+            fix: "exec the server as the script's last command",
+            notes: [Sourced("only `sh -c` without a trap execs its last simple command; a script file never does",
+                            shellExecTest)])
+    }
 }

@@ -43,15 +43,8 @@ struct BuildContext: Sendable {
     /// The context file a COPY/ADD (not `--from` another stage) placed at `path` (absolute, relative to WORKDIR
     /// with a `/`, or a bare name looked up in PATH), the last such COPY winning.
     func file(at path: String, instructions: [Dockerfile.Instruction]) -> Placed? {
-        var workdir = "/"
         var found: Placed?
-        for instruction in instructions {
-            if instruction.keyword == "WORKDIR" {
-                let dir = instruction.arguments.trimmingWhitespace()
-                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
-                continue
-            }
-            guard instruction.keyword == "COPY" || instruction.keyword == "ADD" else { continue }
+        for (instruction, workdir) in Self.copies(instructions) {
             let targets = path.hasPrefix("/") ? [path] : path.contains("/")
                 ? [(workdir as NSString).appendingPathComponent(path)]
                 : Self.defaultPath.map { ($0 as NSString).appendingPathComponent(path) }
@@ -63,6 +56,22 @@ struct BuildContext: Sendable {
             }
         }
         return found
+    }
+
+    /// Each COPY/ADD with the WORKDIR in effect at it (`/` before any WORKDIR).
+    static func copies(_ instructions: [Dockerfile.Instruction])
+        -> [(instruction: Dockerfile.Instruction, workdir: String)] {
+        var workdir = "/"
+        var copies: [(instruction: Dockerfile.Instruction, workdir: String)] = []
+        for instruction in instructions {
+            if instruction.keyword == "WORKDIR" {
+                let dir = instruction.arguments.trimmingWhitespace()
+                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
+            } else if instruction.keyword == "COPY" || instruction.keyword == "ADD" {
+                copies.append((instruction, workdir))
+            }
+        }
+        return copies
     }
 
     /// The sources and destination of a COPY/ADD, options dropped; nil for `--from` copies and heredocs.
@@ -119,16 +128,9 @@ struct BuildContext: Sendable {
     /// The directory in the context that WORKDIR's contents come from, for reading the app's source: the source of
     /// the last COPY of a directory into WORKDIR (`COPY . .`), else the first root.
     func sourceDirectory(instructions: [Dockerfile.Instruction]) -> String? {
-        var workdir = "/"
         var found: String?
-        for instruction in instructions {
-            if instruction.keyword == "WORKDIR" {
-                let dir = instruction.arguments.trimmingWhitespace()
-                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
-                continue
-            }
-            guard instruction.keyword == "COPY" || instruction.keyword == "ADD",
-                  let (sources, _) = Self.operands(instruction) else { continue }
+        for (instruction, _) in Self.copies(instructions) {
+            guard let (sources, _) = Self.operands(instruction) else { continue }
             for source in sources {
                 for root in roots {
                     let path = ((root as NSString).appendingPathComponent(source) as NSString).standardizingPath

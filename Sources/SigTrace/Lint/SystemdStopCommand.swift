@@ -43,9 +43,7 @@ public enum SystemdStopCommand: Sendable, Hashable {
 
     /// Classifies a shell script given to `sh -c`: the kill it sends, unless a later command waits for the exit.
     static func classify(script: String) -> SystemdStopCommand {
-        let commands = LintShellCommand.commands(in: script).map {
-            $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        }
+        let commands = LintShellCommand.commands(in: script)
         // A kill counts only when nothing after it could be waiting for the exit.
         var verdict: SystemdStopCommand = .noOp
         for var words in commands {

@@ -88,9 +88,7 @@ public struct SystemdUnitLint: Sendable {
         let argv = [command.executable] + command.arguments
         if let script = LintShellCommand.script(ofArguments: argv) {
             let shell = LintShellCommand(script: script)
-            var words = LintShellCommand.commands(in: script).last.map {
-                $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            } ?? []
+            var words = LintShellCommand.commands(in: script).last ?? []
             while let first = words.first, first == "exec" || first.contains("=") && !first.hasPrefix("-") {
                 words.removeFirst()
             }

@@ -73,6 +73,9 @@ public struct TextTable: Sendable {
     private var rows: [[String]] = []
     /// Columns whose cells are right-aligned (numbers).
     public var rightAligned: Set<Int> = []
+    /// When set, the last column is word-wrapped so that no line is wider than this; its continuation lines
+    /// start under the column.
+    public var lineWidth: Int?
 
     public init(header: [String]? = nil) {
         if let header { rows.append(header) }
@@ -97,7 +100,9 @@ public struct TextTable: Sendable {
                 if rightAligned.contains(index) {
                     line += pad + cell
                 } else if index == row.count - 1 {
-                    line += cell
+                    let start = TextTable.width(line)
+                    let wrapped = lineWidth.map { TextTable.wrap(cell, width: max($0 - start, 20)) } ?? [cell]
+                    line += wrapped.joined(separator: "\n" + String(repeating: " ", count: start))
                 } else {
                     line += cell + pad
                 }
@@ -105,6 +110,24 @@ public struct TextTable: Sendable {
             lines.append(line)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Words of `text` in lines of at most `width` visible characters (a longer word gets a line of its own).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if current.isEmpty {
+                current = String(word)
+            } else if TextTable.width(current) + 1 + TextTable.width(String(word)) <= width {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        lines.append(current)
+        return lines
     }
 
     /// The visible width: characters outside ANSI escape sequences.

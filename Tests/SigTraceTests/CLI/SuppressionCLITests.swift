@@ -162,7 +162,8 @@ extension ProcessTests {
             defer { try? FileManager.default.removeItem(atPath: root) }
             try FileManager.default.createDirectory(atPath: root + "/deploy", withIntermediateDirectories: true)
             let files = [
-                "Dockerfile-alpine": "FROM alpine\nCMD server --port 80\n",
+                // Debian's /bin/sh is dash, which keeps itself as PID 1 in front of a shell-form CMD.
+                "Dockerfile-alpine": "FROM debian:12\nCMD server --port 80\n",
                 "api.Dockerfile": "FROM alpine\nCMD [\"server\"]\n",
                 "Containerfile": "FROM alpine\nCMD [\"server\"]\n",
                 "Containerfile.dev": "FROM alpine\nCMD [\"server\"]\n",

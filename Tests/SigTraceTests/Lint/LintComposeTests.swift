@@ -23,14 +23,15 @@ import Testing
             "shell-form-pid1@compose.yaml:11",  // api-as-built: the Dockerfile's shell-form CMD, at build:
             "shell-form-pid1@compose.yaml:15",  // worker: sh -c "a && b"
             "compose-command-no-shell@compose.yaml:18",  // setup: npm install && npm start, no shell
-            "no-init@compose.yaml:18",
+            "launcher-pid1@compose.yaml:18",  // ... so npm is PID 1 (node's entrypoint execs it)
             "compose-stop-signal-invalid@compose.yaml:21",  // killer: SIGKILL
             "compose-grace-zero@compose.yaml:24",  // cache: 0s
             "compose-invalid@compose.yaml:27",  // queue: 10 without a unit
             "compose-rolling-no-healthcheck@compose.yaml:33",  // rolling: start-first, image unknown
             "compose-rolling-no-healthcheck@compose.yaml:41",  // rolling-built: start-first, no HEALTHCHECK
             "compose-rolling-stop-first@compose.yaml:46",  // single: stop-first, one replica
-            "no-init@compose.yaml:58",  // quoted: `nginx -g "daemon off;"` has no shell syntax
+            // quoted: `nginx -g "daemon off;"` has no shell syntax, and nginx as PID 1 handles its signals and
+            // reaps its workers, so no no-init (the image's STOPSIGNAL SIGQUIT applies).
         ])
     }
 

@@ -18,7 +18,9 @@ extension ProcessTests {
             let unit = "\(Self.systemd)/execstop-kill.service"
             let project = "\(Self.compose)/override/docker-compose.yml"
             let text = try sigscope("lint", unit, project)
-            #expect(text.exitCode == 1)
+            // Warnings only: exit 0 at the default --fail-on error, 1 at --fail-on warning.
+            #expect(text.exitCode == 0)
+            #expect(try sigscope("lint", "--fail-on", "warning", unit, project).exitCode == 1)
             #expect(text.stdout.contains("\(unit)  (systemd)"))
             #expect(text.stdout.contains("docker-compose.override.yml  (compose)"))
             #expect(text.stdout.contains("  3  warning  systemd-execstop-async"))
