@@ -4,6 +4,7 @@ import SigTrace
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every rule a finding of inspect, check or lint can name.",
+        usage: "sigscope rules [<options>] [<ids> ...]",
         discussion: """
             Each rule has a stable id (what a finding's `rule` key holds and what `# sigscope ignore=RULE` \
             suppresses), the severity its findings usually carry, the commands that report it, a summary, what \
