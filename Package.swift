@@ -14,7 +14,7 @@ let package = Package(
     ],
     targets: [
         // C shims for what Swift cannot call itself: variadic ptrace, wait macros, siginfo unions,
-        // fork with a clean signal state, perf_event_open, libelf.
+        // fork with a clean signal state, libelf.
         .target(
             name: "CProcfs",
             linkerSettings: [.linkedLibrary("elf")]

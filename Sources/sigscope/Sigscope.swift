@@ -26,8 +26,9 @@ struct Sigscope: AsyncParsableCommand {
     )
 
     static func main() async {
-        // Before anything else: SIGINT, SIGTERM or SIGHUP from now on is recorded, never death by default action.
-        // check and watch stop on it (cleaning up, detaching); any other command ends with one line and exit 2.
+        // SIGINT, SIGTERM or SIGHUP is recorded, never death by default action, from before the Swift runtime
+        // started (CProcfs's preinit entry; installing again here is harmless). check and watch stop on it
+        // (cleaning up, detaching); any other command ends with one line and exit 2.
         Interruption.install()
         // watch documents these signals as its normal end (exit 0, or the command's code).
         var endsOnSignals = false

@@ -141,7 +141,7 @@ struct Watch: AsyncParsableCommand {
 
     /// The one-line error for events that could not be written (exit 2).
     static func writeFailure(_ code: Int32, output: String?) -> SigscopeError {
-        SigscopeError(.systemCall, "cannot write events to \(output ?? "standard output"): "
+        SigscopeError(.unwritableFile, "cannot write events to \(output ?? "standard output"): "
                       + SigscopeError.describe(errno: code) + "; the watch was stopped")
     }
 

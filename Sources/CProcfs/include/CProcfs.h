@@ -5,8 +5,8 @@
 #include "cprocfs_process.h"
 #include "cprocfs_ptrace.h"
 #include "cprocfs_elf.h"
-#include "cprocfs_perf.h"
 #include "cprocfs_epoll.h"
 #include "cprocfs_tracefs.h"
+#include "cprocfs_interruption.h"
 
 #endif

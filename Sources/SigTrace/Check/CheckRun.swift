@@ -258,8 +258,8 @@ struct CheckRun {
         signalAt = now
         if let failure = watch.send(config.signal) {
             if failure == ESRCH { return .exitedBeforeSignal }
-            throw SigscopeError(.permissionDenied, "cannot send \(config.signal.name) to pid \(pid): "
-                + SigscopeError.describe(errno: failure), errno: failure)
+            // EPERM is a permission the kernel refused; anything else (EINVAL, EBADF) is named as what it is.
+            throw SigscopeError.systemCall("cannot send \(config.signal.name) to pid \(pid)", errno: failure)
         }
         probe?.start()
         self.probe = probe

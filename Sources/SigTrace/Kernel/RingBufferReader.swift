@@ -102,7 +102,7 @@ final class RingBufferReader: @unchecked Sendable {
     /// Asks the reader to read what is left and end, then waits until it has closed its descriptor.
     func finish() {
         state.store(1, ordering: .releasing)
-        while sem_wait(finished) != 0 && errno == EINTR {}
+        _ = retryOnInterrupt { sem_wait(finished) }
     }
 
     private func run() {
@@ -130,8 +130,7 @@ final class RingBufferReader: @unchecked Sendable {
     /// Reads and decodes every page the kernel has now.
     private func drain(into page: UnsafeMutableRawBufferPointer, batch: inout [KernelSignalRecord]) {
         while true {
-            let count = read(fd, page.baseAddress, pageSize)
-            if count < 0 && errno == EINTR { continue }
+            let count = retryOnInterrupt { read(fd, page.baseAddress, pageSize) }
             guard count > 0 else { break }
             let summary = RingBufferPage.forEachRecord(in: UnsafeRawBufferPointer(rebasing: page[0..<count]),
                                                        layout: layout) { timestamp, bytes in

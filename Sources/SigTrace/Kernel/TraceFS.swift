@@ -108,11 +108,7 @@ public struct TraceFS: Sendable {
         }
         defer { close(fd) }
         var text = value
-        let written = text.withUTF8 { bytes in
-            var result: Int
-            repeat { result = Glibc.write(fd, bytes.baseAddress, bytes.count) } while result < 0 && errno == EINTR
-            return result
-        }
+        let written = text.withUTF8 { bytes in retryOnInterrupt { Glibc.write(fd, bytes.baseAddress, bytes.count) } }
         guard written >= 0 else {
             let code = errno
             throw SigscopeError(.systemCall, "cannot write '\(value)' to \(fullPath): "

@@ -52,11 +52,20 @@ public struct ProcReader: Sendable {
             signalfds: [], listensOnTCP: false, children: [], libraries: [],
             goHeapMapped: false)
         if status.isKernelThread || status.isZombie { return snapshot }
-        snapshot.cmdline = (try? files.withBytes(pid, "cmdline") { Self.splitCmdline(bytes: $0) }) ?? []
-        // `--all` names runtimes from comm and maps; the executable's path costs a d_path per process.
-        if depth.everything { snapshot.exe = try? files.readLink(files.path(pid, "exe")) }
+        var restricted = false
+        snapshot.cmdline = try present(pid, "cmdline", restricted: &restricted) { () throws(ProcFiles.Failure) in
+            try files.withBytes(pid, "cmdline") { Self.splitCmdline(bytes: $0) }
+        } ?? []
+        // `--all` names runtimes from comm and maps; the executable's path costs a d_path per process. Another
+        // user's executable may not be resolved without CAP_SYS_PTRACE: no path then, nothing else lost.
+        if depth.everything {
+            var exeForbidden = false
+            snapshot.exe = try present(pid, "exe", restricted: &exeForbidden) { () throws(ProcFiles.Failure) in
+                try files.readLink(files.path(pid, "exe"))
+            }
+        }
         if status.threads > 1 {
-            snapshot.threads = readThreads(pid, leader: status)
+            snapshot.threads = try readThreads(pid, leader: status)
         }
         let termTaken = status.caught.union(status.ignored).contains(.term)
         if depth.everything || !termTaken {
@@ -69,15 +78,37 @@ public struct ProcReader: Sendable {
         // A signalfd decides an outcome only for a signal every thread blocks; otherwise a thread that does not
         // block it takes it.
         if depth.everything || !snapshot.blockedEverywhere.isDisjoint(with: Signal.thatMatterSet) {
-            readDescriptors(into: &snapshot)
+            try readDescriptors(into: &snapshot)
         }
-        if depth.children { snapshot.children = readChildren(pid, threads: snapshot.threads.map(\.tid)) }
-        // Go's runtime catches nearly every signal; in table mode read maps only for such processes.
+        if depth.children { snapshot.children = try readChildren(pid, threads: snapshot.threads.map(\.tid)) }
+        // Go's runtime catches nearly every signal; in table mode read maps only for such processes. Another
+        // user's maps and executable may not be read without CAP_SYS_PTRACE: the runtime is then named from comm
+        // alone, which is not what `restricted` (unseen signalfds and sigwaits) is about.
+        var mapsForbidden = false
         if depth.maps || status.caught.count >= 28 {
-            (snapshot.libraries, snapshot.goHeapMapped) = readMaps(pid)
+            (snapshot.libraries, snapshot.goHeapMapped) = try readMaps(pid, forbidden: &mapsForbidden)
         }
-        if depth.maps { snapshot.executableRuntime = executableRuntime(pid) }
+        if depth.maps { snapshot.executableRuntime = try executableRuntime(pid) }
+        if restricted { snapshot.restricted = true }
         return snapshot
+    }
+
+    /// The result of reading a file of `pid`, or nil where its absence is normal: `.gone` (the process, a thread
+    /// or a descriptor ended after the status was read; a live /proc changes under any reader) and `.forbidden`
+    /// (another user's process; `forbidden` is set so the caller can say what went unseen). Any other failure
+    /// (EIO, ENOMEM, EMFILE...) is a real error and is thrown, naming the file.
+    func present<T>(_ pid: Int32, _ what: String, restricted forbidden: inout Bool,
+                    _ read: () throws(ProcFiles.Failure) -> T) throws(SigscopeError) -> T? {
+        do {
+            return try read()
+        } catch .gone {
+            return nil
+        } catch .forbidden {
+            forbidden = true
+            return nil
+        } catch {
+            throw Self.error(error, pid: pid, what: what)
+        }
     }
 
     /// Throws for processes no signal verdict or trace applies to: kernel threads and zombies. The one check that
@@ -88,6 +119,7 @@ public struct ProcReader: Sendable {
                 + "signals from user space, so there is nothing to judge or trace")
         }
         if status.isZombie {
+            // Only names the parent in the message: a parent that exited meanwhile is "gone", nothing is lost.
             let parent = (try? files.read(files.path(status.ppid, "comm")))?.trimmingWhitespace() ?? "gone"
             throw SigscopeError(.zombie, "pid \(status.pid) (\(status.name)) is a zombie: it has exited and waits to "
                 + "be reaped by its parent \(status.ppid) (\(parent)); it takes no signals")
@@ -121,7 +153,9 @@ public struct ProcReader: Sendable {
         }
     }
 
-    /// The argument vector, empty for zombies and kernel threads.
+    /// The argument vector, empty for zombies and kernel threads. Callers use it to name a process (check's
+    /// service, a sender, a dying process), so a process that is gone, or whose command line may not be read,
+    /// has none rather than failing the command that only wanted a name.
     public func readCmdline(_ pid: Int32) -> [String] {
         Self.splitCmdline((try? files.read(files.path(pid, "cmdline"), shortReadIsEnd: true)) ?? "")
     }
@@ -138,18 +172,28 @@ public struct ProcReader: Sendable {
         return parts
     }
 
-    /// Every thread's status; threads that exit mid-read are left out.
-    func readThreads(_ pid: Int32, leader: ProcStatus) -> [ThreadSnapshot] {
-        guard let tids = try? files.listNumbers("\(files.root)/\(pid)/task") else {
+    /// Every thread's status; threads that exit mid-read are left out. A thread status that does not parse is
+    /// thrown as malformed, like the process's own.
+    func readThreads(_ pid: Int32, leader: ProcStatus) throws(SigscopeError) -> [ThreadSnapshot] {
+        var forbidden = false
+        guard let tids = try present(pid, "task", restricted: &forbidden, { () throws(ProcFiles.Failure) in
+            try files.listNumbers("\(files.root)/\(pid)/task")
+        }) else {
+            // The whole process exited after its status was read: its leader is all there is to judge.
             return [ThreadSnapshot(tid: pid, status: leader, wait: .none)]
         }
         var threads: [ThreadSnapshot] = []
         threads.reserveCapacity(tids.count)
         for tid in tids {
-            // nil when the thread has exited, nil inside when its status did not parse.
-            let read = try? files.withBytes(pid, thread: tid, "status") { try? ProcStatus(bytes: $0) }
-            guard let status = read ?? nil else { continue }
-            threads.append(ThreadSnapshot(tid: tid, status: status, wait: .none))
+            let source = "/proc/\(pid)/task/\(tid)/status"
+            // nil when the thread has exited since the listing: normal for a process whose threads come and go.
+            let parsed = try present(pid, "task/\(tid)/status", restricted: &forbidden) { () throws(ProcFiles.Failure) in
+                try files.withBytes(pid, thread: tid, "status") { bytes in
+                    Result { () throws(SigscopeError) in try ProcStatus(bytes: bytes, source: source) }
+                }
+            }
+            guard let parsed else { continue }
+            threads.append(ThreadSnapshot(tid: tid, status: try parsed.get(), wait: .none))
         }
         if let leaderIndex = threads.firstIndex(where: { $0.tid == pid }), leaderIndex != 0 {
             threads.swapAt(0, leaderIndex)
@@ -220,28 +264,40 @@ public struct ProcReader: Sendable {
     }
 
     /// Reads signalfd masks and whether any descriptor is a listening TCP socket.
-    func readDescriptors(into snapshot: inout ProcessSnapshot) {
+    func readDescriptors(into snapshot: inout ProcessSnapshot) throws(SigscopeError) {
         let pid = snapshot.pid
         let fds: [Int32]
         do {
             fds = try files.listNumbers(files.path(pid, "fd"))
-        } catch {
-            if error == .forbidden { snapshot.restricted = true }
+        } catch .gone {
+            return  // it exited after its status was read
+        } catch .forbidden {
+            snapshot.restricted = true
             return
+        } catch {
+            throw Self.error(error, pid: pid, what: "fd")
         }
         var socketInodes: Set<UInt64> = []
+        var forbidden = false
         for fd in fds {
-            guard let target = try? files.readLink(files.path(pid, "fd/\(fd)")) else { continue }
+            // nil when the descriptor was closed since the listing (or the process exited): nothing to see.
+            guard let target = try present(pid, "fd/\(fd)", restricted: &forbidden, { () throws(ProcFiles.Failure) in
+                try files.readLink(files.path(pid, "fd/\(fd)"))
+            }) else { continue }
             if target == "anon_inode:[signalfd]" {
-                if let info = try? files.read(files.path(pid, "fdinfo/\(fd)")), let mask = Self.signalfdMask(info) {
+                let info = try present(pid, "fdinfo/\(fd)", restricted: &forbidden) { () throws(ProcFiles.Failure) in
+                    try files.read(files.path(pid, "fdinfo/\(fd)"))
+                }
+                if let info, let mask = Self.signalfdMask(info) {
                     snapshot.signalfds.append(SignalfdDescriptor(fd: fd, mask: mask))
                 }
             } else if target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast()) {
                 socketInodes.insert(inode)
             }
         }
+        if forbidden { snapshot.restricted = true }
         if !socketInodes.isEmpty {
-            snapshot.listensOnTCP = !listeningInodes(pid).isDisjoint(with: socketInodes)
+            snapshot.listensOnTCP = !(try listeningInodes(pid)).isDisjoint(with: socketInodes)
         }
     }
 
@@ -254,10 +310,14 @@ public struct ProcReader: Sendable {
     }
 
     /// Inodes of listening TCP sockets in the process's network namespace.
-    func listeningInodes(_ pid: Int32) -> Set<UInt64> {
+    func listeningInodes(_ pid: Int32) throws(SigscopeError) -> Set<UInt64> {
         var inodes: Set<UInt64> = []
+        var forbidden = false
         for table in ["net/tcp", "net/tcp6"] {
-            guard let text = try? files.read(files.path(pid, table)) else { continue }
+            // nil when the process exited, or for net/tcp6 on a kernel without IPv6 (ENOENT): no listener there.
+            guard let text = try present(pid, table, restricted: &forbidden, { () throws(ProcFiles.Failure) in
+                try files.read(files.path(pid, table))
+            }) else { continue }
             inodes.formUnion(Self.listeningInodes(inTCPTable: text))
         }
         return inodes
@@ -275,39 +335,58 @@ public struct ProcReader: Sendable {
     }
 
     /// Children of every thread, each with its comm and state; children that vanish are left out.
-    func readChildren(_ pid: Int32, threads: [Int32]) -> [ChildProcess] {
+    func readChildren(_ pid: Int32, threads: [Int32]) throws(SigscopeError) -> [ChildProcess] {
         var pids: [Int32] = []
+        var forbidden = false
         for tid in threads {
-            guard let text = try? files.read(files.path(pid, thread: tid, "children")) else { continue }
+            // nil when the thread exited since it was listed, or on a kernel built without CONFIG_PROC_CHILDREN.
+            guard let text = try present(pid, "task/\(tid)/children", restricted: &forbidden, {
+                () throws(ProcFiles.Failure) in try files.read(files.path(pid, thread: tid, "children"))
+            }) else { continue }
             pids.append(contentsOf: text.split(separator: " ").compactMap { Int32($0.trimmingWhitespaceSubstring()) })
         }
         // Command lines only for the first few live children: messages name one, and a parent of thousands
         // must not cost thousands of extra reads.
         var described = 0
-        return pids.sorted().compactMap { child in
-            guard let text = try? files.read(files.path(child, "status"), shortReadIsEnd: true),
-                  let status = try? ProcStatus(parsing: text)
-            else { return nil }
+        var children: [ChildProcess] = []
+        for child in pids.sorted() {
+            // nil when the child exited and was reaped since the listing.
+            guard let text = try present(child, "status", restricted: &forbidden, { () throws(ProcFiles.Failure) in
+                try files.read(files.path(child, "status"), shortReadIsEnd: true)
+            }) else { continue }
+            let status = try ProcStatus(parsing: text, source: "/proc/\(child)/status")
             var cmdline: [String] = []
             if !status.isZombie && described < 4 {
                 described += 1
                 cmdline = readCmdline(child)
             }
-            return ChildProcess(pid: child, comm: status.name, state: status.state, cmdline: cmdline)
+            children.append(ChildProcess(pid: child, comm: status.name, state: status.state, cmdline: cmdline))
         }
+        return children
     }
 
     /// Go or Swift, from the section headers of /proc/PID/exe (readable even when the file was replaced).
-    func executableRuntime(_ pid: Int32) -> Runtime? {
-        guard let image = try? ELFImage(path: files.path(pid, "exe")) else { return nil }
+    /// Nil when the executable may not be opened: the process exited, or belongs to another user (ENOENT, ESRCH,
+    /// EACCES, EPERM); a file the kernel runs that libelf cannot read is a real error, thrown.
+    func executableRuntime(_ pid: Int32) throws(SigscopeError) -> Runtime? {
+        let image: ELFImage
+        do {
+            image = try ELFImage(path: files.path(pid, "exe"))
+        } catch {
+            if let code = error.errno, [ENOENT, ESRCH, EACCES, EPERM].contains(code) { return nil }
+            throw error
+        }
         if image.isGo { return .go }
         if image.isSwift { return .swift }
         return nil
     }
 
     /// Basenames of the shared objects in /proc/PID/maps, and whether the Go heap arena is mapped.
-    func readMaps(_ pid: Int32) -> ([String], Bool) {
-        guard let text = try? files.read(files.path(pid, "maps")) else { return ([], false) }
+    /// Empty when the process exited or its maps may not be read (`forbidden` is set then).
+    func readMaps(_ pid: Int32, forbidden: inout Bool) throws(SigscopeError) -> ([String], Bool) {
+        guard let text = try present(pid, "maps", restricted: &forbidden, { () throws(ProcFiles.Failure) in
+            try files.read(files.path(pid, "maps"))
+        }) else { return ([], false) }
         var seen: Set<Substring> = []
         var names: [String] = []
         for line in text.split(separator: "\n") {

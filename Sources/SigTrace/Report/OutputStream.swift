@@ -17,7 +17,7 @@ public struct FileOutput: Sendable {
         let fd = path.withCString { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         guard fd >= 0 else {
             let code = errno
-            throw SigscopeError(.unreadableFile, "cannot write \(path): \(SigscopeError.describe(errno: code))",
+            throw SigscopeError(.unwritableFile, "cannot write \(path): \(SigscopeError.describe(errno: code))",
                                 errno: code)
         }
         return FileOutput(fd: fd)
@@ -41,11 +41,8 @@ public struct FileOutput: Sendable {
     private func write(_ buffer: UnsafeRawBufferPointer) -> Int32? {
         var offset = 0
         while offset < buffer.count {
-            let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
+            let written = retryOnInterrupt { Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            if written < 0 { return errno }
             offset += written
         }
         return nil

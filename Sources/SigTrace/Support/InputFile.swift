@@ -92,11 +92,10 @@ public struct InputFile: Sendable {
         var bytes = [UInt8](repeating: 0, count: max(0, count))
         var filled = 0
         while filled < count {
-            let got = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, count - filled) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw InputFile.unreadable(path, errno)
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                retryOnInterrupt { Glibc.read(descriptor, buffer.baseAddress! + filled, count - filled) }
             }
+            if got < 0 { throw InputFile.unreadable(path, errno) }
             if got == 0 { break }
             filled += got
         }

@@ -16,6 +16,8 @@ public struct SigscopeError: Error, Sendable, Equatable, CustomStringConvertible
         case startFailed = "start-failed"
         case notReady = "not-ready"
         case unreadableFile = "unreadable-file"
+        /// An output file or stream that could not be created or written (full disk, closed pipe, read-only).
+        case unwritableFile = "unwritable-file"
         case systemCall = "system-call"
         case interrupted = "interrupted"
     }
@@ -35,6 +37,18 @@ public struct SigscopeError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var description: String { message }
+
+    /// The error for a system call that failed with `errno`: EPERM and EACCES are `permissionDenied`, ESRCH
+    /// `noSuchProcess`, anything else `systemCall`; the message is `what` followed by the C library's text.
+    public static func systemCall(_ what: String, errno code: Int32) -> SigscopeError {
+        let kind: Code
+        switch code {
+        case EPERM, EACCES: kind = .permissionDenied
+        case ESRCH: kind = .noSuchProcess
+        default: kind = .systemCall
+        }
+        return SigscopeError(kind, "\(what): \(describe(errno: code))", errno: code)
+    }
 
     /// The C library's text for an errno: "No such file or directory".
     public static func describe(errno: Int32) -> String {

@@ -130,7 +130,9 @@ extension ProcessTests {
 }
 
 extension ProcessTests.WatchAttach {
-    @Test func twoProcessesAreTracedAndStopDetachesBoth() async throws {
+    /// `for await` ends only when the tracer finishes its stream: a minute's limit, so a stream that never
+    /// finishes fails this test instead of hanging the suite.
+    @Test(.timeLimit(.minutes(1))) func twoProcessesAreTracedAndStopDetachesBoth() async throws {
         let first = try WatchTarget(["wait"])
         let second = try WatchTarget(["wait", "1"])
         let tracer = try SignalTracer.start(.attach([first.pid, second.pid]))

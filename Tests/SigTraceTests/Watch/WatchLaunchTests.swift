@@ -122,7 +122,9 @@ extension ProcessTests {
             })
         }
 
-        @Test func signalTracerStreamsEventsToAnAsyncSequence() async throws {
+        /// `for await` ends only when the tracer finishes its stream: a minute's limit, so a stream that never
+        /// finishes fails this test instead of hanging the suite.
+        @Test(.timeLimit(.minutes(1))) func signalTracerStreamsEventsToAnAsyncSequence() async throws {
             let tracer = try SignalTracer.start(.launch([fixture, "child", "5"], SpawnedProcess.Options()))
             var names: [String] = []
             var status: Int32?
