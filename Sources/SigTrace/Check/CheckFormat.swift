@@ -24,6 +24,10 @@ public struct CheckFormat: Sendable {
             facts.append("in-flight \(inflight.completed)/\(inflight.requests) completed")
         }
         lines.append("  " + facts.joined(separator: ", "))
+        if let kernel = o.kernel {
+            // The kernel's record of the stop signal is a fact beside the verdict, not a forecast.
+            lines += KernelStopRecord.wrapped("kernel: " + kernel.verdictText(signal: o.signal, pid: o.pid))
+        }
         lines.append("")
         lines.append(style.bold("timeline"))
         var table = TextTable()
@@ -87,6 +91,8 @@ public struct CheckFormat: Sendable {
                 ("listener_closed_seconds", seconds(probe.listenerClosedSeconds)),
             ])
         } ?? .null
+        let fate: JSONValue = o.kernel?.json(signal: o.signal, pid: o.pid, signalAt: result.signalMonotonicNanoseconds)
+            ?? .null
         let started = result.startedWallSeconds
         let fields: [(String, JSONValue)] = [
             ("verdict", .string(result.verdict.rawValue)),
@@ -108,6 +114,7 @@ public struct CheckFormat: Sendable {
             ("zombies", .array(o.zombies.map(process))),
             ("findings", .array(result.findings.map(\.json))),
             ("program", o.program.map { .string($0.id) } ?? .null),
+            ("stop_signal_fate", fate),
             ("forecast_contradicted", .array(result.contradictedForecast.map(\.json))),
             ("connections_at_grace_end", .array((o.graceEnd?.connections ?? []).map { connection in
                 .object([

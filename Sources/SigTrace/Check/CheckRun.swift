@@ -242,13 +242,15 @@ struct CheckRun {
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
+        var traced = [pid]
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
-            let traced = [pid] + tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
+            traced += tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
             trace = try ShutdownTrace(pids: traced)
             note(.tracing, "tracing \(counted(traced.count, "process", "processes"))")
         }
-        kernel = StopSignalFate.start(pid: pid, signal: config.signal)
+        // With --trace, the kernel also records each SIGKILL to those descendants and its sender.
+        kernel = StopSignalFate.start(pids: traced, signal: config.signal)
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -373,8 +375,14 @@ struct CheckRun {
             }
         }
         finishLoad(&observation)
-        for fact in kernel?.finish(exit: observation.exit) ?? [] { note(.kernel, "kernel: " + fact.text, at: fact.at) }
-        let traced = trace?.finish()
+        let record = kernel?.finish(exit: observation.exit)
+        observation.kernel = record
+        for fact in record?.facts ?? [] { note(.kernel, "kernel: " + fact.text, at: fact.monotonicNanoseconds) }
+        // ptrace never sees SIGKILL: the kernel's record of each one, with its sender, joins the trace.
+        var traced = trace?.finish()
+        if let kills = record?.killEvents, !kills.isEmpty, let events = traced {
+            traced = (events + kills).sorted { $0.monotonicNanoseconds < $1.monotonicNanoseconds }
+        }
         for event in traced ?? [] {
             if let text = ShutdownTrace.timelineText(event) { note(.trace, text, at: event.monotonicNanoseconds) }
         }

@@ -66,6 +66,8 @@ public struct ShutdownObservation: Sendable {
     public var load: LoadReport?
     /// The `--platform` preset in effect, if any.
     public var platform: String?
+    /// As root with tracefs: what the kernel did with the stop signal and who sent each SIGKILL (its tracepoints).
+    public var kernel: KernelStopRecord?
 
     /// The grace period left for the process once the pre-stop hook has used its share.
     public var graceAfterPreStop: Double { max(0, grace.seconds - preStop.seconds) }

@@ -45,10 +45,12 @@ public enum ShutdownVerdict {
             }
             let killedTree = tree.isEmpty ? "" : " (with \(tree.count) descendant(s): \(describe(tree)))"
             let waiting = CheckHints.waitingFor(o).map { "; \($0)" } ?? ""
+            // The kernel's record says why, as fact: dropped by a namespace's PID 1, ignored, or handled too slowly.
+            let kernel = o.kernel?.stopSignal.map { "; kernel: \($0.text)" } ?? ""
             outcome.append(Finding(
                 .graceExceeded,
                 message: "\(who) was still running at the end of the \(grace) s grace period\(preStop) after "
-                    + "\(o.signal.name) and needed SIGKILL\(killedTree)\(waiting)",
+                    + "\(o.signal.name) and needed SIGKILL\(killedTree)\(kernel)\(waiting)",
                 hint: hints.graceExceeded))
         }
         switch o.exit {

@@ -136,18 +136,20 @@ final class KernelEventAssembler {
                 delivery.oomKiller = true
             }
             if result == .delivered || result == .infoLost {
-                var queue = pending[item.tgid, default: []]
-                if queue.count >= 4096 { queue.removeFirst(queue.count - 4095) }
-                queue.append(Pending(signal: g.signal, targetTid: g.targetTid, group: g.group, delivery: delivery))
-                pending[item.tgid] = queue
+                // Mutated in place: a copy out and back would copy the queue for every signal of a flood.
+                pending[item.tgid, default: []].append(
+                    Pending(signal: g.signal, targetTid: g.targetTid, group: g.group, delivery: delivery))
+                if let count = pending[item.tgid]?.count, count > 4096 {
+                    pending[item.tgid]?.removeFirst(count - 4096)
+                }
             }
             return SignalEvent(.generated(delivery), pid: item.tgid, tid: g.targetTid)
         case .deliver(let d):
             guard var delivery = item.delivery else { return nil }
-            if var queue = pending[item.tgid],
-               let index = queue.firstIndex(where: { $0.signal == d.signal && ($0.group || $0.targetTid == d.tid) }) {
-                let sent = queue.remove(at: index).delivery
-                pending[item.tgid] = queue.isEmpty ? nil : queue
+            if let index = pending[item.tgid]?.firstIndex(where: {
+                   $0.signal == d.signal && ($0.group || $0.targetTid == d.tid)
+               }), let sent = pending[item.tgid]?.remove(at: index).delivery {
+                if pending[item.tgid]?.isEmpty == true { pending[item.tgid] = nil }
                 delivery.senderPid = sent.senderPid
                 delivery.senderUid = sent.senderUid
                 delivery.senderComm = sent.senderComm

@@ -109,8 +109,9 @@ public final class KernelSignalTracer: Sendable {
         let sink = KernelRecordSink()
         do throws(SigscopeError) {
             try instance.write("trace_clock", "mono")
-            // The first record wakes a reader; the default (50) waits for half a buffer.
-            try? instance.write("buffer_percent", "0")
+            // A reader wakes per few pages, not per record (0 would wake it for each), nor per half buffer (the
+            // default 50, which risks loss in a flood).
+            try? instance.write("buffer_percent", String(RingBufferReader.wakePercent))
             // Tasks that exit before their records are read are still named through saved_cmdlines/saved_tgids.
             try? instance.write("options/record-tgid", "1")
             if let kilobytes = configuration.bufferKilobytes {

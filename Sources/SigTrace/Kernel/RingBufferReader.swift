@@ -36,11 +36,12 @@ final class KernelRecordSink: @unchecked Sendable {
 }
 
 /// Reads one CPU's ring buffer of sigscope's tracing instance, `per_cpu/cpuN/trace_pipe_raw`, a binary page at a
-/// time, on a thread of its own: sleeps in poll until the kernel has data (the instance's `buffer_percent` is 0,
-/// so the first record wakes it), reads every page there is, decodes them, and hands the records to the sink.
+/// time, on a thread of its own: sleeps in poll until the kernel has filled `buffer_percent` of the buffer (a few
+/// pages) or `idleWake` has passed, reads every page there is, decodes them, and hands the records to the sink.
 ///
-/// A wake-up costs the writing CPU an irq_work only when the reader waits, so after each drain the reader pauses
-/// briefly and a flood is read in batches of pages, not record by record.
+/// A wake-up costs the traced program's CPU an irq_work and a scheduler wake-up: with a non-zero `buffer_percent`
+/// the kernel checks the watermark only when a page fills (rb_wakeups), so a flood wakes the reader once per few
+/// pages (hundreds of records), never per record, and a quiet CPU's records wait at most `idleWake`.
 final class RingBufferReader: @unchecked Sendable {
     // @unchecked Sendable: created on the starting thread and then used only by its own pthread; `state` is the
     // shared part.
@@ -57,6 +58,11 @@ final class RingBufferReader: @unchecked Sendable {
     /// before it has been handed over, which is how far the assembler may release events in order.
     let drainedUpTo = Atomic<UInt64>(0)
     let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    /// Milliseconds a reader sleeps when its buffer stays under the watermark: how late a lone signal is seen.
+    static let idleWake: Int32 = 20
+    /// The instance's `buffer_percent`: how full a CPU's buffer gets before its reader is woken. 1% of the default
+    /// 1.4 MiB is four pages, about 300 records; a smaller buffer still wakes it per filled page.
+    static let wakePercent = 1
 
     /// Opens the CPU's `trace_pipe_raw` now, so a failure is reported before any thread starts.
     init(cpu: Int, instance: TraceInstance, pageSize: Int, layout: RingBufferPageLayout,
@@ -120,10 +126,9 @@ final class RingBufferReader: @unchecked Sendable {
             drainedUpTo.store(began, ordering: .releasing)
             if ending { return }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            // An idle CPU's reader still wakes now and then, so its watermark keeps up with the clock.
-            _ = poll(&descriptor, 1, 20)
-            // Let a burst fill a page or two before reading it.
-            if descriptor.revents & Int16(POLLIN) != 0 { usleep(200) }
+            // A quiet CPU's reader still wakes now and then: its few records go out, and its watermark keeps up
+            // with the clock.
+            _ = poll(&descriptor, 1, Self.idleWake)
         }
     }
 

@@ -2,19 +2,19 @@ import Dispatch
 import Synchronization
 
 /// `check` through the kernel backend: what the kernel did with the stop signal (delivered to a handler, to the
-/// default action, ignored, dropped because PID 1 of a namespace has no handler, merged) and who sent SIGKILL,
-/// stated as facts from the `signal:*` tracepoints rather than forecast from /proc. Runs only where the kernel
-/// backend can (root, tracefs); never stops the service.
+/// default action, ignored, dropped because PID 1 of a namespace has no handler, merged) and who sent each SIGKILL,
+/// read from the `signal:*` tracepoints while the check runs and judged by `KernelStopRecord`. Runs only where the
+/// kernel backend can (root, tracefs); never stops the service.
 public final class StopSignalFate: Sendable {
     private let tracer: KernelSignalTracer
     private let store = EventStore()
     private let ended = DispatchSemaphore(value: 0)
-    private let pid: Int32
+    private let pids: [Int32]
     private let signal: Signal
 
-    private init(tracer: KernelSignalTracer, pid: Int32, signal: Signal) {
+    private init(tracer: KernelSignalTracer, pids: [Int32], signal: Signal) {
         self.tracer = tracer
-        self.pid = pid
+        self.pids = pids
         self.signal = signal
         let batches = tracer.batches
         let store = store
@@ -30,82 +30,32 @@ public final class StopSignalFate: Sendable {
         let events = Mutex<[SignalEvent]>([])
     }
 
-    /// Starts watching `pid` for `signal` and SIGKILL; nil when the kernel backend cannot run here.
-    public static func start(pid: Int32, signal: Signal) -> StopSignalFate? {
-        guard KernelSignalTracer.unavailableReason() == nil else { return nil }
+    /// Starts watching `pids` (the service first, then descendants to follow for SIGKILL) for `signal` and
+    /// SIGKILL; nil when the kernel backend cannot run here.
+    public static func start(pids: [Int32], signal: Signal) -> StopSignalFate? {
+        guard !pids.isEmpty, KernelSignalTracer.unavailableReason() == nil else { return nil }
         var configuration = KernelSignalTracer.Configuration()
         configuration.signals = [signal, .kill]
-        guard let tracer = try? KernelSignalTracer.start(.attach([pid]), configuration: configuration) else {
-            return nil
+        guard let tracer = try? KernelSignalTracer.start(.attach(pids), configuration: configuration) else {
+            // A descendant that exited meanwhile fails the start: the service alone still has a record.
+            guard pids.count > 1 else { return nil }
+            return start(pids: [pids[0]], signal: signal)
         }
-        return StopSignalFate(tracer: tracer, pid: pid, signal: signal)
+        return StopSignalFate(tracer: tracer, pids: pids, signal: signal)
     }
 
-    /// Ends the watch (the instance is removed) and returns what the kernel did, as timestamped sentences
-    /// (CLOCK_MONOTONIC nanoseconds).
-    /// `exit` is how the service ended, when known: a stop signal the kernel handled by its fatal default action
-    /// has no delivery event (the kernel ends the process from the sender's side).
-    public func finish(exit: ExitStatus? = nil) -> [(at: UInt64, text: String)] {
+    /// Starts watching the service `pid` alone.
+    public static func start(pid: Int32, signal: Signal) -> StopSignalFate? { start(pids: [pid], signal: signal) }
+
+    /// Ends the watch (the instance is removed) and judges what the kernel did. `exit` is how the service ended,
+    /// when known: a stop signal the kernel handled by its fatal default action has no delivery event.
+    public func finish(exit: ExitStatus? = nil) -> KernelStopRecord {
         tracer.stop()
         _ = ended.wait(timeout: .now() + .seconds(2))
-        return Self.facts(store.events.withLock { $0 }, signal: signal, pid: pid, exit: exit)
+        return KernelStopRecord.judge(store.events.withLock { $0 }, signal: signal, pids: pids, exit: exit,
+                                      lostEvents: tracer.statistics.lost)
     }
 
     /// Ends the watch without waiting (on the way out of an interrupted check).
     public func stop() { tracer.stop() }
-
-    /// The sentences: one per generation of the stop signal (with its delivery) and of SIGKILL.
-    public static func facts(_ events: [SignalEvent], signal: Signal, pid: Int32,
-                             exit: ExitStatus? = nil) -> [(at: UInt64, text: String)] {
-        var facts: [(at: UInt64, text: String)] = []
-        var deliveries = events.filter { if case .signal = $0.kind { true } else { false } }
-        for event in events {
-            guard case .generated(let sent) = event.kind, let result = sent.result else { continue }
-            let sender = sent.senderPid.map { " from \($0) (\(sent.senderComm ?? "gone"))" } ?? ""
-            if sent.signal == .kill && signal != .kill {
-                facts.append((event.monotonicNanoseconds, "SIGKILL\(sender): \(result.rawValue)"))
-                continue
-            }
-            let name = sent.signal.name
-            switch result {
-            case .droppedByInit:
-                facts.append((event.monotonicNanoseconds, "\(name) dropped: PID 1 of its namespace has no handler"))
-            case .ignored:
-                facts.append((event.monotonicNanoseconds,
-                              "\(name) dropped: the process ignores it (SIG_IGN), or was already exiting"))
-            case .merged:
-                facts.append((event.monotonicNanoseconds, "\(name) merged into the same signal already pending"))
-            case .overflow, .infoLost:
-                facts.append((event.monotonicNanoseconds, "\(name)\(sender): \(result.meaning)"))
-            case .delivered:
-                guard let index = deliveries.firstIndex(where: { $0.signal == sent.signal }),
-                      case .signal(let delivery) = deliveries[index].kind else {
-                    // A fatal signal with no handler never reaches get_signal as itself: complete_signal() turns
-                    // it into a group exit at once, so no delivery event exists for it.
-                    let text = exit == .signaled(sent.signal, coreDumped: false)
-                        || exit == .signaled(sent.signal, coreDumped: true)
-                        ? "\(name) taken by its default action: the kernel ended the process (no handler)"
-                        : "\(name) queued, never delivered to a handler or default action: blocked, so taken by "
-                            + "sigwait or a signalfd, or left pending"
-                    facts.append((event.monotonicNanoseconds, text))
-                    continue
-                }
-                let at = deliveries.remove(at: index).monotonicNanoseconds
-                facts.append((at, "\(name) delivered " + describe(delivery.handler)))
-            }
-        }
-        return facts
-    }
-
-    /// `to its handler on_term (app)`, `to the default action`, `to SIG_IGN`.
-    static func describe(_ handler: DeliveryHandler?) -> String {
-        guard let handler else { return "" }
-        switch handler.address {
-        case 0: return "to the default action"
-        case 1: return "while ignored (SIG_IGN)"
-        default:
-            let image = handler.image.map { " (" + ($0.split(separator: "/").last.map(String.init) ?? $0) + ")" } ?? ""
-            return "to its handler " + (handler.symbol ?? "0x" + String(handler.address, radix: 16)) + image
-        }
-    }
 }

@@ -95,7 +95,7 @@ struct BuildContext: Sendable {
             || Self.defaultPath.contains(absolute) || absolute == "/" || absolute == workdir
         for source in sources {
             for root in roots {
-                let contextPath = ((root as NSString).appendingPathComponent(source) as NSString).standardizingPath
+                guard let contextPath = Self.contextPath(root, source) else { continue }
                 var isDirectory: ObjCBool = false
                 if source.contains("*") || source.contains("?") {
                     // A glob copies each match into the destination directory under its own name.
@@ -133,7 +133,7 @@ struct BuildContext: Sendable {
             guard let (sources, _) = Self.operands(instruction) else { continue }
             for source in sources {
                 for root in roots {
-                    let path = ((root as NSString).appendingPathComponent(source) as NSString).standardizingPath
+                    guard let path = Self.contextPath(root, source) else { continue }
                     var isDirectory: ObjCBool = false
                     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
                         if isDirectory.boolValue { found = path }
@@ -143,6 +143,17 @@ struct BuildContext: Sendable {
             }
         }
         return found
+    }
+
+    /// `source` of a COPY/ADD within the context `root`; nil when it leaves the context (`COPY .. .`,
+    /// `COPY ../secrets /`), which Docker refuses ("forbidden path outside the build context"): such a source is no
+    /// file of the image, and following it would read the host's directories (the fuzzer found `COPY .. .` walking
+    /// /).
+    static func contextPath(_ root: String, _ source: String) -> String? {
+        let base = (root as NSString).standardizingPath
+        let path = ((root as NSString).appendingPathComponent(source) as NSString).standardizingPath
+        guard path == base || path.hasPrefix(base.hasSuffix("/") ? base : base + "/") else { return nil }
+        return path
     }
 
     /// The directory part of a path: `a/b` -> `a`, `/b` -> `/`, `b` -> `.` (NSString's deletingLastPathComponent

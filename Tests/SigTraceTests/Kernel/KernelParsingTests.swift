@@ -221,4 +221,77 @@ import Testing
         #expect(DeathReport.cause(of: sent(Signal(rawValue: 31)!, code: 1, sender: nil), to: 40, oomKills: 0).0
                 == .seccomp)
     }
+
+    /// Events as the kernel backend would produce them for a check of pid 40 (sigscope is 10, kubelet 20).
+    static func generated(_ signal: Signal, to pid: Int32, result: SignalResult, from sender: Int32,
+                          comm: String, at: UInt64) -> SignalEvent {
+        var sent = SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))
+        sent.senderPid = sender
+        sent.senderComm = comm
+        sent.result = result
+        var event = SignalEvent(.generated(sent), pid: pid, tid: pid)
+        event.monotonicNanoseconds = at
+        return event
+    }
+
+    static func delivered(_ signal: Signal, to pid: Int32, handler: DeliveryHandler, at: UInt64) -> SignalEvent {
+        var delivery = SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))
+        delivery.handler = handler
+        var event = SignalEvent(.signal(delivery), pid: pid, tid: pid)
+        event.monotonicNanoseconds = at
+        return event
+    }
+
+    @Test func theStopSignalsFateIsJudgedFromTheKernelsEvents() throws {
+        let dropped = KernelStopRecord.judge(
+            [Self.generated(.term, to: 40, result: .droppedByInit, from: 10, comm: "sigscope", at: 100),
+             Self.generated(.kill, to: 40, result: .delivered, from: 10, comm: "sigscope", at: 900)],
+            signal: .term, pids: [40], exit: .signaled(.kill, coreDumped: false))
+        let term = try #require(dropped.stopSignal)
+        #expect(term.result == .droppedByInit && term.destination == nil && term.senderPid == 10)
+        #expect(term.text == "SIGTERM dropped: PID 1 of its namespace has no handler")
+        #expect(dropped.kills.map(\.text) == ["SIGKILL from 10 (sigscope): delivered"])
+        #expect(dropped.killEvents.count == 1)
+        #expect(dropped.facts.map(\.monotonicNanoseconds) == [100, 900])
+
+        let handled = KernelStopRecord.judge(
+            [Self.generated(.term, to: 40, result: .delivered, from: 10, comm: "sigscope", at: 100),
+             Self.delivered(.term, to: 40, handler: DeliveryHandler(address: 0x1000, flags: 0, symbol: "on_term",
+                                                                    image: "/usr/bin/app"), at: 150)],
+            signal: .term, pids: [40], exit: .exited(0))
+        #expect(handled.stopSignal?.destination == .handler)
+        #expect(handled.stopSignal?.handlerSymbol == "on_term")
+        #expect(handled.stopSignal?.monotonicNanoseconds == 150)
+        #expect(handled.verdictText(signal: .term, pid: 40) == "SIGTERM delivered to its handler on_term (app)")
+
+        let fatal = KernelStopRecord.judge(
+            [Self.generated(.term, to: 40, result: .delivered, from: 10, comm: "sigscope", at: 100)],
+            signal: .term, pids: [40], exit: .signaled(.term, coreDumped: false))
+        #expect(fatal.stopSignal?.destination == .defaultAction)
+        let blocked = KernelStopRecord.judge(
+            [Self.generated(.term, to: 40, result: .delivered, from: 10, comm: "sigscope", at: 100)],
+            signal: .term, pids: [40], exit: .exited(0))
+        #expect(blocked.stopSignal?.destination == .pending)
+
+        // A second SIGTERM merged into the pending first; a descendant's SIGKILL names its target.
+        let merged = KernelStopRecord.judge(
+            [Self.generated(.term, to: 40, result: .delivered, from: 20, comm: "kubelet", at: 100),
+             Self.generated(.term, to: 40, result: .merged, from: 20, comm: "kubelet", at: 110),
+             Self.generated(.kill, to: 41, result: .delivered, from: 10, comm: "sigscope", at: 900)],
+            signal: .term, pids: [40, 41], exit: nil)
+        #expect(merged.repeatedStopSignals.map(\.text) == ["SIGTERM merged into the same signal already pending"])
+        #expect(merged.kills.first?.text == "SIGKILL to pid 41 from 10 (sigscope): delivered")
+
+        let none = KernelStopRecord.judge([], signal: .term, pids: [40], lostEvents: 3)
+        #expect(none.stopSignal == nil)
+        #expect(none.verdictText(signal: .term, pid: 40).contains("lost 3 events"))
+        let json = dropped.json(signal: .term, pid: 40, signalAt: 50).rendered()
+        for key in ["\"signal\":\"SIGTERM\"", "\"result\":\"dropped-by-init\"", "\"delivered_to\":null",
+                    "\"sender_pid\":10", "\"seconds_after_signal\":", "\"sigkill\":[{", "\"lost_events\":0"] {
+            #expect(json.contains(key), "\(key) in \(json)")
+        }
+        for line in KernelStopRecord.wrapped("kernel: " + blocked.verdictText(signal: .term, pid: 40)) {
+            #expect(line.count <= 80)
+        }
+    }
 }
