@@ -108,6 +108,38 @@ struct LintRuleName: ArgumentValue {
     }
 }
 
+/// lint's `--shutdown`: a measured shutdown time for every container (`20s`), or for the container or Compose
+/// service NAME (`NAME=20s`). Its placeholder is `duration`, so a refused one is explained by the duration parser.
+struct ShutdownTime: ArgumentValue {
+    static let placeholder = "duration"
+    /// Nil: every container without a time of its own.
+    let name: String?
+    let duration: Duration
+
+    static func parse(_ text: String) throws(SigscopeError) -> ShutdownTime {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return ShutdownTime(name: nil, duration: try DurationParser.parse(text)) }
+        guard !parts[0].isEmpty else {
+            throw SigscopeError(.badInput, "'\(text)' names no container (use NAME=20s, or 20s for all)")
+        }
+        return ShutdownTime(name: String(parts[0]), duration: try DurationParser.parse(String(parts[1])))
+    }
+}
+
+/// lint's `--type` for `lint -`: what standard input holds.
+enum StandardInputType: String, ExpressibleByArgument, CaseIterable {
+    case dockerfile, manifest, systemd, compose
+
+    var kind: LintedFile.Kind {
+        switch self {
+        case .dockerfile: .dockerfile
+        case .manifest: .manifest
+        case .systemd: .systemd
+        case .compose: .compose
+        }
+    }
+}
+
 /// `--fail-on`: the severity from which a finding makes the exit code 1, or `none` for never.
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
     case error, warning, info, none
@@ -119,7 +151,8 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
 /// The shared value types, found by their placeholder to explain a value the argument parser refused.
 enum ArgumentValues {
     static let all: [any ArgumentValue.Type] = [
-        ProcessID.self, Duration.self, Signal.self, SignalSet.self, StraceSignalFilter.self, ReadinessProbe.self,
+        ProcessID.self, ShutdownTime.self, Duration.self, Signal.self, SignalSet.self, StraceSignalFilter.self,
+        ReadinessProbe.self,
         LintRuleName.self,
     ]
 

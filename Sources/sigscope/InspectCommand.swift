@@ -107,7 +107,9 @@ struct Inspect: ParsableCommand {
                 }
                 numbers = [state.pid]
             }
-            reports = try numbers.map { (pid) throws(SigscopeError) in try inspector.inspect(pid) }
+            reports = try numbers.map { (pid) throws(SigscopeError) in
+                try inspector.inspect(pid, acceptPartial: true)
+            }
             let attributions = ContainerAttribution.labels(for: numbers)
             render.containers = attributions.mapValues { ($0.label, $0.json) }
             if format == .prometheus {

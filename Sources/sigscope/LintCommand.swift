@@ -7,7 +7,7 @@ struct Lint: ParsableCommand {
         abstract: "Lint binaries, Dockerfiles, Kubernetes manifests, systemd units and Compose files for signal "
             + "handling before deploying.",
         usage: "sigscope lint [<options>] <path> ...\nsigscope lint --image <image> [<options>]\n"
-            + "sigscope lint --list-rules [--format <format>]",
+            + "sigscope lint --list-rules [--format text|json]",
         discussion: """
             ELF binaries (read with libelf, mmap'ed): class, machine, static or dynamic, interpreter, the signal \
             APIs imported or contained (sigaction, signal, signalfd, sigwait...), the runtime: Go (version, module, \
@@ -44,7 +44,9 @@ struct Lint: ParsableCommand {
             Directories are searched for Dockerfiles and Containerfiles (also Dockerfile.*, Dockerfile-*, \
             *.Dockerfile), *.yaml/*.yml, Kubernetes JSON (kubectl get -o json), *.service units, Compose files \
             and executable ELF files. A file that cannot \
-            be read or parsed is a finding for that file; the others are still linted.
+            be read or parsed is a finding for that file; the others are still linted. The path - reads one file \
+            from standard input, which --type names (`kubectl get deploy web -o yaml | sigscope lint --type \
+            manifest -`); its findings name the file -.
 
             Suppress a finding with a comment on its line or the line above, `# sigscope ignore=RULE[,RULE]`, \
             or in .sigscope.yml (read from the current directory, or --config):
@@ -83,8 +85,14 @@ struct Lint: ParsableCommand {
                                valueName: "severity"))
     var failOn: FailOn = .error
 
-    @Option(help: ArgumentHelp("The app's measured shutdown time, for the grace budget.", valueName: "duration"))
-    var shutdown: Duration?
+    @Option(help: ArgumentHelp("The app's measured shutdown time, for the grace budget; NAME=<duration> for one "
+                               + "container or Compose service (repeatable). A Kubernetes object can also carry "
+                               + "the annotation shutdown.sigscope.dev/NAME: 20s.", valueName: "duration"))
+    var shutdown: [ShutdownTime] = []
+
+    @Option(help: ArgumentHelp("What `lint -` reads from standard input: dockerfile, manifest, systemd or compose.",
+                               valueName: "type"))
+    var type: StandardInputType?
 
     @Option(help: ArgumentHelp("A `sigscope check --format json` report whose shutdown time feeds the grace "
                                + "budget.", valueName: "file"))
@@ -119,13 +127,33 @@ struct Lint: ParsableCommand {
         if !listRules && paths.isEmpty && composeFiles.isEmpty && image.isEmpty {
             throw ValidationError("give at least one file, directory or --image to lint")
         }
-        if shutdown != nil && checkReport != nil {
+        if shutdown.contains(where: { $0.name == nil }) && checkReport != nil {
             throw ValidationError("give --shutdown or --check-report, not both")
+        }
+        if shutdown.filter({ $0.name == nil }).count > 1 {
+            throw ValidationError("give one --shutdown for all containers (NAME=<duration> for each other one)")
+        }
+        if paths.filter({ $0 == "-" }).count > 1 {
+            throw ValidationError("standard input can be linted once: give - once")
+        }
+        if paths.contains("-") && type == nil {
+            throw ValidationError("lint - needs --type dockerfile|manifest|systemd|compose (what standard input holds)")
+        }
+        if type != nil && !paths.contains("-") {
+            throw ValidationError("--type says what `lint -` reads: give - as a path")
+        }
+        if listRules && output.format != .text && output.format != .json {
+            throw ValidationError("--list-rules writes text or json")
         }
     }
 
     func run() throws {
         try validateCombination()
+        if listRules && output.format == .json {
+            let rules = Rule.reported(by: .lint).map(\.json)
+            Output.write(JSONSchema.document([("rules", .array(rules))]).pretty() + "\n")
+            return
+        }
         if listRules {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY"])
             table.lineWidth = 80
@@ -142,9 +170,12 @@ struct Lint: ParsableCommand {
         var manifestLint = KubernetesManifestLint()
         if let margin { manifestLint.margin = margin }
         var extra: [LintedFile] = []
-        if let shutdown {
-            manifestLint.shutdown = shutdown
+        if let shutdown = shutdown.first(where: { $0.name == nil }) {
+            manifestLint.shutdown = shutdown.duration
             manifestLint.shutdownSource = "--shutdown"
+        }
+        for named in shutdown {
+            if let name = named.name { manifestLint.shutdownByName[name] = named.duration }
         }
         if let checkReport {
             let report = try LintCheckReport.load(path: checkReport)
@@ -158,7 +189,15 @@ struct Lint: ParsableCommand {
         }
         var suppression = try loadSuppression()
         try suppression.ignore(ignore.map(\.id))
-        let linter = Linter(manifestLint: manifestLint, context: context, suppression: suppression)
+        var linter = Linter(manifestLint: manifestLint, context: context, suppression: suppression)
+        if let type {
+            let kind: InputFile.Kind = switch type {
+            case .dockerfile: .dockerfile
+            case .manifest, .compose: .manifest
+            case .systemd: .config
+            }
+            linter.standardInput = (try InputFile.readStandardInput(as: kind), type.kind)
+        }
         if !composeFiles.isEmpty {
             for path in composeFiles where !FileManager.default.isReadableFile(atPath: path) {
                 throw SigscopeError(.unreadableFile, "cannot read compose file \(path)")
@@ -177,9 +216,12 @@ struct Lint: ParsableCommand {
         switch output.format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
         case .json: Output.write(report.json.pretty() + "\n")
-        case .sarif: Output.write(Sarif.log(report).pretty() + "\n")
+        case .sarif:
+            Output.write(Sarif.log(report, workingDirectory: FileManager.default.currentDirectoryPath).pretty() + "\n")
         case .junit: Output.write(report.junit)
-        case .github: Output.write(report.github)
+        case .github:
+            Output.write(report.github(workspace: ProcessInfo.processInfo.environment["GITHUB_WORKSPACE"],
+                                       workingDirectory: FileManager.default.currentDirectoryPath))
         }
         if report.failed { throw ExitCode(1) }
     }

@@ -4,6 +4,7 @@ import SigTrace
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every rule a finding of inspect, check or lint can name.",
+        usage: "sigscope rules [<options>] [<ids> ...]",
         discussion: """
             Each rule has a stable id (what a finding's `rule` key holds and what `# sigscope ignore=RULE` \
             suppresses), the severity its findings usually carry, the commands that report it, a summary, what \
@@ -34,7 +35,7 @@ struct Rules: ParsableCommand {
             }
         }
         if output.format == .json {
-            Output.write(JSONValue.object([("rules", .array(rules.map(\.json)))]).pretty() + "\n")
+            Output.write(JSONSchema.document([("rules", .array(rules.map(\.json)))]).pretty() + "\n")
         } else if ids.isEmpty {
             var table = TextTable(header: ["RULE", "SEVERITY", "SUMMARY [COMMANDS]"])
             table.lineWidth = 80

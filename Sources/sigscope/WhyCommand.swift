@@ -4,6 +4,7 @@ import SigTrace
 struct Why: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Wait until a process dies, then say which signal killed it, who sent it and why.",
+        usage: "sigscope why [<options>] <pid>",
         discussion: """
             Watches PID with the kernel backend (the signal:signal_generate and signal:signal_deliver \
             tracepoints; root and tracefs needed) until it ends, then prints how it ended, the killing signal and \

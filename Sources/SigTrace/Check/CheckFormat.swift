@@ -57,12 +57,15 @@ public struct CheckFormat: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The JSON report. `verdict`, `shutdown_seconds` and `exit` are always present (null where unknown).
-    public func json(_ result: CheckResult) -> JSONValue {
+    /// The JSON report (docs/json.md), a document unless `document` is false (a run embedded in another).
+    /// `verdict`, `shutdown_seconds` and `exit` are always present (null where unknown).
+    public func json(_ result: CheckResult, document: Bool = true) -> JSONValue {
         let o = result.observation
+        // The words of `why`: status exited with a code, or killed by a signal.
         let exit: JSONValue = switch o.exit {
-        case .exited(let code): .object([("code", .int(Int(code)))])
-        case .signaled(let signal, _): .object([("signal", .string(signal.name))])
+        case .exited(let code): .object([("status", .string("exited")), ("code", .int(Int(code)))])
+        case .signaled(let signal, let core):
+            .object([("status", .string("killed")), ("signal", .string(signal.name)), ("core_dumped", .bool(core))])
         case nil: .null
         }
         let inflight = o.inflight
@@ -91,10 +94,12 @@ public struct CheckFormat: Sendable {
         let atExit: JSONValue = o.connectionsAtExit.map(connectionsAtExit) ?? .null
         let fate: JSONValue = o.kernel?.json(signal: o.signal, pid: o.pid, signalAt: result.signalMonotonicNanoseconds)
             ?? .null
-        return .object([
+        let started = result.startedWallSeconds
+        let fields: [(String, JSONValue)] = [
             ("verdict", .string(result.verdict.rawValue)),
             ("pid", .int(Int(o.pid))),
-            ("command", .string(o.command)),
+            ("cmdline", .array((o.cmdline.isEmpty ? [o.command] : o.cmdline).map(JSONValue.string))),
+            ("started_at", started.map { .string(WatchFormat.isoTime($0)) } ?? .null),
             ("signal", .string(o.signal.name)),
             ("grace_seconds", seconds(o.grace.seconds)),
             ("pre_stop_seconds", seconds(o.preStop.seconds)),
@@ -119,32 +124,55 @@ public struct CheckFormat: Sendable {
                 ])
             })),
             ("connections_at_exit", atExit),
-            ("timeline", .array(result.timeline.map {
-                .object([("seconds", seconds($0.seconds)), ("event", .string($0.text))])
+            ("timeline", .array(result.timeline.map { event in
+                .object([
+                    ("seconds", seconds(event.seconds)),
+                    ("time", started.map { .string(WatchFormat.isoTime($0 + event.seconds)) } ?? .null),
+                    ("kind", .string(event.kind.rawValue)), ("text", .string(event.text)),
+                ])
             })),
             ("output_tail", .array(result.outputTail.map(JSONValue.string))),
-            ("trace", result.trace.map { .array($0.map(WatchFormat.jsonValue)) } ?? .null),
-        ])
+            ("trace", result.trace.map { .array($0.map { WatchFormat.jsonValue($0) }) } ?? .null),
+        ]
+        return document ? JSONSchema.document(fields) : .object(fields)
     }
 
-    /// A JUnit XML report with one test case for the shutdown; error findings fail it.
+    /// A JUnit XML report: one test case for the shutdown (failing with the verdict, an error when the service
+    /// never got ready), with the service's last output in its `<system-out>`, then one test case per finding,
+    /// failing at error severity.
     public func junit(_ result: CheckResult) -> String {
         let o = result.observation
-        let testCase = CIReport.TestCase(
+        let failure: CIReport.TestCase.Failure? = switch result.verdict {
+        case .pass: nil
+        case .fail:
+            CIReport.TestCase.Failure(type: "sigscope.check.fail", message: summary(result),
+                                      text: result.findings.filter { $0.severity == .error }
+                                          .map(CIReport.describe).joined(separator: "\n"))
+        case .error:
+            CIReport.TestCase.Failure(type: "sigscope.check.not-ready", message: summary(result),
+                                      text: o.notReady ?? summary(result), isError: true)
+        }
+        let shutdown = CIReport.TestCase(
             name: "\(o.signal.name) shutdown of \(o.command)", className: "sigscope.check",
-            seconds: o.shutdownSeconds ?? result.killedAfterSeconds ?? 0, findings: result.findings)
-        return CIReport.junit(suite: "sigscope check", cases: [testCase], failOn: .error)
+            seconds: o.shutdownSeconds ?? result.killedAfterSeconds ?? 0, failure: failure,
+            systemOut: result.outputTail.isEmpty ? nil : result.outputTail.joined(separator: "\n"))
+        let findings = result.findings.map { CIReport.TestCase.finding($0, className: "sigscope.check", failOn: .error) }
+        return CIReport.junit(suite: "sigscope check", cases: [shutdown] + findings)
     }
 
     /// GitHub workflow annotations: one per finding, then a notice with the verdict.
     public func github(_ result: CheckResult) -> String {
+        CIReport.githubAnnotations(result.findings) + "::notice title=sigscope check::"
+            + CIReport.escapeData(summary(result)) + "\n"
+    }
+
+    /// `fail: ./server (pid 12) SIGKILLed after the grace period after SIGTERM, grace 2 s`.
+    func summary(_ result: CheckResult) -> String {
         let o = result.observation
         let shutdown = o.shutdownSeconds.map { "shut down in \(ShutdownVerdict.precise($0)) s" }
             ?? (o.killed ? "SIGKILLed after the grace period" : "did not reach the signal")
-        let summary = "\(result.verdict.rawValue): \(o.command) (pid \(o.pid)) \(shutdown) after \(o.signal.name), "
+        return "\(result.verdict.rawValue): \(o.command) (pid \(o.pid)) \(shutdown) after \(o.signal.name), "
             + "grace \(ShutdownVerdict.format(o.grace.seconds)) s"
-        return CIReport.githubAnnotations(result.findings) + "::notice title=sigscope check::"
-            + CIReport.escapeData(summary) + "\n"
     }
 
     /// `{"reading": "exit_stop", "seconds_before_exit": null, "held_at_signal": 3, "abandoned": 3, "connections":
@@ -175,7 +203,8 @@ public struct CheckFormat: Sendable {
     }
 
     func process(_ process: TreeProcess) -> JSONValue {
-        .object([("pid", .int(Int(process.pid))), ("command", .string(process.command))])
+        .object([("pid", .int(Int(process.pid))), ("comm", .string(process.comm)),
+                 ("cmdline", .array(process.cmdline.map(JSONValue.string)))])
     }
 
     /// Seconds rounded to the microsecond, or null.

@@ -52,7 +52,7 @@ extension CheckRun {
     mutating func startLoad() throws(SigscopeError) -> NotReady? {
         guard let settings = config.load else { return nil }
         load = try CheckLoad(settings: settings)
-        note("load: \(settings.generator.rate) to \(settings.generator.url.absoluteString)"
+        note(.load, "load: \(settings.generator.rate) to \(settings.generator.url.absoluteString)"
              + (settings.generator.keepAlive > 0 ? ", \(settings.generator.keepAlive) kept-alive" : ""))
         let end = now + UInt64(settings.leadIn.seconds * 1e9)
         while now < end {
@@ -97,17 +97,18 @@ extension CheckRun {
         observation.platform = config.platform
         let m = report.moments
         if m.deregistrationDelay > .zero {
-            note("load: deregistration window ends (\(ShutdownVerdict.format(m.deregistrationDelay.seconds)) s)",
+            note(.load, "load: deregistration window ends (\(ShutdownVerdict.format(m.deregistrationDelay.seconds)) s)",
                  at: m.deregistrationEnd)
         }
         let failures = report.records.filter { $0.outcome.failed && $0.start >= m.terminationStart }
         if let first = failures.first {
-            note("load: first failure after termination began (\(first.outcome.label))", at: first.start)
+            note(.load, "load: first failure after termination began (\(first.outcome.label))", at: first.start)
         }
         if let last = failures.last, failures.count > 1 {
-            note("load: last failure (\(last.outcome.label)), \(failures.count) in all", at: last.start)
+            note(.load, "load: last failure (\(last.outcome.label)), \(failures.count) in all", at: last.start)
         }
         let total = report.total
-        note("load: \(total.requests) requests, \(total.counts[.ok] ?? 0) ok, \(total.failed) failed", at: m.loadEnd)
+        note(.load, "load: \(total.requests) requests, \(total.counts[.ok] ?? 0) ok, \(total.failed) failed",
+             at: m.loadEnd)
     }
 }

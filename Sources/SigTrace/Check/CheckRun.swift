@@ -18,8 +18,11 @@ struct CheckRun {
     let config: ShutdownCheck.Configuration
     let tree = ServiceTree()
     let start = Clocks.monotonicNanoseconds()
+    /// The wall clock at `start`, for the timeline's ISO 8601 times.
+    let startWall = Clocks.wallSeconds()
     let pid: Int32
     let command: String
+    let cmdline: [String]
     let watch: ExitWatch
     /// Set when sigscope started the service: it is our child and leads its own process group.
     let child: SpawnedProcess?
@@ -120,6 +123,7 @@ struct CheckRun {
         var cmdline = ProcReader().readCmdline(pid)
         if case .command(let arguments) = config.target, cmdline.isEmpty { cmdline = arguments }
         command = ShutdownVerdict.commandLine(cmdline)
+        self.cmdline = cmdline
     }
 
     var now: UInt64 { Clocks.monotonicNanoseconds() }
@@ -128,8 +132,8 @@ struct CheckRun {
         (Double(time ?? now) - Double(base)) / 1e9
     }
 
-    mutating func note(_ text: String, at time: UInt64? = nil) {
-        timeline.append(TimelineEvent(seconds: seconds(since: start, at: time), text: text))
+    mutating func note(_ kind: TimelineEvent.Kind, _ text: String, at time: UInt64? = nil) {
+        timeline.append(TimelineEvent(seconds: seconds(since: start, at: time), kind: kind, text: text))
     }
 
     /// Throws the interruption error if sigscope was told to stop; `cleanUp` then stops everything.
@@ -141,8 +145,11 @@ struct CheckRun {
     mutating func execute(readiness: [ReadinessProbe], progress: (@Sendable (Double, Double) -> Void)?)
         throws(SigscopeError) -> CheckResult
     {
-        note(child != nil ? "started pid \(pid)\(config.pid1 ? " as PID 1 of a new PID namespace" : "")"
-             : "attached to pid \(pid)")
+        if child != nil {
+            note(.started, "started pid \(pid)\(config.pid1 ? " as PID 1 of a new PID namespace" : "")")
+        } else {
+            note(.attached, "attached to pid \(pid)")
+        }
         if let reason = try awaitReady(readiness) { return notReady(reason) }
         if let reason = try startLoad() { return notReady(reason) }
         if let reason = try waitPreStop() { return notReady(reason) }
@@ -171,7 +178,7 @@ struct CheckRun {
         }
         readySeconds = seconds(since: start)
         let probes = readiness.map(\.description).joined(separator: ", ")
-        note(readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(probes))")
+        note(.ready, readiness.isEmpty ? "ready (no readiness probe)" : "ready (\(probes))")
         phase = .ready
         return nil
     }
@@ -179,14 +186,14 @@ struct CheckRun {
     /// The pre-stop wait. The grace period starts with it, as the kubelet counts it.
     mutating func waitPreStop() throws(SigscopeError) -> NotReady? {
         if let hook = config.preStopHook {
-            note("pre-stop hook started")
+            note(.preStop, "pre-stop hook started")
             let outcome = hook(config.grace)
             preStopCharged = outcome.charged
-            note(outcome.summary)
+            note(.preStop, outcome.summary)
             try checkInterrupted()
             if watch.hasExited { return .exitedDuringPreStop }
         } else if config.preStop > .zero {
-            note("pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
+            note(.preStop, "pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
             let end = now + UInt64(config.preStop.seconds * 1e9)
             while now < end {
                 try checkInterrupted()
@@ -206,7 +213,7 @@ struct CheckRun {
         let watch = watch
         if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
            readings > 1 {
-            note("dispositions settled after \(readings) readings")
+            note(.settled, "dispositions settled after \(readings) readings")
         }
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if !config.inflight.isEmpty {
@@ -219,8 +226,8 @@ struct CheckRun {
                 Interruption.requested != nil || watch.hasExited
             }
             try checkInterrupted()
-            note("\(inFlightCount) of \(counted(config.inflight.count, "request")) sent and waiting for their "
-                 + "response")
+            note(.requestsSent, "\(inFlightCount) of \(counted(config.inflight.count, "request")) sent and waiting "
+                 + "for their response")
             inflight = requests
         }
         phase = .inFlight
@@ -238,7 +245,7 @@ struct CheckRun {
             programCommandLine = report.snapshot.cmdline
         } catch {
             // The verdict stands on what happens next; the timeline says why there is no forecast beside it.
-            note("no forecast: \(error.message)")
+            note(.forecast, "no forecast: \(error.message)")
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
@@ -249,7 +256,7 @@ struct CheckRun {
             traced += tree.descendants(of: [pid]).filter { !$0.isZombie }.map(\.pid)
             let connections = connections
             trace = try ShutdownTrace(pids: traced) { pid, tid in connections.readAtExitStop(pid: pid, tid: tid) }
-            note("tracing \(counted(traced.count, "process", "processes"))")
+            note(.tracing, "tracing \(counted(traced.count, "process", "processes"))")
         }
         // With --trace, the kernel also records each SIGKILL to those descendants and its sender.
         kernel = StopSignalFate.start(pids: traced, signal: config.signal)
@@ -267,7 +274,7 @@ struct CheckRun {
         }
         probe?.start()
         self.probe = probe
-        note("sent \(config.signal.name) to pid \(pid) (not its group)", at: signalAt)
+        note(.signal, "sent \(config.signal.name) to pid \(pid) (not its group)", at: signalAt)
         phase = .signalled
         return nil
     }
@@ -309,8 +316,8 @@ struct CheckRun {
             let status = reap()
             let atExit = connections.atExit(mainPid: pid, exitAt: exitAt, listening: listenedBefore)
             connectionsAtExit = atExit
-            note(ConnectionsAtExit.timelineText(atExit), at: exitAt)
-            note("pid \(pid) \(status?.description ?? "exited"), "
+            note(.connections, ConnectionsAtExit.timelineText(atExit), at: exitAt)
+            note(.exit, "pid \(pid) \(status?.description ?? "exited"), "
                  + "\(ShutdownVerdict.precise(seconds(since: signalAt, at: exitAt))) s after the signal", at: exitAt)
             return .exited(seconds: seconds(since: signalAt, at: exitAt), status: status)
         }
@@ -321,7 +328,7 @@ struct CheckRun {
         graceEnd = state
         connectionsAtExit = ConnectionsAtExit(reading: .graceEnd, connections: state.connections,
                                               heldAtSignal: connections.heldAtSignal)
-        note("grace period over: sent SIGKILL to pid \(pid)"
+        note(.sigkill, "grace period over: sent SIGKILL to pid \(pid)"
              + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
         watch.send(.kill)
         GraceEndState.killDescendants(state.descendants)
@@ -329,7 +336,7 @@ struct CheckRun {
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
         let status = child == nil && gone && config.recordedExit == nil ? .signaled(.kill, coreDumped: false) : reap()
-        note("pid \(pid) \(status?.description ?? "exited")")
+        note(.exit, "pid \(pid) \(status?.description ?? "exited")")
         return .killed(afterSeconds: killedAfter, status: status)
     }
 
@@ -371,7 +378,7 @@ struct CheckRun {
             observation.orphans = descendants.compactMap(tree.current).filter { !$0.isZombie }
         }
         if !observation.orphans.isEmpty {
-            note("\(observation.orphans.count) descendant(s) still running: killing them")
+            note(.leftovers, "\(observation.orphans.count) descendant(s) still running: killing them")
         }
         tree.killAndReap(group: child != nil ? pid : nil, processes: observation.orphans, keep: keep)
         if let inflight {
@@ -380,30 +387,30 @@ struct CheckRun {
             observation.inflight = summary
             for result in summary.results {
                 let at = result.seconds.map { signalAt + UInt64(max(0, $0) * 1e9) }
-                note("in-flight \(result.url): \(result.outcome?.summary ?? "no answer")", at: at ?? now)
+                note(.request, "in-flight \(result.url): \(result.outcome?.summary ?? "no answer")", at: at ?? now)
             }
         }
         if let probe {
             let report = probe.report(signalAt: signalAt)
             observation.probe = report
             if let last = report.lastServedSeconds {
-                note("probe: last new connection served", at: signalAt + UInt64(max(0, last) * 1e9))
+                note(.probe, "probe: last new connection served", at: signalAt + UInt64(max(0, last) * 1e9))
             }
             if let closed = report.listenerClosedSeconds {
-                note("probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
+                note(.probe, "probe: listener closed (connection refused)", at: signalAt + UInt64(max(0, closed) * 1e9))
             }
         }
         finishLoad(&observation)
         let record = kernel?.finish(exit: observation.exit)
         observation.kernel = record
-        for fact in record?.facts ?? [] { note("kernel: " + fact.text, at: fact.monotonicNanoseconds) }
+        for fact in record?.facts ?? [] { note(.kernel, "kernel: " + fact.text, at: fact.monotonicNanoseconds) }
         // ptrace never sees SIGKILL: the kernel's record of each one, with its sender, joins the trace.
         var traced = trace?.finish()
         if let kills = record?.killEvents, !kills.isEmpty, let events = traced {
             traced = (events + kills).sorted { $0.monotonicNanoseconds < $1.monotonicNanoseconds }
         }
         for event in traced ?? [] {
-            if let text = ShutdownTrace.timelineText(event) { note(text, at: event.monotonicNanoseconds) }
+            if let text = ShutdownTrace.timelineText(event) { note(.trace, text, at: event.monotonicNanoseconds) }
         }
         return result(observation, trace: traced)
     }
@@ -420,7 +427,7 @@ struct CheckRun {
         }
         let reaped = child != nil || config.recordedExit != nil ? reap() : nil
         let observation = makeObservation(.notReady(reason, status: exited ? reaped : nil))
-        note("pid \(pid) \(observation.notReady ?? reason.description)")
+        note(.notReady, "pid \(pid) \(observation.notReady ?? reason.description)")
         tree.killAndReap(group: child != nil ? pid : nil, processes: [], keep: keep)
         return result(observation, trace: nil)
     }
@@ -430,6 +437,7 @@ struct CheckRun {
             pid: pid, command: command, signal: config.signal, grace: config.grace,
             preStop: preStopCharged ?? config.preStop,
             end: end, acceptedExitCodes: config.acceptedExitCodes)
+        observation.cmdline = cmdline
         observation.forecast = forecast
         observation.forecastOutcome = forecastOutcome
         observation.program = program
@@ -449,13 +457,14 @@ struct CheckRun {
         let (verdict, findings) = ShutdownVerdict.judge(observation)
         let contradicted = ShutdownVerdict.contradictedForecast(observation, findings: findings)
         for finding in contradicted {
-            timeline.append(TimelineEvent(seconds: timeline.last?.seconds ?? 0,
+            timeline.append(TimelineEvent(seconds: timeline.last?.seconds ?? 0, kind: .forecastWrong,
                                           text: "forecast \(finding.rule) was wrong: it stopped cleanly"))
         }
         var result = CheckResult(verdict: verdict, findings: findings, observation: observation, timeline: timeline,
                                  readySeconds: readySeconds, outputTail: output?.tail() ?? [], trace: trace)
         result.contradictedForecast = contradicted
         result.signalMonotonicNanoseconds = signalAt > 0 ? signalAt : nil
+        result.startedWallSeconds = startWall
         return result
     }
 

@@ -16,6 +16,9 @@ public struct TreeProcess: Sendable, Equatable {
     public var startTime: UInt64
     /// The command line, or `[comm]` for a zombie or a process whose cmdline is empty.
     public var command: String
+    /// The name the kernel keeps (`comm`), and the arguments (empty for a zombie or a kernel thread).
+    public var comm: String = ""
+    public var cmdline: [String] = []
 
     /// True for a zombie: exited, not yet reaped.
     public var isZombie: Bool { state == "Z" }
@@ -36,6 +39,8 @@ public struct TreeProcess: Sendable, Equatable {
         self.state = state
         startTime = start
         command = cmdline.isEmpty ? "[\(comm)]" : cmdline.joined(separator: " ")
+        self.comm = comm
+        self.cmdline = cmdline
     }
 }
 

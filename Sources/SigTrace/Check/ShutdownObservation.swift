@@ -37,7 +37,9 @@ public enum ShutdownEnd: Sendable, Equatable {
 /// Everything `check` observed, before judging. Pure data, so the rules can be tested without processes.
 public struct ShutdownObservation: Sendable {
     public var pid: Int32
+    /// The command line as one string for text, and as its arguments (`cmdline` in the JSON).
     public var command: String
+    public var cmdline: [String] = []
     public var signal: Signal
     public var grace: Duration
     public var preStop: Duration

@@ -77,10 +77,10 @@ public struct SignalComparison: Sendable {
 
     /// `{"program": "postgresql", "recommended_signal": "SIGINT", "runs": [{"signal": ..., <check's JSON>}]}`.
     public func json(format: CheckFormat) -> JSONValue {
-        .object([
+        JSONSchema.document([
             ("program", program.map { .string($0.id) } ?? .null),
             ("recommended_signal", program.map { .string($0.recommendedStopSignal.name) } ?? .null),
-            ("runs", .array(runs.map { format.json($0.result) })),
+            ("runs", .array(runs.map { format.json($0.result, document: false) })),
         ])
     }
 

@@ -139,13 +139,14 @@ public struct ContainerCheck: Sendable {
         }
         if let startedAt {
             let before = -Double(checkStart - startedAt) / 1e9
-            result.timeline.insert(TimelineEvent(seconds: before, text: "\(engine.kind.rawValue) run: container "
-                + "\(name), init pid \(state.pid)"), at: 0)
+            result.timeline.insert(TimelineEvent(seconds: before, kind: .container,
+                                                 text: "\(engine.kind.rawValue) run: container \(name), init pid "
+                                                     + "\(state.pid)"), at: 0)
         }
         if let recorded = run.recordedExitCode {
             let seconds = run.recordedSecondsAfterSignal.map { ", exited \(ShutdownVerdict.precise($0)) s after the "
                 + "signal by its clock" } ?? ""
-            let event = TimelineEvent(seconds: result.timeline.last?.seconds ?? 0,
+            let event = TimelineEvent(seconds: result.timeline.last?.seconds ?? 0, kind: .recordedExit,
                                       text: "\(engine.kind.rawValue) recorded exit code \(recorded)\(seconds)")
             result.timeline.append(event)
         }

@@ -15,7 +15,7 @@ public struct InspectFormat: Sendable {
         self.showThreads = showThreads
     }
 
-    /// The JSON document: `{"processes": [...]}`, indented for a few processes, one process per line for many.
+    /// The JSON document: `{"schema_version": 1, "processes": [...]}`, indented for a few processes, one process per line for many.
     public func json(_ reports: [ProcessReport]) -> String {
         let document = Mutex<[UInt8]>([])
         writeJSON(reports) { piece in document.withLock { $0.append(contentsOf: piece) } }
@@ -35,7 +35,7 @@ public struct InspectFormat: Sendable {
             return
         }
         let processes = reports.map { withContainer($0.json(allSignals: all), $0.pid) }
-        emit(Array((JSONValue.object([("processes", .array(processes))]).pretty() + "\n").utf8))
+        emit(Array((JSONSchema.document([("processes", .array(processes))]).pretty() + "\n").utf8))
     }
 
     /// The process's JSON with its `container` key, when containers were looked up.
@@ -58,8 +58,11 @@ public struct InspectFormat: Sendable {
         if let container = containers[report.pid] { facts.append("container \(container.label)") }
         out += "  " + facts.joined(separator: "  ") + "\n"
         out += "  SIGTERM: " + outcomeText(report.disposition(.term))
+            + (report.partial == nil ? "" : style.yellow(" (partial verdict)"))
         if let record = report.goSignals { out += "  " + record.notifyLine(.term) }
-        out += "\n\n"
+        out += "\n"
+        if let partial = report.partial { out += wrapped(partial, indent: "  caveat: ", hanging: 10) }
+        out += "\n"
 
         // With --all-signals, each signal's meaning too: most of the 64 are rarely met.
         // BLK, IGN, CGT, PND as /proc/PID/status names the masks (SigBlk...), so the table fits in 80 columns.
@@ -152,6 +155,23 @@ public struct InspectFormat: Sendable {
         case .handled: return style.green(text)
         default: return text
         }
+    }
+
+    /// `text` after `indent`, wrapped within 80 columns, continuation lines indented by `hanging`.
+    func wrapped(_ text: String, indent: String, hanging: Int) -> String {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count + word.count + 1 > 80 && line.count > hanging {
+                lines.append(line)
+                line = String(repeating: " ", count: hanging)
+            } else if line != indent && !line.allSatisfy({ $0 == " " }) {
+                line += " "
+            }
+            line += word
+        }
+        lines.append(line)
+        return style.dim(lines.joined(separator: "\n")) + "\n"
     }
 
     func mark(_ value: String, _ empty: String) -> String { value == empty ? "-" : value }

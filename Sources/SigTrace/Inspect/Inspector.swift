@@ -13,8 +13,12 @@ public struct Inspector: Sendable {
 
     public init(reader: ProcReader = ProcReader()) { self.reader = reader }
 
-    /// Inspects one process. Throws one-line errors for bad pids, kernel threads and zombies.
-    public func inspect(_ pid: Int32, depth: ProcReader.Depth = .full) throws(SigscopeError) -> ProcessReport {
+    /// Inspects one process. Throws one-line errors for bad pids, kernel threads and zombies, and, unless
+    /// `acceptPartial`, for a process whose descriptors sigscope may not read when they could change SIGTERM's
+    /// outcome; with `acceptPartial` that process gets its partial verdict, `ProcessReport.partial` saying why.
+    public func inspect(_ pid: Int32, depth: ProcReader.Depth = .full, acceptPartial: Bool = false)
+        throws(SigscopeError) -> ProcessReport
+    {
         var samples = 1
         var snapshot = try reader.snapshot(pid, depth: depth)
         try reader.requireUserProcess(snapshot.status)
@@ -27,7 +31,8 @@ public struct Inspector: Sendable {
             report = Self.judge(snapshot, samples: samples)
         }
         if depth.everything { report = refined(report) }
-        if report.snapshot.restricted && InspectRules.uncertainWhenRestricted.contains(report.disposition(.term).outcome) {
+        if !acceptPartial, report.snapshot.restricted,
+           InspectRules.uncertainWhenRestricted.contains(report.disposition(.term).outcome) {
             throw SigscopeError(
                 .permissionDenied,
                 "permission denied reading /proc/\(pid)/fd and its threads' syscall files (pid \(pid) belongs to uid "

@@ -24,6 +24,15 @@ public struct ProcessReport: Sendable {
         SignalDisposition(signal, in: masks, runtime: runtime)
     }
 
+    /// Why the verdict is partial, when sigscope could not read the descriptors or system calls of the process
+    /// (another user's process without CAP_SYS_PTRACE, or PID 1 of a container): a signalfd or sigwait taking
+    /// SIGTERM would go unseen. Nil when everything was read.
+    public var partial: String? {
+        guard snapshot.restricted else { return nil }
+        return "/proc/\(pid)/fd and its threads' syscall files could not be read: a signalfd or sigwait taking "
+            + "SIGTERM would go unseen, so \(disposition(.term).outcome.rawValue) is what the masks alone say"
+    }
+
     /// Dispositions of all 64 signals, in order.
     public var signals: [SignalDisposition] { Signal.all.map(disposition) }
 
@@ -54,6 +63,7 @@ public struct ProcessReport: Sendable {
                          ("sigterm", .bool(record.wanted.contains(.term)))])
             } ?? .null),
             ("deferred", deferredTerm?.json ?? .null),
+            ("partial", .string(partial)),
         ])
     }
 

@@ -177,7 +177,7 @@ public struct SignalDisposition: Sendable, Hashable {
     /// The disposition as JSON with the stable keys of `inspect --format json`.
     public var json: JSONValue {
         .object([
-            ("number", .int(Int(signal.rawValue))), ("name", .string(signal.name)),
+            ("signal", .string(signal.name)), ("number", .int(Int(signal.rawValue))),
             ("default_action", .string(signal.defaultAction.rawValue)), ("blocked", .string(blocked.rawValue)),
             ("ignored", .bool(ignored)), ("caught", .bool(caught)), ("pending", .string(pending.rawValue)),
             ("handled_by", .string(handledBy?.rawValue)), ("outcome", .string(outcome.rawValue)),

@@ -48,10 +48,10 @@ public struct WhyFormat: Sendable {
         bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 
-    /// The JSON object.
+    /// The JSON document.
     public func json(_ report: DeathReport) -> String {
         var fields: [(String, JSONValue)] = [
-            ("pid", .int(Int(report.pid))), ("comm", .string(report.comm)),
+            ("schema_version", .int(JSONSchema.version)), ("pid", .int(Int(report.pid))), ("comm", .string(report.comm)),
             ("cmdline", .array(report.cmdline.map(JSONValue.string))),
         ]
         switch report.status {
@@ -65,7 +65,7 @@ public struct WhyFormat: Sendable {
         fields.append(("exit_code", .int(Int(report.exitCode))))
         fields.append(("cause", .string(report.cause.rawValue)))
         fields.append(("explanation", .string(report.explanation)))
-        fields.append(("killer", report.killer.map(WatchFormat.jsonValue) ?? .null))
+        fields.append(("killer", report.killer.map { WatchFormat.jsonValue($0) } ?? .null))
         if let memory = report.memoryAfter {
             fields.append(("memory_cgroup", .object([
                 ("path", .string(memory.path)), ("version", .int(memory.version)),
@@ -77,7 +77,7 @@ public struct WhyFormat: Sendable {
             ])))
         }
         fields.append(("lost_events", .int(report.lostEvents)))
-        fields.append(("recent", .array(report.recent.map(WatchFormat.jsonValue))))
+        fields.append(("recent", .array(report.recent.map { WatchFormat.jsonValue($0) })))
         return JSONValue.object(fields).rendered() + "\n"
     }
 }

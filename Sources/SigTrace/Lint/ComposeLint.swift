@@ -30,6 +30,7 @@ public struct ComposeLint: Sendable {
         -> [Finding] {
         var findings: [Finding] = []
         let anchor = service.location
+        let budget = self.budget.named(name)
         func finding(_ rule: Rule, _ message: String, hint: String, at location: ComposeFile.Location,
                      severity: Severity? = nil) -> Finding {
             rule.finding("service \(name): " + message, hint: hint, file: location.file, line: location.line,

@@ -18,7 +18,13 @@ public struct KubernetesManifest {
         public var ignoredRuleLines: [String: Int] = [:]
         /// The rules silenced by annotations.
         public var ignoredRules: Set<String> { Set(ignoredRuleLines.keys) }
+        /// Measured shutdown times by container, from `shutdown.sigscope.dev/CONTAINER: 20s` annotations on the
+        /// object or its pod template: the text and the annotation's line.
+        public var shutdownAnnotations: [String: (value: String, line: Int?)] = [:]
     }
+
+    /// The annotation prefix that gives a container's measured shutdown time: `shutdown.sigscope.dev/app: 20s`.
+    public static let shutdownAnnotationPrefix = "shutdown.sigscope.dev/"
 
     /// The pod specs found, in file order.
     public let podSpecs: [PodSpec]
@@ -78,8 +84,13 @@ public struct KubernetesManifest {
         var template: Node? = object
         for key in path.dropLast() { template = template?[key] }
         for holder in [object, template] {
-            for (key, _) in holder?["metadata"]?["annotations"]?.mapping ?? [:] {
-                guard let name = key.string, name.hasPrefix(Suppression.annotationPrefix) else { continue }
+            for (key, value) in holder?["metadata"]?["annotations"]?.mapping ?? [:] {
+                guard let name = key.string else { continue }
+                if name.hasPrefix(shutdownAnnotationPrefix) {
+                    pod.shutdownAnnotations[String(name.dropFirst(shutdownAnnotationPrefix.count))] =
+                        (value.string ?? "", key.line)
+                }
+                guard name.hasPrefix(Suppression.annotationPrefix) else { continue }
                 pod.ignoredRuleLines[String(name.dropFirst(Suppression.annotationPrefix.count))] = key.line
             }
         }

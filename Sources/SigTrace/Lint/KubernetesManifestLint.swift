@@ -9,6 +9,9 @@ public struct KubernetesManifestLint: Sendable {
     public var shutdownSource: String
     /// The margin the budget must leave; nil means 10% of the grace period, at least 2 s.
     public var margin: Duration?
+    /// Measured shutdown times of single containers (or Compose services), by name: `--shutdown NAME=20s`. They
+    /// come before a `shutdown.sigscope.dev/NAME` annotation, which comes before `shutdown`.
+    public var shutdownByName: [String: Duration] = [:]
 
     public init(shutdown: Duration? = nil, shutdownSource: String = "--shutdown", margin: Duration? = nil) {
         self.shutdown = shutdown
@@ -92,7 +95,25 @@ public struct KubernetesManifestLint: Sendable {
                     line: line))
                 continue
             }
-            guard let shutdown else { continue }
+            let measured: (shutdown: Duration, source: String)
+            let containerName = container["name"]?.string ?? "unnamed"
+            let annotation = KubernetesManifest.shutdownAnnotationPrefix + containerName
+            if let named = shutdownByName[containerName] {
+                measured = (named, "--shutdown \(containerName)=\(DurationParser.text(named))")
+            } else if let annotated = pod.shutdownAnnotations[containerName] {
+                guard let value = try? DurationParser.parse(annotated.value) else {
+                    findings.append(Rule.manifestInvalid.finding(
+                        "\(name): the annotation \(annotation) is '\(annotated.value)', not a duration",
+                        hint: "write a duration such as 20s or 1m30s", file: display, line: annotated.line))
+                    continue
+                }
+                measured = (value, "annotation \(annotation)")
+            } else if let shutdown {
+                measured = (shutdown, shutdownSource)
+            } else {
+                continue
+            }
+            let (shutdown, shutdownSource) = measured
             let total = preStopSeconds + shutdown.seconds
             let margin = self.margin?.seconds ?? max(2, graceDouble * 0.1)
             let budget = "preStop \(Self.format(preStopSeconds)) + shutdown \(Self.format(shutdown.seconds)) "

@@ -31,6 +31,10 @@ public struct LintCheckReport: Sendable {
         switch report["exit"] {
         case let text as String: exit = text
         case let number as NSNumber: exit = "status \(number)"
+        case let object as [String: Any] where object["status"] as? String == "exited" && object["code"] != nil:
+            exit = "exited with code \(object["code"].map { "\($0)" } ?? "")"
+        case let object as [String: Any] where object["status"] as? String == "killed" && object["signal"] != nil:
+            exit = "killed by \(object["signal"].map { "\($0)" } ?? "")"
         case let object as [String: Any]:
             exit = object.keys.sorted().map { "\($0) \(object[$0].map { "\($0)" } ?? "")" }.joined(separator: ", ")
         default: exit = nil

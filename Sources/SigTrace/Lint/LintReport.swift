@@ -85,7 +85,7 @@ public struct LintReport: Sendable {
                 ("message", .string(finding.message)), ("hint", .string(finding.hint)),
             ])
         }
-        return .object([
+        return JSONSchema.document([
             ("fail_on", .string(failOn?.rawValue ?? "none")), ("failed", .bool(failed)), ("files", .array(fileValues)),
             ("findings", .array(findingValues)),
             ("summary", .object([
@@ -97,13 +97,23 @@ public struct LintReport: Sendable {
         ])
     }
 
-    /// JUnit XML: one test case per file, failing when it has a finding at or above `failOn`.
+    /// JUnit XML: one test case per finding (`RULE at FILE:LINE`), failing when it reaches `failOn`, and one
+    /// passing case for each file without findings.
     public var junit: String {
-        CIReport.junit(suite: "sigscope lint", cases: files.map {
-            CIReport.TestCase(name: $0.path, className: "sigscope.lint.\($0.kind.rawValue)", findings: $0.findings)
-        }, failOn: failOn)
+        var cases: [CIReport.TestCase] = []
+        for file in files {
+            let className = "sigscope.lint.\(file.kind.rawValue)"
+            if file.findings.isEmpty {
+                cases.append(CIReport.TestCase(name: file.path, className: className))
+            } else {
+                cases += file.findings.map { CIReport.TestCase.finding($0, className: className, failOn: failOn) }
+            }
+        }
+        return CIReport.junit(suite: "sigscope lint", cases: cases)
     }
 
-    /// GitHub Actions annotations, one line per finding.
-    public var github: String { CIReport.githubAnnotations(findings) }
+    /// GitHub Actions annotations, one line per finding, files named relative to `workspace` (`GITHUB_WORKSPACE`).
+    public func github(workspace: String? = nil, workingDirectory: String? = nil) -> String {
+        CIReport.githubAnnotations(findings, workspace: workspace, workingDirectory: workingDirectory)
+    }
 }

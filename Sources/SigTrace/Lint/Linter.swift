@@ -42,6 +42,8 @@ public struct Linter: Sendable {
     public var context: String?
     /// `.sigscope.yml` entries.
     public var suppression: Suppression
+    /// `lint -`: the text read from standard input and what it is (`--type`), linted as the path `-`.
+    public var standardInput: (text: String, kind: LintedFile.Kind)?
 
     public init(manifestLint: KubernetesManifestLint = KubernetesManifestLint(), context: String? = nil,
                 suppression: Suppression = Suppression()) {
@@ -60,6 +62,10 @@ public struct Linter: Sendable {
         var seen = Set<String>()
         func firstTime(_ path: String) -> Bool { seen.insert((path as NSString).standardizingPath).inserted }
         for path in paths {
+            if path == "-", let standardInput {
+                results.append(lintStandardInput(standardInput.text, as: standardInput.kind))
+                continue
+            }
             var info = stat()
             guard stat(path, &info) == 0 else {
                 let why = SigscopeError.describe(errno: errno)
@@ -127,7 +133,7 @@ public struct Linter: Sendable {
 
     func lintDockerfile(_ path: String) -> LintedFile {
         let text: String
-        do { text = try InputFile.readText(path, as: .dockerfile) } catch { return refused(path, .dockerfile, error) }
+        do { text = try readInput(path, as: .dockerfile) } catch { return refused(path, .dockerfile, error) }
         let dockerfile = Dockerfile(text: text)
         let lint = DockerfileLint(context: context ?? BuildContext.directory(of: path),
                                   contextIsExplicit: context != nil)
@@ -136,7 +142,7 @@ public struct Linter: Sendable {
 
     func lintManifest(_ path: String) -> LintedFile {
         let text: String
-        do { text = try InputFile.readText(path, as: .manifest) } catch { return refused(path, .manifest, error) }
+        do { text = try readInput(path, as: .manifest) } catch { return refused(path, .manifest, error) }
         do {
             let manifest = try KubernetesManifest(text: text)
             // An object's `ignore-check.sigscope.dev/RULE` annotations silence that object's findings of RULE.

@@ -4,11 +4,18 @@ import Foundation
 /// `Linter`: which names they go by, which files systemd and Compose would read together, and suppression
 /// across those files.
 extension Linter {
+    /// NSString's `deletingLastPathComponent` without its trap on a one-character path (`lint -f c`, `lint -`):
+    /// `a/b` -> `a`, `/b` -> `/`, `b` -> empty.
+    static func parentPath(_ path: String) -> String {
+        guard path.count > 1 else { return path == "/" ? "/" : "" }
+        return (path as NSString).deletingLastPathComponent
+    }
+
     /// What an orchestrator file is, from its path; nil for anything else.
     static func orchestratorKind(_ path: String) -> LintedFile.Kind? {
         let name = (path as NSString).lastPathComponent.lowercased()
         if name.hasSuffix(".service") { return .systemd }
-        let parent = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        let parent = (Linter.parentPath(path) as NSString).lastPathComponent
         if name.hasSuffix(".conf") && parent.hasSuffix(".service.d") { return .systemd }
         if isComposeName(name) { return .compose }
         return nil
@@ -36,11 +43,11 @@ extension Linter {
     /// beside its directory, an override file beside its Compose file.
     static func readWithAnother(_ path: String) -> Bool {
         let manager = FileManager.default
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = Linter.parentPath(path)
         let name = (path as NSString).lastPathComponent.lowercased()
         if name.hasSuffix(".conf") {
             let dropInDirectory = (directory as NSString).lastPathComponent
-            let unit = ((directory as NSString).deletingLastPathComponent as NSString)
+            let unit = (Linter.parentPath(directory) as NSString)
                 .appendingPathComponent(String(dropInDirectory.dropLast(2)))
             return manager.fileExists(atPath: unit)
         }
@@ -59,7 +66,7 @@ extension Linter {
             return file(path, .systemd, [])
         }
         let text: String
-        do { text = try InputFile.readText(path, as: .config) } catch { return refused(path, .systemd, error) }
+        do { text = try readInput(path, as: .config) } catch { return refused(path, .systemd, error) }
         let isDropIn = path.lowercased().hasSuffix(".conf")
         var unit = SystemdUnit(text: text, path: path)
         if !isDropIn {
@@ -81,7 +88,7 @@ extension Linter {
     /// (`a-.service.d` for `a-b.service`), sorted by file name across them as systemd sorts them; a later
     /// directory's file of the same name replaces an earlier one's.
     static func dropIns(forUnit path: String) -> [String] {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = Linter.parentPath(path)
         let name = (path as NSString).lastPathComponent
         guard name.hasSuffix(".service") else { return [] }
         let stem = String(name.dropLast(".service".count))
@@ -136,7 +143,7 @@ extension Linter {
                 let overrideName = String((first as NSString).lastPathComponent.prefix(
                     lower.distance(from: lower.startIndex, to: extensionStart))) + ".override"
                     + String(lower[extensionStart...])
-                let override = ((first as NSString).deletingLastPathComponent as NSString)
+                let override = (Linter.parentPath(first) as NSString)
                     .appendingPathComponent(overrideName)
                 if FileManager.default.fileExists(atPath: override) { paths.append(override) }
             }
@@ -144,7 +151,7 @@ extension Linter {
         var project: ComposeFile?
         for path in paths {
             let text: String
-            do { text = try InputFile.readText(path, as: .manifest) } catch { return refused(path, .compose, error) }
+            do { text = try readInput(path, as: .manifest) } catch { return refused(path, .compose, error) }
             do {
                 if project == nil { project = try ComposeFile(text: text, file: path) } else {
                     try project!.merge(text: text, file: path)
@@ -157,7 +164,7 @@ extension Linter {
             }
         }
         guard let project else { return file(first, .compose, []) }
-        let directory = (first as NSString).deletingLastPathComponent
+        let directory = Linter.parentPath(first)
         let lint = ComposeLint(budget: StopBudget(manifestLint))
         // Findings in an override file say so: the report groups them under the first file.
         let findings = lint.lint(project, directory: directory.isEmpty ? "." : directory, read: { try? InputFile.readText($0, as: .dockerfile) }).map {

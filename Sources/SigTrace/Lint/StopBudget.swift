@@ -7,6 +7,8 @@ public struct StopBudget: Sendable {
     public var source: String
     /// The margin to leave; nil means 10% of the timeout, at least 2 s.
     public var margin: Duration?
+    /// Measured shutdowns of single Compose services (or units), by name: `--shutdown NAME=20s`.
+    public var byName: [String: Duration] = [:]
 
     public init(shutdown: Duration? = nil, source: String = "--shutdown", margin: Duration? = nil) {
         self.shutdown = shutdown
@@ -17,6 +19,16 @@ public struct StopBudget: Sendable {
     /// The same inputs the Kubernetes grace budget uses.
     public init(_ manifestLint: KubernetesManifestLint) {
         self.init(shutdown: manifestLint.shutdown, source: manifestLint.shutdownSource, margin: manifestLint.margin)
+        byName = manifestLint.shutdownByName
+    }
+
+    /// The budget of the service or unit `name`: its own measured shutdown when `--shutdown NAME=` gave one.
+    public func named(_ name: String) -> StopBudget {
+        guard let own = byName[name] else { return self }
+        var budget = self
+        budget.shutdown = own
+        budget.source = "--shutdown \(name)=\(DurationParser.text(own))"
+        return budget
     }
 
     /// How a measured shutdown compares with a timeout.

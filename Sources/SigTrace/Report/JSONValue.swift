@@ -36,14 +36,15 @@ public enum JSONValue: Sendable, Equatable {
     /// Appends the compact rendering to `out`.
     public func write(compactTo out: inout [UInt8]) { write(to: &out, indent: 0, level: 0) }
 
-    /// An object with one array of `count` elements, rendered one compact element per line, so a large list
-    /// stays small and still greps line by line. The elements are rendered on every core in consecutive slices,
+    /// A document (`schema_version` first) with one array of `count` elements, rendered one compact element per
+    /// line, so a large list stays small and still greps line by line. The elements are rendered on every core in
+    /// consecutive slices,
     /// each slice into its own buffer with its own `State` (a cache, say) from `makeState`, by
     /// `element(index, &state, &out)`; `emit` gets the UTF-8 pieces in order, each as soon as it can go out.
     public static func lines<State>(_ key: String, count: Int, makeState: @Sendable () -> State,
                                     element: @Sendable (Int, inout State, inout [UInt8]) -> Void,
                                     emit: @Sendable ([UInt8]) -> Void) {
-        var head: [UInt8] = Array("{".utf8)
+        var head: [UInt8] = Array("{\"schema_version\": \(JSONSchema.version), ".utf8)
         writeString(key, to: &head)
         head.append(contentsOf: ": [\n".utf8)
         emit(head)

@@ -1,19 +1,51 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Terminal styling: colour only when writing to a terminal and `NO_COLOR` is unset.
+/// Terminal styling: colour on a terminal unless `NO_COLOR` says otherwise, forced by `FORCE_COLOR` or
+/// `--color always`, never with `--color never`.
 public struct TextStyle: Sendable {
+    /// `--color`: `auto` decides per output from the environment and whether it is a terminal.
+    public enum ColorChoice: String, Sendable, CaseIterable {
+        case auto, always, never
+    }
+
     /// Whether escape sequences are emitted.
     public let colored: Bool
 
     public init(colored: Bool) { self.colored = colored }
 
-    /// The style for a file descriptor: coloured only if it is a TTY and `NO_COLOR` is absent or empty.
+    /// The process's `--color` choice, set once by the command line before anything renders.
+    private static let choiceStorage = Atomic<Int>(0)
+
+    public static var choice: ColorChoice {
+        get { ColorChoice.allCases[choiceStorage.load(ordering: .relaxed)] }
+        set { choiceStorage.store(ColorChoice.allCases.firstIndex(of: newValue) ?? 0, ordering: .relaxed) }
+    }
+
+    /// The style for a file descriptor, by `choice`, the environment and whether `fd` is a terminal.
     public static func forDescriptor(_ fd: Int32) -> TextStyle {
-        let noColor = getenv("NO_COLOR").map { String(cString: $0) } ?? ""
-        let term = getenv("TERM").map { String(cString: $0) } ?? ""
-        return TextStyle(colored: isatty(fd) == 1 && noColor.isEmpty && term != "dumb")
+        func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        return TextStyle(colored: wantsColor(choice: choice, isTerminal: isatty(fd) == 1,
+                                             noColor: variable("NO_COLOR"), forceColor: variable("FORCE_COLOR"),
+                                             term: variable("TERM")))
+    }
+
+    /// Whether to colour: `--color always|never` decides; otherwise `FORCE_COLOR` (set, not empty, not `0` or
+    /// `false`: force-color.org) colours even a pipe, then `NO_COLOR` (set, not empty: no-color.org) and
+    /// `TERM=dumb` turn colour off, and a terminal gets colour.
+    public static func wantsColor(choice: ColorChoice, isTerminal: Bool, noColor: String?, forceColor: String?,
+                                  term: String?) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto: break
+        }
+        if let force = forceColor, !force.isEmpty, force != "0", force.lowercased() != "false" { return true }
+        if let noColor, !noColor.isEmpty { return false }
+        return isTerminal && term != "dumb"
     }
 
     public func red(_ text: String) -> String { wrap(text, "31") }

@@ -147,20 +147,23 @@ public struct WatchFormat: Sendable {
         return text
     }
 
-    /// One event as a JSON line.
-    public func json(_ event: SignalEvent) -> String { Self.jsonValue(event).rendered() + "\n" }
+    /// One event as a JSON line: a document of its own, `schema_version` first.
+    public func json(_ event: SignalEvent) -> String { Self.jsonValue(event, document: true).rendered() + "\n" }
 
-    /// Appends one event as a JSON line to UTF-8 `out`, without a String in between.
+    /// Appends one event as a JSON line (a document, `schema_version` first) to UTF-8 `out`, without a String in
+    /// between.
     public static func append(_ event: SignalEvent, toJSONLines out: inout [UInt8]) {
-        jsonValue(event).write(compactTo: &out)
+        jsonValue(event, document: true).write(compactTo: &out)
         out.append(0x0A)
     }
 
-    /// One event as a JSON object with the keys of `watch --format json` (`check --trace` embeds these).
-    public static func jsonValue(_ event: SignalEvent) -> JSONValue {
+    /// One event as a JSON object with the keys of `watch --format json` (`check --trace` and `why` embed these,
+    /// without `schema_version`; a line of `watch` is a `document` and starts with it).
+    public static func jsonValue(_ event: SignalEvent, document: Bool = false) -> JSONValue {
         // One allocation for the fields: a flood renders tens of thousands of these a second.
         var fields: [(String, JSONValue)] = []
-        fields.reserveCapacity(24)
+        fields.reserveCapacity(25)
+        if document { fields.append(("schema_version", .int(JSONSchema.version))) }
         fields.append(("event", .string(event.name)))
         fields.append(("time", .string(Self.isoTime(event.wallSeconds))))
         fields.append(("monotonic_ns", .int(Int(event.monotonicNanoseconds))))

@@ -70,7 +70,7 @@ public struct WatchSummary: Sendable {
         return out + table.rendered().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
     }
 
-    /// The summary as one JSON line: `{"event": "summary", "signals": [...], "events": {...}}`.
+    /// The summary as one JSON line: `{"schema_version": 1, "event": "summary", "signals": [...], "events": {...}}`.
     public func json() -> String {
         let rows: [JSONValue] = signals.keys.sorted().map { signal in
             .object([
@@ -83,7 +83,8 @@ public struct WatchSummary: Sendable {
             ])
         }
         let kinds: [(String, JSONValue)] = events.keys.sorted().map { ($0, .int(events[$0] ?? 0)) }
-        var fields: [(String, JSONValue)] = [("event", .string("summary")), ("signals", .array(rows)),
+        var fields: [(String, JSONValue)] = [("schema_version", .int(JSONSchema.version)),
+                                             ("event", .string("summary")), ("signals", .array(rows)),
                                              ("events", .object(kinds))]
         if !results.isEmpty || lostEvents != nil {
             fields.append(("results", .object(SignalResult.allCases.map { ($0.rawValue, .int(results[$0] ?? 0)) })))

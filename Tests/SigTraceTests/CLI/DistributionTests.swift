@@ -20,6 +20,9 @@ extension ProcessTests {
                 return nil
             }
             let prefix = NSTemporaryDirectory() + "sigscope-prefix-\(UUID().uuidString)"
+            let install = try run(["\(Self.root)/scripts/install", "--prefix", prefix, "--binary", TestPaths.sigscope,
+                                   "--man-pages", pages])
+            #expect(install.exitCode == 0, "\(install.stderr)")
             return prefix
         }
 
@@ -38,8 +41,16 @@ extension ProcessTests {
         }
 
         @Test(.timeLimit(.minutes(2))) func manPagesRenderWithManL() throws {
-            guard try installedPrefix() != nil else { return }
-            let pages = "\(Self.root)/.build/plugins/GenerateManual/outputs/sigscope"
+            guard let prefix = try installedPrefix() else { return }
+            defer { try? FileManager.default.removeItem(atPath: prefix) }
+            // What scripts/install put in place: the binary, a page per command, a completion per shell.
+            #expect(FileManager.default.isExecutableFile(atPath: "\(prefix)/bin/sigscope"))
+            for file in ["share/bash-completion/completions/sigscope", "share/zsh/site-functions/_sigscope",
+                         "share/fish/vendor_completions.d/sigscope.fish"] {
+                let text = (try? String(contentsOfFile: "\(prefix)/\(file)", encoding: .utf8)) ?? ""
+                #expect(text.contains("lint"), "\(file)")
+            }
+            let pages = "\(prefix)/share/man/man1"
             let names = try FileManager.default.contentsOfDirectory(atPath: pages).filter { $0.hasSuffix(".1") }.sorted()
             #expect(names.count >= 6, "\(names)")
             guard FileManager.default.isExecutableFile(atPath: "/usr/bin/man") else {

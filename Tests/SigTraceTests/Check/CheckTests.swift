@@ -227,7 +227,7 @@ extension ProcessTests {
             #expect(check.rules == ["orphaned-children"])
             let orphans = try #require(check.json["orphans"] as? [[String: Any]])
             #expect(orphans.count == 1)
-            #expect(orphans.first?["command"] as? String == "sleep 300")
+            #expect(orphans.first?["cmdline"] as? [String] == ["sleep", "300"])
             check.assertNothingLeft()
         }
 

@@ -106,9 +106,9 @@ import Testing
         let result = CheckResult(verdict: verdict, findings: findings, observation: o, timeline: [],
                                  readySeconds: nil, outputTail: ["boom"])
         let json = CheckFormat(style: TextStyle(colored: false)).json(result).rendered()
-        #expect(json.hasPrefix("{\"verdict\":\"error\""))
+        #expect(json.hasPrefix("{\"schema_version\":1,\"verdict\":\"error\""))
         #expect(json.contains("\"shutdown_seconds\":null"))
-        #expect(json.contains("\"exit\":{\"code\":3}"))
+        #expect(json.contains("\"exit\":{\"status\":\"exited\",\"code\":3}"))
         #expect(json.contains("\"output_tail\":[\"boom\"]"))
     }
 

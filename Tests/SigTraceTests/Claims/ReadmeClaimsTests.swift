@@ -18,7 +18,7 @@ extension ProcessTests {
             let result = try sigscope("inspect", "--all-signals", "--format", "json", String(process.pid))
             let report = try #require((try json(result.stdout)["processes"] as? [[String: Any]])?.first)
             let signals = try #require(report["signals"] as? [[String: Any]])
-            func outcome(_ name: String) -> String? { signals.first { $0["name"] as? String == name }?["outcome"] as? String }
+            func outcome(_ name: String) -> String? { signals.first { $0["signal"] as? String == name }?["outcome"] as? String }
             #expect(outcome("SIGTSTP") == "stops")
             #expect(outcome("SIGSTOP") == "stops")
             #expect(outcome("SIGCONT") == "continues")

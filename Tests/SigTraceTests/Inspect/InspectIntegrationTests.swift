@@ -213,13 +213,14 @@ extension ProcessTests {
 
         @Test func unprivilegedUserGetsNoFalseVerdictWhereSignalfdIsHidden() throws {
             // As nobody, /proc/PID/fd of a root process is unreadable: the blocked SIGTERM looks stuck, but a
-            // signalfd takes it. sigscope must say it cannot tell, not report sigterm-blocked.
+            // signalfd takes it. sigscope must say it cannot tell, not report sigterm-blocked: the partial verdict
+            // carries its caveat and the no-verdict finding (it used to refuse with exit 2).
             let process = try FixtureProcess([fixture, "--signalfd"])
             let result = try run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.sigscope,
                                   "inspect", String(process.pid)])
-            #expect(result.exitCode == 2)
-            #expect(result.stderr.contains("permission denied"))
-            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("(partial verdict)") && result.stdout.contains("caveat:"))
+            #expect(result.stdout.contains("no-verdict"))
             #expect(!result.stdout.contains("sigterm-blocked"))
             #expect(try inspect(process.pid).disposition(.term).handledBy == .signalfd)
         }

@@ -207,8 +207,8 @@ import Testing
         }
         #expect(process["pid1"] as? Bool == true)
         #expect(process["nspid"] as? [Int] == [4711, 1])
-        let term = try #require((process["signals"] as? [[String: Any]])?.first { $0["name"] as? String == "SIGTERM" })
-        for key in ["number", "name", "default_action", "blocked", "ignored", "caught", "pending", "handled_by",
+        let term = try #require((process["signals"] as? [[String: Any]])?.first { $0["signal"] as? String == "SIGTERM" })
+        for key in ["number", "signal", "default_action", "blocked", "ignored", "caught", "pending", "handled_by",
                     "outcome"] {
             #expect(term.keys.contains(key), "signal key \(key)")
         }

@@ -83,8 +83,10 @@ extension ProcessTests {
                 #expect(((entry["message"] as? [String: Any])?["text"] as? String)?.isEmpty == false)
                 let location = try #require((entry["locations"] as? [[String: Any]])?.first?["physicalLocation"]
                                             as? [String: Any])
-                let uri = try #require((location["artifactLocation"] as? [String: Any])?["uri"] as? String)
-                #expect(uri.hasPrefix("file:///"))
+                // Absolute paths inside the directory linted from are relative to %SRCROOT% (that directory).
+                let artifact = try #require(location["artifactLocation"] as? [String: Any])
+                let uri = try #require(artifact["uri"] as? String)
+                #expect(uri.hasPrefix("file:///") || artifact["uriBaseId"] as? String == "%SRCROOT%", "\(artifact)")
                 if let region = location["region"] as? [String: Any] {
                     #expect((region["startLine"] as? Int ?? 0) >= 1)
                 }

@@ -38,7 +38,8 @@ import Testing
     @Test func jsonLinesCarryTheDocumentedKeys() {
         let delivery = Self.kubeletTerm
         let line = WatchFormat(style: TextStyle(colored: false)).json(SignalEvent(.signal(delivery), pid: 4711, tid: 4712))
-        #expect(line.hasPrefix(#"{"event":"signal","time":""#))
+        // A JSON line is a document of its own: schema_version first (docs/json.md).
+        #expect(line.hasPrefix(#"{"schema_version":1,"event":"signal","time":""#))
         #expect(line.hasSuffix("\n"))
         #expect(line.split(separator: "\n").count == 1)
         for key in ["pid", "tid", "signal", "number", "code", "sender_pid", "sender_uid", "sender_comm"] {
