@@ -64,8 +64,8 @@ extension CheckRun {
         return nil
     }
 
-    /// When termination began: a pre-stop before the signal (sigscope's own work in between is not counted).
-    var terminationStart: UInt64 { signalAt - min(signalAt, UInt64(config.preStop.seconds * 1e9)) }
+    /// When termination began: the start of the pre-stop, or the signal when there was none.
+    var terminationStart: UInt64 { preStopStartedAt.map { min($0, signalAt) } ?? signalAt }
 
     /// When the service was gone, from how the shutdown ended.
     func exitMoment(_ end: ShutdownEnd) -> UInt64? {

@@ -61,6 +61,10 @@ struct CheckRun {
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
+    /// When the pre-stop (the wait or the hook) began: termination begins there and the grace period counts from it.
+    var preStopStartedAt: UInt64?
+    /// True once the connections held at the signal were counted (in the pre-stop's last moments).
+    var countedForSignal = false
     /// What a pre-stop hook charged against the grace period, when one ran instead of the wait.
     var preStopCharged: Duration?
     /// The main process's status, once reaped (or read from the tracer).
@@ -152,9 +156,12 @@ struct CheckRun {
         }
         if let reason = try awaitReady(readiness) { return notReady(reason) }
         if let reason = try startLoad() { return notReady(reason) }
+        // sigscope's own work (settling, the forecast, the tracer) comes before the pre-stop, so the signal goes
+        // out when the pre-stop ends, as the kubelet sends it.
+        try settle()
+        try takeForecast()
         if let reason = try waitPreStop() { return notReady(reason) }
         try putRequestsInFlight()
-        try takeForecast()
         if let reason = try sendSignal() { return notReady(reason) }
         let end = try awaitExit(progress: progress)
         try keepLoadThroughWindow(end)
@@ -183,20 +190,29 @@ struct CheckRun {
         return nil
     }
 
-    /// The pre-stop wait. The grace period starts with it, as the kubelet counts it.
+    /// The pre-stop wait. The grace period starts with it, as the kubelet counts it, and the signal follows its end.
     mutating func waitPreStop() throws(SigscopeError) -> NotReady? {
         if let hook = config.preStopHook {
-            note(.preStop, "pre-stop hook started")
+            preStopStartedAt = now
+            note(.preStop, "pre-stop hook started", at: preStopStartedAt)
             let outcome = hook(config.grace)
             preStopCharged = outcome.charged
             note(.preStop, outcome.summary)
             try checkInterrupted()
             if watch.hasExited { return .exitedDuringPreStop }
         } else if config.preStop > .zero {
-            note(.preStop, "pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s")
-            let end = now + UInt64(config.preStop.seconds * 1e9)
+            let started = now
+            preStopStartedAt = started
+            note(.preStop, "pre-stop: waiting \(ShutdownVerdict.format(config.preStop.seconds)) s", at: started)
+            let end = started + UInt64(config.preStop.seconds * 1e9)
             while now < end {
                 try checkInterrupted()
+                // The connections held at the signal are counted in the pre-stop's last moments, so the signal
+                // follows its end at once.
+                if !countedForSignal && end - min(now, end) <= 100_000_000 && config.inflight.isEmpty {
+                    connections.countAtSignal(treeProcesses(), listening: listenedBefore)
+                    countedForSignal = true
+                }
                 if watch.waitForExit(timeout: .nanoseconds(Int64(min(end - min(now, end), 10_000_000)))) {
                     return .exitedDuringPreStop
                 }
@@ -206,16 +222,20 @@ struct CheckRun {
         return nil
     }
 
-    /// Sends the `--inflight` requests and waits until each is proven on the wire.
-    mutating func putRequestsInFlight() throws(SigscopeError) {
-        // Before anything is put in flight: wait until the dispositions have settled (a server installs its handlers
-        // after it starts listening), so the forecast and the signal meet the steady state.
+    /// Waits until the dispositions have settled (a server installs its handlers after it starts listening), so
+    /// the forecast and the signal meet the steady state, and reads the ports the tree listens on.
+    mutating func settle() throws(SigscopeError) {
         let watch = watch
         if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
            readings > 1 {
             note(.settled, "dispositions settled after \(readings) readings")
         }
+        try checkInterrupted()
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
+    }
+
+    /// Sends the `--inflight` requests and waits until each is proven on the wire.
+    mutating func putRequestsInFlight() throws(SigscopeError) {
         if !config.inflight.isEmpty {
             let generator = load?.generator
             let requests = InflightRequests(urls: config.inflight, timeout: config.grace + .seconds(5),
@@ -233,7 +253,7 @@ struct CheckRun {
         phase = .inFlight
     }
 
-    /// inspect's forecast just before the signal, and with `--trace` the tracer on the service tree.
+    /// inspect's forecast before the pre-stop, and with `--trace` the tracer on the service tree.
     mutating func takeForecast() throws(SigscopeError) {
         do {
             let report = try Inspector().inspect(pid)
@@ -266,6 +286,7 @@ struct CheckRun {
     mutating func sendSignal() throws(SigscopeError) -> NotReady? {
         if watch.hasExited { return .exitedBeforeSignal }
         let probe = config.probe.map(ListenerProbe.init)
+        if !countedForSignal { connections.countAtSignal(treeProcesses(), listening: listenedBefore) }
         signalAt = now
         if let failure = watch.send(config.signal) {
             if failure == ESRCH { return .exitedBeforeSignal }
@@ -279,31 +300,30 @@ struct CheckRun {
         return nil
     }
 
-    /// Waits for the exit; SIGKILL at the end of the grace period. The pre-stop used its share of it; the moments
-    /// sigscope spent proving requests in flight and reading the forecast are not the service's.
+    /// Waits for the exit; SIGKILL at the end of the grace period. The grace period counts from the start of the
+    /// pre-stop (a hook's charge, when one ran); the moments sigscope spent proving requests in flight are not the
+    /// service's.
     mutating func awaitExit(progress: (@Sendable (Double, Double) -> Void)?) throws(SigscopeError) -> ShutdownEnd {
-        let preStop = preStopCharged ?? config.preStop
-        let left = max(config.minimumGraceAfterPreStop.seconds, config.grace.seconds - preStop.seconds)
-        let deadline = signalAt + UInt64(max(0, left) * 1e9)
+        let deadline = graceDeadline
         var exitAt: UInt64?
         var processes = treeProcesses()
         var treeReadAt = now
-        var sampleInterval: UInt64 = ConnectionSampler.minimumInterval
         while true {
             try checkInterrupted()
+            // The connections are read right after the signal and then every few milliseconds, so the last reading
+            // before the exit is recent; a reading from before the signal never stands for the exit.
+            let sampleStart = now
+            connections.sample(processes)
+            let sampleInterval = ConnectionSampler.interval(afterSampleTaking: now - sampleStart)
             let time = now
             if time >= deadline { break }
-            // The connections are read every few milliseconds, so the last reading before the exit is recent.
             if watch.waitForExit(timeout: .nanoseconds(Int64(min(deadline - time, sampleInterval)))) {
                 exitAt = now
                 break
             }
-            let sampleStart = now
-            connections.sample(processes)
-            sampleInterval = ConnectionSampler.interval(afterSampleTaking: now - sampleStart)
             if now - treeReadAt >= 100_000_000 {
                 treeReadAt = now
-                progress?(preStop.seconds + seconds(since: signalAt), config.grace.seconds)
+                progress?(seconds(since: terminationStart), config.grace.seconds)
                 processes = treeProcesses()
                 if child == nil {
                     let fresh = tree.descendants(of: [pid])
@@ -314,7 +334,8 @@ struct CheckRun {
         phase = .ended
         if let exitAt {
             let status = reap()
-            let atExit = connections.atExit(mainPid: pid, exitAt: exitAt, listening: listenedBefore)
+            let atExit = connections.atExit(mainPid: pid, exitAt: exitAt, signalAt: signalAt,
+                                            listening: listenedBefore)
             connectionsAtExit = atExit
             note(.connections, ConnectionsAtExit.timelineText(atExit), at: exitAt)
             note(.exit, "pid \(pid) \(status?.description ?? "exited"), "
@@ -338,6 +359,16 @@ struct CheckRun {
         let status = child == nil && gone && config.recordedExit == nil ? .signaled(.kill, coreDumped: false) : reap()
         note(.exit, "pid \(pid) \(status?.description ?? "exited")")
         return .killed(afterSeconds: killedAfter, status: status)
+    }
+
+    /// When SIGKILL is due: the grace period from the start of termination (the kubelet counts it from the
+    /// pre-stop's start), or what a pre-stop hook left of it; never less than the least time after a pre-stop.
+    var graceDeadline: UInt64 {
+        let minimum = signalAt + UInt64(config.minimumGraceAfterPreStop.seconds * 1e9)
+        if let charged = preStopCharged {
+            return max(minimum, signalAt + UInt64(max(0, config.grace.seconds - charged.seconds) * 1e9))
+        }
+        return max(minimum, terminationStart + UInt64(config.grace.seconds * 1e9))
     }
 
     /// The one place the main process is reaped: `wait` on our child, or the tracer's record of its exit. A

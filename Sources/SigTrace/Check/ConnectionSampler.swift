@@ -127,8 +127,8 @@ final class ConnectionSampler: Sendable {
         }
     }
 
-    /// Just before the signal: one full reading with fresh tables, and the peers of the outgoing connections
-    /// named (a walk over /proc, which would be too slow during the shutdown).
+    /// Before the pre-stop: one full reading with fresh tables, and the peers of the outgoing connections named
+    /// (a walk over /proc, which would be too slow during the shutdown).
     func readBeforeSignal(_ processes: [(pid: Int32, command: String)], listening: Set<UInt16>) {
         sample(processes)
         if let pid = processes.first?.pid { readTables(pid: pid, thread: nil) }
@@ -140,6 +140,14 @@ final class ConnectionSampler: Sendable {
             state.peers.merge(peers) { old, _ in old }
             state.heldAtSignal = held.count
         }
+    }
+
+    /// Just before the signal: how many connections the tree holds (a reading and fresh tables, no peer walk).
+    func countAtSignal(_ processes: [(pid: Int32, command: String)], listening: Set<UInt16>) {
+        sample(processes)
+        if let pid = processes.first?.pid { readTables(pid: pid, thread: nil) }
+        let held = connections(listening: listening).count
+        state.withLock { $0.heldAtSignal = held }
     }
 
     /// How many connections the tree held just before the signal.
@@ -155,11 +163,13 @@ final class ConnectionSampler: Sendable {
         }
     }
 
-    /// The connections in the latest reading of each process, with their peers.
-    func connections(listening: Set<UInt16>) -> [OpenConnection] {
+    /// The connections in the latest reading of each process taken at `since` (monotonic) or later, with their
+    /// peers.
+    func connections(listening: Set<UInt16>, since: UInt64 = 0) -> [OpenConnection] {
         let (sockets, owner) = state.withLock { state in
             var owner: [UInt64: (Int32, String)] = [:]
-            for (pid, reading) in state.readings.sorted(by: { $0.key < $1.key }) {
+            for (pid, reading) in state.readings.sorted(by: { $0.key < $1.key })
+            where reading.at >= since || reading.atExitStop {
                 for inode in reading.inodes where owner[inode] == nil { owner[inode] = (pid, reading.command) }
             }
             return (Array(state.sockets.values), owner)
@@ -167,13 +177,27 @@ final class ConnectionSampler: Sendable {
         return named(GraceEndState.connections(sockets, owner: owner, listenedBefore: listening))
     }
 
-    /// What the service held when it exited at `exitAt` (monotonic): each process's last reading, exact when the
-    /// main process's was taken at its exit stop.
-    func atExit(mainPid: Int32, exitAt: UInt64, listening: Set<UInt16>) -> ConnectionsAtExit {
+    /// What the service held when it exited at `exitAt` (monotonic): each process's last reading after the signal
+    /// at `signalAt`, exact when the main process's was taken at its exit stop. Without a reading of the main
+    /// process after the signal and within `ConnectionsAtExit.trustedGap` of the exit, they were not read.
+    func atExit(mainPid: Int32, exitAt: UInt64, signalAt: UInt64, listening: Set<UInt16>) -> ConnectionsAtExit {
         let main = state.withLock { $0.readings[mainPid] }
-        let reading: ConnectionsAtExit.Reading = main?.atExitStop == true ? .exitStop
-            : .lastSample(secondsBeforeExit: Double(exitAt &- min(exitAt, main?.at ?? exitAt)) / 1e9)
-        return ConnectionsAtExit(reading: reading, connections: connections(listening: listening),
-                                 heldAtSignal: state.withLock(\.heldAtSignal))
+        let held = state.withLock(\.heldAtSignal)
+        if main?.atExitStop == true {
+            return ConnectionsAtExit(reading: .exitStop, connections: connections(listening: listening,
+                                                                                  since: signalAt),
+                                     heldAtSignal: held)
+        }
+        guard let main, main.at >= signalAt else {
+            return ConnectionsAtExit(reading: .notRead(lastSecondsBeforeExit: nil), connections: [],
+                                     heldAtSignal: held)
+        }
+        let before = Double(exitAt &- min(exitAt, main.at)) / 1e9
+        guard before <= ConnectionsAtExit.trustedGap else {
+            return ConnectionsAtExit(reading: .notRead(lastSecondsBeforeExit: before), connections: [],
+                                     heldAtSignal: held)
+        }
+        return ConnectionsAtExit(reading: .lastSample(secondsBeforeExit: before),
+                                 connections: connections(listening: listening, since: signalAt), heldAtSignal: held)
     }
 }

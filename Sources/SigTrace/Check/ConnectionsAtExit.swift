@@ -12,7 +12,14 @@ public struct ConnectionsAtExit: Sendable, Equatable {
         case lastSample(secondsBeforeExit: Double)
         /// Just before SIGKILL at the end of the grace period.
         case graceEnd
+        /// No reading stands for the exit: none was taken between the signal and the exit (`lastSecondsBeforeExit`
+        /// nil), or the last one was more than `trustedGap` before it, time enough to close them. Nothing is
+        /// claimed; a reading from before the signal never stands for the exit.
+        case notRead(lastSecondsBeforeExit: Double?)
     }
+
+    /// The longest time between the last reading and the exit for that reading to stand for the exit.
+    public static let trustedGap = 0.05
 
     public var reading: Reading
     /// Every TCP connection held at exit, clients' and outgoing.
@@ -27,9 +34,11 @@ public struct ConnectionsAtExit: Sendable, Equatable {
     }
 
     /// Outgoing connections still established at exit: their servers learn of the exit only from the kernel's
-    /// FIN (or RST). One in CLOSE_WAIT was already closed by its server and loses nothing.
+    /// FIN (or RST). One in CLOSE_WAIT was already closed by its server and loses nothing. None when the
+    /// connections at exit were not read.
     public var abandoned: [OpenConnection] {
-        connections.filter { !$0.fromClient && $0.state == .established }
+        if case .notRead = reading { return [] }
+        return connections.filter { !$0.fromClient && $0.state == .established }
     }
 
     /// `postgres on 127.0.0.1:5432 (2), redis-server on 127.0.0.1:6379`: the abandoned connections by peer, in
@@ -49,10 +58,15 @@ public struct ConnectionsAtExit: Sendable, Equatable {
     static func timelineText(_ atExit: ConnectionsAtExit) -> String {
         let clients = atExit.connections.filter(\.fromClient).count
         let outgoing = atExit.connections.filter { !$0.fromClient }
-        let when = switch atExit.reading {
-        case .exitStop: "at its exit stop"
-        case .lastSample(let before): "\(milliseconds(before)) before the exit"
-        case .graceEnd: "before SIGKILL"
+        let when: String
+        switch atExit.reading {
+        case .exitStop: when = "at its exit stop"
+        case .lastSample(let before): when = "\(milliseconds(before)) before the exit"
+        case .graceEnd: when = "before SIGKILL"
+        case .notRead(let before):
+            let why = before.map { "the last reading was \(milliseconds($0)) before it, time enough to close them" }
+                ?? "it came before the first reading after the signal"
+            return "connections at exit not read: \(why) (--trace reads them at the exit itself)"
         }
         guard !atExit.connections.isEmpty else {
             return "no TCP connection held \(when) (\(atExit.heldAtSignal) at the signal)"
@@ -81,6 +95,8 @@ public struct ConnectionsAtExit: Sendable, Equatable {
                 + "--trace reads them at the exit itself), which the kernel then closed"
         case .graceEnd:
             what = "\(who) held \(connections) when SIGKILL ended it, which the kernel closed"
+        case .notRead:
+            return nil
         }
         return Finding(.connectionsAbandoned, message: "\(what): \(atExit.abandonedPeers)",
                        hint: hint(program: o.program, peers: atExit.abandoned.compactMap(\.peer)))

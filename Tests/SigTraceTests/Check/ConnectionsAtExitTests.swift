@@ -12,14 +12,16 @@ extension ProcessTests {
         static let service = Fixtures.script("check/db-service.py")
 
         /// Runs the fixture under `check` with `mode` and returns the check and what PostgreSQL logged meanwhile.
-        static func check(_ servers: DatabaseServers, mode: String, trace: Bool) throws -> (CheckRun, String) {
+        static func check(_ servers: DatabaseServers, mode: String, trace: Bool, fast: Bool = false) throws
+            -> (CheckRun, String)
+        {
             let port = freePort()
             let logStart = servers.postgresLogLength
             let check = try CheckRun((trace ? ["--trace"] : []) + [
                 "--grace", "10s", "--ready", "http://127.0.0.1:\(port)/", "--", "/usr/bin/python3", service,
                 "--listen", "\(port)", "--pg-port", "\(servers.postgresPort)", "--redis-port",
                 "\(servers.redisPort)", "--on-term", mode,
-            ])
+            ] + (fast ? ["--fast"] : []))
             // A backend writes its line once it has read the EOF; the good case waits the same 3 s for nothing.
             let log = servers.postgresLog(from: logStart, waitingFor: "unexpected EOF", seconds: 3)
             return (check, log)
@@ -81,6 +83,43 @@ extension ProcessTests {
         @Test func fromTheLastReadingOfProcBeforeTheExit() throws { try run(trace: false) }
 
         @Test func atTheExitStopUnderTrace() throws { try run(trace: true) }
+
+        /// A service that closes its pool and exits some 10-30 ms after SIGTERM: the reading from before the signal
+        /// showed all three connections open, and must never stand for the exit. Three runs, none warned;
+        /// PostgreSQL, the witness, logs no EOF. Under --trace, the exit stop shows nothing held; a fast abandoning
+        /// service is still caught there.
+        @Test func aFastCloseIsNeverJudgedByAReadingFromBeforeTheSignal() throws {
+            if let missing = DatabaseServers.missing {
+                print("skipped: \(missing) (scripts/install-deps installs it)")
+                return
+            }
+            let servers = try DatabaseServers()
+            defer { servers.stop() }
+            for trace in [false, false, false, true] {
+                let (closing, log) = try Self.check(servers, mode: "close", trace: trace, fast: true)
+                #expect(closing.verdict == "pass", "\(closing.result.stdout)\(closing.result.stderr)")
+                #expect(closing.exit?["code"] as? Int == 0)
+                let shutdown = closing.json["shutdown_seconds"] as? Double ?? 99
+                #expect(shutdown < 1, "\(closing.result.stdout)")
+                #expect(!closing.rules.contains("connections-abandoned"), "\(closing.result.stdout)")
+                let atExit = Self.atExit(closing)
+                #expect(atExit["abandoned"] as? Int == 0, "\(atExit)")
+                #expect(atExit["held_at_signal"] as? Int ?? 0 >= 3, "\(atExit)")
+                let reading = atExit["reading"] as? String ?? ""
+                #expect(trace ? reading == "exit_stop" : ["last_sample", "not_read"].contains(reading), "\(atExit)")
+                if reading == "not_read" {
+                    #expect(closing.result.stdout.contains("connections at exit not read"), "\(closing.result.stdout)")
+                    #expect(closing.result.stdout.contains("--trace reads them at the exit itself"))
+                }
+                #expect(!log.contains("unexpected EOF"), "\(log)")
+                closing.assertNothingLeft()
+            }
+            let (abandoning, log) = try Self.check(servers, mode: "abandon", trace: true, fast: true)
+            #expect(abandoning.severity(of: "connections-abandoned") == "warning", "\(abandoning.result.stdout)")
+            #expect(Self.atExit(abandoning)["abandoned"] as? Int == 3, "\(Self.atExit(abandoning))")
+            #expect(log.contains("unexpected EOF on client connection"), "\(log)")
+            abandoning.assertNothingLeft()
+        }
     }
 }
 
@@ -137,6 +176,17 @@ extension ProcessTests {
         observation.connectionsAtExit?.reading = .lastSample(secondsBeforeExit: 0.0012)
         #expect(ConnectionsAtExit.finding(observation)?.message.contains("still held 3 outgoing connections 1.2 ms "
             + "before it exited") == true)
+
+        // Without a reading after the signal, or with one too long before the exit, nothing is claimed.
+        observation.connectionsAtExit?.reading = .notRead(lastSecondsBeforeExit: nil)
+        #expect(ConnectionsAtExit.finding(observation) == nil)
+        #expect(observation.connectionsAtExit?.abandoned.isEmpty == true)
+        let unread = try #require(observation.connectionsAtExit)
+        #expect(ConnectionsAtExit.timelineText(unread) == "connections at exit not read: it came before the first "
+            + "reading after the signal (--trace reads them at the exit itself)")
+        observation.connectionsAtExit?.reading = .notRead(lastSecondsBeforeExit: 0.43)
+        #expect(ConnectionsAtExit.finding(observation) == nil)
+        observation.connectionsAtExit?.reading = .exitStop
 
         // Connections the server had already closed (CLOSE_WAIT) and clients' connections are not abandoned.
         observation.connectionsAtExit?.connections = connections.map {

@@ -51,6 +51,30 @@ extension ProcessTests {
             passing.assertNothingLeft()
         }
 
+        /// The kubelet sends the signal when the pre-stop ends and counts the grace period from its start:
+        /// sigscope's own work (settling, forecast, tracer) comes before the pre-stop, so the timeline, the JSON
+        /// and the SIGKILL agree with that. A service that drains for 5 s is killed 2 s after the pre-stop began.
+        @Test func theSignalGoesOutWhenThePreStopEndsAndGraceCountsFromItsStart() throws {
+            let port = freePort()
+            let check = try CheckRun(["--pre-stop", "1s", "--grace", "2s", "--load", "50/s",
+                                      "--load-url", "http://127.0.0.1:\(port)/", "--", server,
+                                      "-addr", "127.0.0.1:\(port)", "-drain-delay", "5s"])
+            let timeline = check.json["timeline"] as? [[String: Any]] ?? []
+            func at(_ kind: String) -> Double? {
+                timeline.first { $0["kind"] as? String == kind }?["seconds"] as? Double
+            }
+            let preStop = try #require(at("pre-stop"), "\(timeline)")
+            let signal = try #require(at("signal"), "\(timeline)")
+            let kill = try #require(at("sigkill"), "\(timeline)")
+            #expect(signal - preStop >= 1 && signal - preStop < 1.04, "\(timeline)")
+            // SIGKILL follows the read of what the tree still holds (a walk over /proc, slow on a loaded machine).
+            #expect(kill - preStop >= 2 && kill - preStop < 2.3, "\(timeline)")
+            let moments = Self.load(check)
+            let start = try #require(moments["termination_start_seconds"] as? Double, "\(Self.load(check))")
+            #expect(abs(start + (signal - preStop)) < 0.002, "\(start) vs \(signal - preStop)")
+            check.assertNothingLeft()
+        }
+
         @Test func keepingAcceptingThroughTheWindowPassesWithoutPreStop() throws {
             let port = freePort()
             let check = try CheckRun(["--deregistration-delay", "1s", "--grace", "5s", "--load", "200/s",
