@@ -226,9 +226,13 @@ struct CheckRun {
     /// the forecast and the signal meet the steady state, and reads the ports the tree listens on.
     mutating func settle() throws(SigscopeError) {
         let watch = watch
-        if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
-           readings > 1 {
-            note(.settled, "dispositions settled after \(readings) readings")
+        if let settled = StableForecast().settleReading(pid, stop: { watch.hasExited || Interruption.requested != nil }),
+           settled.readings > 1 {
+            let rest = settled.atRest.map { waits in
+                " (every thread asleep until woken from outside: "
+                    + Set(waits.map(\.call)).sorted().joined(separator: ", ") + ")"
+            } ?? ""
+            note(.settled, "dispositions settled after \(settled.readings) readings" + rest)
         }
         try checkInterrupted()
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
