@@ -70,6 +70,10 @@ struct Check: ParsableCommand {
                                    reset or cut after termination began (error), or
                                    idle kept-alive connections were closed after the
                                    signal without `Connection: close` first (warning)
+              deregistration-window-untested
+                                   --platform implies a window but no --load sent
+                                   requests through it: add --load RATE (info; a
+                                   warning when --probe saw the listener close in it)
 
             PLATFORMS (--platform NAME: signal, grace, deregistration window; explicit options override)
             \(PlatformPreset.helpText)
@@ -195,9 +199,11 @@ struct Check: ParsableCommand {
                                valueName: "name"))
     var platform: String?
 
-    @Option(help: ArgumentHelp("Also write a self-contained HTML page with the shutdown on one time axis (each "
-                               + "--load request coloured by outcome, the signal, listener close, exit, grace end, "
-                               + "the deregistration window).", valueName: "file.html"))
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page with the shutdown on one time axis: the "
+                               + "pre-stop, signal, listener close (--probe), exit and grace end, the "
+                               + "deregistration window shaded; with --load also each request as a mark coloured "
+                               + "by outcome and a table per phase (without it, only the moments), then the "
+                               + "findings and the timeline.", valueName: "file.html"))
     var report: String?
 
     @Option(help: ArgumentHelp("An exit code that also counts as clean (repeatable), such as 143.",
@@ -255,6 +261,7 @@ struct Check: ParsableCommand {
         // A --platform preset first; explicit options override it.
         let preset = try platform.map { (name) throws(SigscopeError) in try PlatformPreset.named(name) }
         config.platform = preset?.name
+        config.platformWindow = preset?.deregistrationDelay ?? .zero
         let signal = signal ?? preset?.signal ?? .term
         config.signal = signal
         if signal == .kill || signal == .stop {

@@ -22,7 +22,12 @@ public struct CheckFormat: Sendable {
         if o.killed { facts.append("SIGKILLed at the end of the grace period") }
         if let exit = o.exit { facts.append(exit.description) }
         if let inflight = o.inflight {
-            facts.append("in-flight \(inflight.completed)/\(inflight.requests) completed")
+            facts.append(inflight.inFlightAtSignal == 0
+                ? "no request in flight at the signal (\(inflight.finishedBeforeSignal) of \(inflight.requests) "
+                    + "answered before it)"
+                : "in-flight \(inflight.completed)/\(inflight.requests) completed"
+                    + (inflight.inFlightAtSignal < inflight.requests
+                        ? " (\(inflight.inFlightAtSignal) in flight at the signal)" : ""))
         }
         lines.append("  " + facts.joined(separator: ", "))
         if let kernel = o.kernel {

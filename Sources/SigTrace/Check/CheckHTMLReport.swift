@@ -52,8 +52,10 @@ public struct CheckHTMLReport: Sendable {
         if let load = result.load {
             html += chart(load, observation: o)
             html += phases(load)
+        } else if let chart = momentsChart(result) {
+            html += chart
         } else {
-            html += "<p>No --load: no requests to draw.</p>\n"
+            html += "<p>The check did not reach the signal: nothing to draw.</p>\n"
         }
         if !result.findings.isEmpty {
             html += "<h2>Findings</h2>\n<table><tr><th>severity</th><th>rule</th><th>what happened</th></tr>\n"

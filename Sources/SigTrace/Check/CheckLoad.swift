@@ -86,9 +86,20 @@ extension CheckRun {
         }
     }
 
-    /// Stops the load and puts its report in the observation, its moments on the timeline.
+    /// Stops the load and puts its report in the observation, its moments on the timeline. Without `--load`, a
+    /// preset's window is said to be untested.
     mutating func finishLoad(_ observation: inout ShutdownObservation) {
-        guard let load else { return }
+        guard let load else {
+            let window = config.platformWindow
+            guard window > .zero else { return }
+            observation.untestedWindow = window
+            observation.platform = config.platform
+            note(.load, UntestedWindow.timelineText(window: window, platform: config.platform)
+                 + "; --load RATE does", at: terminationStart)
+            note(.load, "deregistration window ends (\(ShutdownVerdict.format(window.seconds)) s, untested)",
+                 at: terminationStart + UInt64(window.seconds * 1e9))
+            return
+        }
         let probeClosed = observation.probe?.listenerClosedSeconds.map { signalAt + UInt64(max(0, $0) * 1e9) }
         let report = load.finish(terminationStart: terminationStart, signal: signalAt,
                                  exit: exitMoment(observation.end), graceEnd: terminationStart

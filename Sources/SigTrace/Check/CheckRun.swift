@@ -65,6 +65,9 @@ struct CheckRun {
     var preStopStartedAt: UInt64?
     /// True once the connections held at the signal were counted (in the pre-stop's last moments).
     var countedForSignal = false
+    /// How long before the pre-stop's end that count starts: twice what the reading before the pre-stop took
+    /// (at least 100 ms, at most half the pre-stop), so it ends before the signal is due even on a busy machine.
+    var countLead: UInt64 = 100_000_000
     /// What a pre-stop hook charged against the grace period, when one ran instead of the wait.
     var preStopCharged: Duration?
     /// The main process's status, once reaped (or read from the tracer).
@@ -209,7 +212,7 @@ struct CheckRun {
                 try checkInterrupted()
                 // The connections held at the signal are counted in the pre-stop's last moments, so the signal
                 // follows its end at once.
-                if !countedForSignal && end - min(now, end) <= 100_000_000 && config.inflight.isEmpty {
+                if !countedForSignal && end - min(now, end) <= countLead && config.inflight.isEmpty {
                     connections.countAtSignal(treeProcesses(), listening: listenedBefore)
                     countedForSignal = true
                 }
@@ -250,8 +253,9 @@ struct CheckRun {
                 Interruption.requested != nil || watch.hasExited
             }
             try checkInterrupted()
-            note(.requestsSent, "\(inFlightCount) of \(counted(config.inflight.count, "request")) sent and waiting "
-                 + "for their response")
+            let answered = requests.finishedCount
+            note(.requestsSent, "\(counted(config.inflight.count, "request", "requests")) sent: \(inFlightCount) "
+                 + "waiting for a response" + (answered > 0 ? ", \(answered) already answered" : ""))
             inflight = requests
         }
         phase = .inFlight
@@ -273,7 +277,9 @@ struct CheckRun {
         }
         if program == nil { program = ProgramKnowledge.program(commandLine: ProcReader().readCmdline(pid)) }
         if child == nil { descendants = tree.descendants(of: [pid]) }
+        let readStart = now
         connections.readBeforeSignal(treeProcesses(), listening: listenedBefore)
+        countLead = min(UInt64(config.preStop.seconds * 1e9) / 2, max(100_000_000, 2 * (now - readStart)))
         var traced = [pid]
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -354,7 +360,7 @@ struct CheckRun {
         connectionsAtExit = ConnectionsAtExit(reading: .graceEnd, connections: state.connections,
                                               heldAtSignal: connections.heldAtSignal)
         note(.sigkill, "grace period over: sent SIGKILL to pid \(pid)"
-             + (state.descendants.isEmpty ? "" : " and its \(state.descendants.count) descendant(s)"))
+             + (state.descendants.isEmpty ? "" : " and its \(counted(state.descendants.count, "descendant"))"))
         watch.send(.kill)
         GraceEndState.killDescendants(state.descendants)
         let gone = watch.waitForExit(timeout: .seconds(5))
@@ -402,6 +408,7 @@ struct CheckRun {
 
     /// What the service left behind, the in-flight results, the probe and the trace, then the verdict.
     mutating func finish(_ end: ShutdownEnd) -> CheckResult {
+        probe?.awaitFirstAttempt(timeout: .seconds(2))
         probe?.stop()
         var observation = makeObservation(end)
         if child != nil {
@@ -413,7 +420,7 @@ struct CheckRun {
             observation.orphans = descendants.compactMap(tree.current).filter { !$0.isZombie }
         }
         if !observation.orphans.isEmpty {
-            note(.leftovers, "\(observation.orphans.count) descendant(s) still running: killing them")
+            note(.leftovers, "\(counted(observation.orphans.count, "descendant")) still running: killing them")
         }
         tree.killAndReap(group: child != nil ? pid : nil, processes: observation.orphans, keep: keep)
         if let inflight {
@@ -422,7 +429,9 @@ struct CheckRun {
             observation.inflight = summary
             for result in summary.results {
                 let at = result.seconds.map { signalAt + UInt64(max(0, $0) * 1e9) }
-                note(.request, "in-flight \(result.url): \(result.outcome?.summary ?? "no answer")", at: at ?? now)
+                let early = (result.seconds ?? 0) < 0
+                note(.request, (early ? "answered before the signal, " : "in-flight ") + "\(result.url): "
+                     + (result.outcome?.summary ?? "no answer"), at: at ?? now)
             }
         }
         if let probe {

@@ -65,7 +65,7 @@ public struct ConnectionsAtExit: Sendable, Equatable {
         case .graceEnd: when = "before SIGKILL"
         case .notRead(let before):
             let why = before.map { "the last reading was \(milliseconds($0)) before it, time enough to close them" }
-                ?? "it came before the first reading after the signal"
+                ?? "it exited before the first reading after the signal"
             return "connections at exit not read: \(why) (--trace reads them at the exit itself)"
         }
         guard !atExit.connections.isEmpty else {

@@ -83,7 +83,8 @@ public final class InflightRequests: Sendable {
         }
     }
 
-    /// The summary; `signalAt` is the monotonic time of the signal, `inFlight` what `waitUntilSent` returned.
+    /// The summary; `signalAt` is the monotonic time of the signal, `inFlight` what `waitUntilSent` returned. A
+    /// request proven sent that was answered before the signal went out was not in flight at it.
     public func summary(signalAt: UInt64, inFlight: Int) -> InflightSummary {
         let done = finished.withLock { $0 }
         var results: [(url: String, outcome: HTTPOutcome?, seconds: Double?)] = []
@@ -99,7 +100,8 @@ public final class InflightRequests: Sendable {
             if at < signalAt { before += 1 }
             if outcome.isComplete { completed += 1 } else { failed += 1 }
         }
-        return InflightSummary(requests: urls.count, inFlightAtSignal: inFlight, finishedBeforeSignal: before,
+        return InflightSummary(requests: urls.count, inFlightAtSignal: max(0, min(inFlight, urls.count - before)),
+                               finishedBeforeSignal: before,
                                completed: completed, failed: failed, results: results)
     }
 

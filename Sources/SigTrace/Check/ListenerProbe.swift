@@ -51,6 +51,15 @@ public final class ListenerProbe: Sendable {
         thread.start()
     }
 
+    /// Waits until the probe has tried at least once (a service that exits within milliseconds of the signal may
+    /// be gone before the probe's thread first ran: its refusal still says the listener closed), or `timeout`.
+    public func awaitFirstAttempt(timeout: Duration) {
+        let deadline = Clocks.monotonicNanoseconds() + UInt64(timeout.seconds * 1e9)
+        while state.withLock({ $0.attempts == 0 }) && Clocks.monotonicNanoseconds() < deadline {
+            Clocks.sleep(for: .milliseconds(2))
+        }
+    }
+
     /// Stops probing (an exchange under way finishes on its own).
     public func stop() { state.withLock { $0.stopped = true } }
 

@@ -48,6 +48,8 @@ public struct ShutdownCheck: Sendable {
         public var load: LoadSettings?
         /// The `--platform` preset the settings came from, if any: it decides which fix a hint names.
         public var platform: String?
+        /// The preset's deregistration window, said to be untested when no `--load` runs through it.
+        public var platformWindow: Duration = .zero
 
         public init(target: Target) { self.target = target }
     }

@@ -71,6 +71,8 @@ public struct ShutdownObservation: Sendable {
     public var load: LoadReport?
     /// The `--platform` preset in effect, if any.
     public var platform: String?
+    /// The preset's deregistration window when no `--load` sent traffic through it (`deregistration-window-untested`).
+    public var untestedWindow: Duration?
     /// As root with tracefs: what the kernel did with the stop signal and who sent each SIGKILL (its tracepoints).
     public var kernel: KernelStopRecord?
 

@@ -43,7 +43,7 @@ public enum ShutdownVerdict {
             let tree = (o.graceEnd?.descendants ?? []) + o.orphans.filter { orphan in
                 !(o.graceEnd?.descendants ?? []).contains { $0.pid == orphan.pid }
             }
-            let killedTree = tree.isEmpty ? "" : " (with \(tree.count) descendant(s): \(describe(tree)))"
+            let killedTree = tree.isEmpty ? "" : " (with \(counted(tree.count, "descendant")): \(describe(tree)))"
             let waiting = CheckHints.waitingFor(o).map { "; \($0)" } ?? ""
             // The kernel's record says why, as fact: dropped by a namespace's PID 1, ignored, or handled too slowly.
             let kernel = o.kernel?.stopSignal.map { "; kernel: \($0.text)" } ?? ""
@@ -83,19 +83,24 @@ public enum ShutdownVerdict {
         }
         if let load = o.load {
             outcome += TrafficVerdict.findings(load, signal: o.signal, preStop: o.preStop, platform: o.platform)
+        } else if let window = o.untestedWindow,
+                  let untested = UntestedWindow.finding(window: window, platform: o.platform, signal: o.signal,
+                                                        preStop: o.preStop, probe: o.probe) {
+            outcome.append(untested)
         }
         if let abandoned = ConnectionsAtExit.finding(o) { outcome.append(abandoned) }
         if !o.orphans.isEmpty && !o.killed {
             outcome.append(Finding(
                 .orphanedChildren,
-                message: "\(who) left \(o.orphans.count) descendant(s) running after it exited: "
+                message: "\(who) left \(counted(o.orphans.count, "descendant")) running after it exited: "
                     + describe(o.orphans) + "; sigscope killed them",
                 hint: "stop and wait for child processes before exiting, or run under tini, whose exit ends them"))
         }
         if !o.zombies.isEmpty && !o.killed {
             outcome.append(Finding(
                 .zombieChildren,
-                message: "\(who) left \(o.zombies.count) zombie child(ren) it never reaped: \(describe(o.zombies))",
+                message: "\(who) left \(counted(o.zombies.count, "zombie child", "zombie children")) it never reaped: "
+                    + describe(o.zombies),
                 hint: "wait for children (waitpid) or run under tini or dumb-init, which reap zombies"))
         }
         if o.exitedInTime, let seconds = o.shutdownSeconds, o.graceAfterPreStop > 0,

@@ -163,9 +163,14 @@ public struct LoadReport: Sendable {
         }
     }
 
-    /// Idle kept-alive connections closed after the signal without a `Connection: close` first.
+    /// Idle kept-alive connections closed after the signal without a `Connection: close` first, while traffic was
+    /// still arriving: inside the deregistration window when there is one (closing them once it has passed is
+    /// the fix), any time after the signal when there is none.
     public var unannouncedIdleCloses: [IdleClose] {
-        idleCloses.filter { !$0.announced && $0.at >= moments.signal }
+        idleCloses.filter {
+            !$0.announced && $0.at >= moments.signal
+                && (moments.deregistrationDelay <= .zero || $0.at <= moments.deregistrationEnd)
+        }
     }
 
     /// One character per `bucket` nanoseconds from the load's start to its end: the worst outcome of the requests

@@ -17,7 +17,7 @@ public enum TrafficVerdict {
             let first = failed.map(\.start).min().map { ShutdownVerdict.precise(m.seconds($0)) } ?? "?"
             let last = failed.map(\.start).max().map { ShutdownVerdict.precise(m.seconds($0)) } ?? "?"
             let d = ShutdownVerdict.format(window)
-            var message = "\(failed.count) request(s) failed (\(breakdown(failed))) while traffic was still "
+            var message = "\(counted(failed.count, "request")) failed (\(breakdown(failed))) while traffic was still "
                 + "arriving: \(sent.count) were sent in the \(d) s deregistration window after termination began, "
                 + "and \(closed); failures from \(first) s to \(last) s after \(signal.name)"
             if preStop > .zero { message += " (pre-stop \(ShutdownVerdict.format(preStop.seconds)) s)" }
@@ -44,7 +44,7 @@ public enum TrafficVerdict {
             let first = keptAlive.map(\.start).min().map { ShutdownVerdict.precise(m.seconds($0)) } ?? "?"
             findings.append(Finding(
                 .keepAliveReset,
-                message: "\(keptAlive.count) request(s) on reused kept-alive connections were lost "
+                message: "\(counted(keptAlive.count, "request")) on reused kept-alive connections \(keptAlive.count == 1 ? "was" : "were") lost "
                     + "(\(breakdown(keptAlive))), the first sent \(first) s after \(signal.name): clients keep "
                     + "reusing their connections after the endpoint is removed (kubernetes/kubernetes#43576)",
                 hint: keepAliveHint))
@@ -53,7 +53,8 @@ public enum TrafficVerdict {
             let resets = idle.filter(\.reset).count
             findings.append(Finding(
                 .keepAliveReset, severity: .warning,
-                message: "\(idle.count) idle kept-alive connection(s) were \(resets > 0 ? "reset or " : "")closed "
+                message: "\(counted(idle.count, "idle kept-alive connection")) \(idle.count == 1 ? "was" : "were") "
+                    + "\(resets > 0 ? "reset or " : "")closed "
                     + "from \(first) s after \(signal.name) without a `Connection: close` first: a client sending "
                     + "on one at that moment gets a reset (kubernetes/kubernetes#43576)",
                 hint: keepAliveHint))

@@ -29,6 +29,16 @@ extension Rule {
         source: "https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-TERMINATION; "
             + "ptrace(2) PTRACE_O_TRACEEXIT; measured here: ConnectionsAtExitTests")
 
+    public static let deregistrationWindowUntested = Rule(
+        "deregistration-window-untested", .info, [.check],
+        "The platform's deregistration window was not tested: no --load sent requests through it",
+        help: "A --platform preset such as kubernetes implies a window in which new requests keep arriving after "
+            + "termination begins; only --load RATE sends them and counts what fails. Without it a pass says "
+            + "nothing about them.",
+        source: "kubernetes/kubernetes#106476, #43576; sigscope check --platform, --load",
+        severityVaries: "warning when --probe saw the listener refuse new connections inside the window")
+
     /// The traffic rules, listed with check's.
-    static let trafficRules: [Rule] = [requestsFailedWhileDeregistering, keepAliveReset, connectionsAbandoned]
+    static let trafficRules: [Rule] = [requestsFailedWhileDeregistering, keepAliveReset, connectionsAbandoned,
+                                       deregistrationWindowUntested]
 }

@@ -20,7 +20,7 @@ extension ProcessTests {
             #expect(!check.rules.contains("orphaned-children") && !check.rules.contains("zombie-children"))
             let findings = check.json["findings"] as? [[String: Any]] ?? []
             let message = findings.first?["message"] as? String ?? ""
-            #expect(message.contains("(with 1 descendant(s):"), "\(message)")
+            #expect(message.contains("(with 1 descendant:"), "\(message)")
             #expect(message.contains("it waited for 1 client connection (127.0.0.1:"), "\(message)")
             #expect(message.contains("-> :\(port))"), "\(message)")
             let connections = check.json["connections_at_grace_end"] as? [[String: Any]] ?? []

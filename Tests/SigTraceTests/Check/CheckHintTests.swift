@@ -64,6 +64,6 @@ import Testing
         let (verdict, findings) = ShutdownVerdict.judge(o)
         #expect(verdict == .fail)
         #expect(findings.map(\.rule) == ["grace-exceeded"])
-        #expect(findings[0].message.contains("(with 1 descendant(s): 4712 (worker))"))
+        #expect(findings[0].message.contains("(with 1 descendant: 4712 (worker))"))
     }
 }

@@ -88,6 +88,35 @@ extension ProcessTests {
             check.assertNothingLeft()
         }
 
+        /// A fast handler answers before the signal goes out: that request was not in flight at it, and the text,
+        /// the timeline and the JSON say so alike.
+        @Test func aRequestAnsweredBeforeTheSignalIsNotCountedInFlight() throws {
+            let port = freePort()
+            let check = try CheckRun(["--grace", "3s", "--inflight", "http://127.0.0.1:\(port)/", "--", server,
+                                      "-addr", "127.0.0.1:\(port)"])
+            #expect(check.verdict == "pass", "\(check.result.stdout)")
+            let result = try #require((check.inflight["results"] as? [[String: Any]])?.first, "\(check.inflight)")
+            let after = try #require(result["seconds_after_signal"] as? Double, "\(result)")
+            let before = after < 0
+            #expect(check.inflight["in_flight_at_signal"] as? Int == (before ? 0 : 1), "\(check.inflight)")
+            #expect(check.inflight["finished_before_signal"] as? Int == (before ? 1 : 0), "\(check.inflight)")
+            let texts = (check.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            let sent = texts.first { $0.hasPrefix("1 request sent: ") } ?? ""
+            #expect(!sent.isEmpty && !sent.contains("of 1"), "\(texts)")
+            if before {
+                #expect(texts.contains { $0.hasPrefix("answered before the signal, http://127.0.0.1:\(port)/") },
+                        "\(texts)")
+                let text = try run([TestPaths.sigscope, "check", "--grace", "3s", "--inflight",
+                                    "http://127.0.0.1:\(port)/", "--", server, "-addr", "127.0.0.1:\(port)"],
+                                   timeout: .seconds(60))
+                // The same run in text: no "1/1 completed" for a request that was never in flight at the signal,
+                // unless this run's request happened to be slower.
+                #expect(text.stdout.contains("no request in flight at the signal (1 of 1 answered before it)")
+                        || text.stdout.contains("in-flight 1/1 completed\n"), "\(text.stdout)")
+            }
+            check.assertNothingLeft()
+        }
+
         @Test func goServerWithoutNotifyIsKilledBySignalAndCutsRequests() throws {
             let port = freePort()
             let check = try CheckRun([

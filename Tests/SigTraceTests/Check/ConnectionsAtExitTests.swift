@@ -182,7 +182,7 @@ extension ProcessTests {
         #expect(ConnectionsAtExit.finding(observation) == nil)
         #expect(observation.connectionsAtExit?.abandoned.isEmpty == true)
         let unread = try #require(observation.connectionsAtExit)
-        #expect(ConnectionsAtExit.timelineText(unread) == "connections at exit not read: it came before the first "
+        #expect(ConnectionsAtExit.timelineText(unread) == "connections at exit not read: it exited before the first "
             + "reading after the signal (--trace reads them at the exit itself)")
         observation.connectionsAtExit?.reading = .notRead(lastSecondsBeforeExit: 0.43)
         #expect(ConnectionsAtExit.finding(observation) == nil)

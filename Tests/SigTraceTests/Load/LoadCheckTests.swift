@@ -33,7 +33,7 @@ extension ProcessTests {
             let finding = (failing.json["findings"] as? [[String: Any]] ?? []).first {
                 $0["rule"] as? String == "requests-failed-while-deregistering"
             }
-            #expect((finding?["message"] as? String)?.hasPrefix("\(failed) request(s) failed") == true)
+            #expect((finding?["message"] as? String)?.hasPrefix("\(failed) requests failed") == true)
             #expect((finding?["hint"] as? String)?.contains("preStop sleep of at least 3 s") == true)
             #expect(Self.phase(failing, "before_signal")["refused"] as? Int == 0)
             #expect((Self.phase(failing, "before_signal")["ok"] as? Int ?? 0) >= 50)
@@ -44,8 +44,9 @@ extension ProcessTests {
                                         "-addr", "127.0.0.1:\(port)"])
             #expect(passing.verdict == "pass", "\(passing.result.stdout)")
             #expect(Self.load(passing)["failed_while_deregistering"] as? Int == 0)
-            // Go's Shutdown closes idle kept-alive connections without Connection: close: a warning, not a failure.
-            #expect(passing.severity(of: "keepalive-reset") == "warning")
+            // Go's Shutdown closes idle kept-alive connections without Connection: close, but at the signal, once
+            // the 3 s window the preStop covered has passed: what keepalive-reset's hint asks for.
+            #expect(!passing.rules.contains("keepalive-reset"), "\(passing.result.stdout)")
             // The refusals after the window are tallied but not counted against it.
             #expect((Self.phase(passing, "after_listener_close")["refused"] as? Int ?? 0) > 0)
             passing.assertNothingLeft()
@@ -67,12 +68,53 @@ extension ProcessTests {
             let signal = try #require(at("signal"), "\(timeline)")
             let kill = try #require(at("sigkill"), "\(timeline)")
             #expect(signal - preStop >= 1 && signal - preStop < 1.04, "\(timeline)")
-            // SIGKILL follows the read of what the tree still holds (a walk over /proc, slow on a loaded machine).
-            #expect(kill - preStop >= 2 && kill - preStop < 2.3, "\(timeline)")
+            // SIGKILL follows the read of what the tree still holds (a walk over /proc, which took over a second on
+            // a machine with a load of 9), so only its lower bound is exact; before the pre-stop came first, it
+            // was due 2 s plus sigscope's own work after the pre-stop's start.
+            #expect(kill - preStop >= 2 && kill - signal < 2, "\(timeline)")
             let moments = Self.load(check)
             let start = try #require(moments["termination_start_seconds"] as? Double, "\(Self.load(check))")
             #expect(abs(start + (signal - preStop)) < 0.002, "\(start) vs \(signal - preStop)")
             check.assertNothingLeft()
+        }
+
+        /// `--platform kubernetes` without `--load`: the 3 s window went untested and the probe saw the listener
+        /// close inside it, which is a warning naming it; with a 3 s pre-stop it closed after the window, which is
+        /// an info. The report still draws the moments on a time axis.
+        @Test func kubernetesWithoutLoadSaysTheWindowWentUntestedAndDrawsTheMoments() throws {
+            let port = freePort()
+            let url = "http://127.0.0.1:\(port)/"
+            let directory = NSTemporaryDirectory() + "sigscope-report-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let page = directory + "/shutdown.html"
+            let closing = try CheckRun(["--platform", "kubernetes", "--grace", "5s", "--probe", url, "--report", page,
+                                        "--", server, "-addr", "127.0.0.1:\(port)"])
+            #expect(closing.verdict == "pass", "\(closing.result.stdout)")
+            #expect(closing.severity(of: "deregistration-window-untested") == "warning", "\(closing.result.stdout)")
+            let finding = (closing.json["findings"] as? [[String: Any]] ?? []).first {
+                $0["rule"] as? String == "deregistration-window-untested"
+            }
+            let message = finding?["message"] as? String ?? ""
+            #expect(message.contains("into the 3 s deregistration window of --platform kubernetes"), "\(message)")
+            let hint = finding?["hint"] as? String ?? ""
+            #expect(hint.contains("preStop sleep of at least 3 s") && hint.contains("--load RATE"), "\(hint)")
+            let texts = (closing.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+            #expect(texts.contains { $0.contains("not tested: no --load sent requests through it") }, "\(texts)")
+            let html = try String(contentsOfFile: page, encoding: .utf8)
+            #expect(html.contains("<svg") && !html.contains("<script") && !html.contains("src="))
+            for label in [">SIGTERM</text>", ">listener closed</text>", ">exit</text>", ">grace end</text>",
+                          "class=\"window\""] {
+                #expect(html.contains(label), "\(label) missing")
+            }
+            closing.assertNothingLeft()
+            try LoadServersTests.screenshot(page, directory: directory)
+
+            let covered = try CheckRun(["--platform", "kubernetes", "--pre-stop", "3s", "--grace", "6s", "--probe",
+                                        url, "--", server, "-addr", "127.0.0.1:\(port)"])
+            #expect(covered.verdict == "pass", "\(covered.result.stdout)")
+            #expect(covered.severity(of: "deregistration-window-untested") == "info", "\(covered.result.stdout)")
+            covered.assertNothingLeft()
         }
 
         @Test func keepingAcceptingThroughTheWindowPassesWithoutPreStop() throws {

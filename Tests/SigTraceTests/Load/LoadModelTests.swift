@@ -102,10 +102,10 @@ import Testing
         let failed = findings.first { $0.rule == "requests-failed-while-deregistering" }
         // 10.6, 11.5, 12.5 are inside [10, 13]; 13.5 is after the window; the reused reset is keepalive-reset.
         #expect(failed?.severity == .error)
-        #expect(failed?.message.hasPrefix("3 request(s) failed (3 refused)") == true, "\(failed?.message ?? "")")
+        #expect(failed?.message.hasPrefix("3 requests failed (3 refused)") == true, "\(failed?.message ?? "")")
         #expect(failed?.hint.contains("preStop sleep of at least 3 s") == true)
         let keepAlive = findings.first { $0.rule == "keepalive-reset" }
-        #expect(keepAlive?.severity == .error && keepAlive?.message.hasPrefix("1 request(s)") == true)
+        #expect(keepAlive?.severity == .error && keepAlive?.message.hasPrefix("1 request on reused kept-alive connections was lost") == true)
     }
 
     @Test func aPreStopAsLongAsTheWindowPassesAndNoWindowJudgesNothing() {
@@ -135,7 +135,23 @@ import Testing
         let findings = TrafficVerdict.findings(report, signal: .term, preStop: .zero, platform: nil)
         #expect(findings.map(\.rule) == ["keepalive-reset"])
         #expect(findings.first?.severity == .warning)
-        #expect(findings.first?.message.hasPrefix("1 idle kept-alive connection(s) were reset or closed") == true)
+        #expect(findings.first?.message.hasPrefix("1 idle kept-alive connection was reset or closed") == true)
+
+        // With a 3 s window ([10, 13] s), a close at 13.5 s comes once traffic has moved on, as the hint asks.
+        let late = LoadGenerator.Outcome(records: [Self.record(1, .ok)],
+                                         idleCloses: [IdleClose(at: 13 * s + s / 2, reset: true, announced: false)],
+                                         skipped: 0)
+        let afterWindow = LoadReport(url: "http://x/", rate: .perSecond(2), keepAlive: 2,
+                                     moments: Self.moments(window: 3), outcome: late)
+        #expect(afterWindow.unannouncedIdleCloses.isEmpty)
+        #expect(TrafficVerdict.findings(afterWindow, signal: .term, preStop: .zero, platform: nil).isEmpty)
+        let early = LoadGenerator.Outcome(records: [Self.record(1, .ok)],
+                                          idleCloses: [IdleClose(at: 12 * s, reset: true, announced: false)],
+                                          skipped: 0)
+        let inWindow = LoadReport(url: "http://x/", rate: .perSecond(2), keepAlive: 2,
+                                  moments: Self.moments(window: 3), outcome: early)
+        #expect(TrafficVerdict.findings(inWindow, signal: .term, preStop: .zero, platform: nil).map(\.rule)
+                == ["keepalive-reset"])
     }
 
     @Test func presetsCarryTheFieldTableAndUnknownNamesAreErrors() throws {
