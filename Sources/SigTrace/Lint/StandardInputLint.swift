@@ -18,7 +18,7 @@ extension Linter {
         case .manifest: lintManifest("-")
         case .systemd: lintSystemdUnit("-")
         case .compose: lintCompose(files: ["-"])
-        case .elf, .image, .report, .unknown:
+        case .elf, .report, .image, .unknown:
             file("-", .unknown, [Rule.unknownFileType.finding(
                 "standard input cannot be linted as \(kind.rawValue)",
                 hint: "give --type " + Linter.standardInputKinds.map(\.rawValue).joined(separator: "|"), file: "-")])
