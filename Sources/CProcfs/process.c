@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include "syscall_numbers.h"
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -19,15 +20,6 @@
 #include <netinet/in.h>
 #include <linux/tcp.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 // Runs in the child between fork and exec: async-signal-safe calls only.
 static void child_reset_and_exec(const char *path, char *const argv[], char *const envp[],

@@ -9,14 +9,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include "syscall_numbers.h"
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 static void watchdog_run(int read_fd, const char *path, char *const argv[], char *const envp[], int wait_ms) {
     (void)setsid();

@@ -25,7 +25,7 @@ public final class CleanupGuardian: Sendable {
     public let limitation: String?
     /// `cgroup.procs` of the cgroup, open for the child to write itself into before exec; -1 without a cgroup.
     public let procsDescriptor: Int32
-    private let writeEnd: Int32
+    private let pipe: HelperPipe
 
     /// Creates the cgroup (if it can) and forks the guardian. The corresponding C calls are `mkdir`, `pipe2` and
     /// `fork`.
@@ -45,59 +45,38 @@ public final class CleanupGuardian: Sendable {
         case .failure(let why):
             limitation = why.message
         }
-        var fds: [Int32] = [-1, -1]
-        guard cprocfs_pipe2(&fds, O_CLOEXEC) == 0 else {
-            let code = errno
+        let pipe: HelperPipe
+        do {
+            pipe = try HelperPipe.spawn("cleanup guardian") { readEnd, failure in
+                (cgroup ?? "").withCString { cprocfs_spawn_guardian(readEnd, $0, &failure) }
+            }
+        } catch {
             if procs >= 0 { close(procs) }
             if let cgroup { rmdir(cgroup) }
-            throw SigscopeError(.systemCall, "cannot create a pipe: \(SigscopeError.describe(errno: code))", errno: code)
+            throw error
         }
-        var failure: Int32 = 0
-        let pid = (cgroup ?? "").withCString { cprocfs_spawn_guardian(fds[0], $0, &failure) }
-        close(fds[0])
-        guard pid > 0 else {
-            close(fds[1])
-            if procs >= 0 { close(procs) }
-            if let cgroup { rmdir(cgroup) }
-            throw SigscopeError(.systemCall, "cannot fork the cleanup guardian: "
-                                + SigscopeError.describe(errno: failure), errno: failure)
-        }
-        return CleanupGuardian(pid: pid, cgroup: cgroup, limitation: limitation, procsDescriptor: procs,
-                               writeEnd: fds[1])
+        return CleanupGuardian(pipe: pipe, cgroup: cgroup, limitation: limitation, procsDescriptor: procs)
     }
 
-    private init(pid: Int32, cgroup: String?, limitation: String?, procsDescriptor: Int32, writeEnd: Int32) {
-        self.pid = pid
+    private init(pipe: HelperPipe, cgroup: String?, limitation: String?, procsDescriptor: Int32) {
+        self.pipe = pipe
+        self.pid = pipe.pid
         self.cgroup = cgroup
         self.limitation = limitation
         self.procsDescriptor = procsDescriptor
-        self.writeEnd = writeEnd
     }
 
     /// Tells the guardian the service's main pid (which leads its own process group), for the kill without a
     /// cgroup.
-    public func protect(service: Int32) { send(service) }
+    public func protect(service: Int32) { pipe.send(service) }
 
     /// Ends the guarantee after a normal run: kills whatever is left in the cgroup, tells the guardian the
     /// service was reaped (so it never signals a pid that may be reused), closes the pipe and reaps the guardian
     /// once it has removed the cgroup (waiting up to `timeout`).
     public func release(timeout: Duration = .seconds(3)) {
-        send(0)
-        close(writeEnd)
+        pipe.send(0)
         if procsDescriptor >= 0 { close(procsDescriptor) }
-        let deadline = Clocks.monotonicNanoseconds() + UInt64(timeout.seconds * 1e9)
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || (result < 0 && errno != EINTR) { return }
-            if Clocks.monotonicNanoseconds() >= deadline { return }
-            Clocks.sleep(for: .milliseconds(1))
-        }
-    }
-
-    private func send(_ value: Int32) {
-        var message = value
-        _ = withUnsafeBytes(of: &message) { write(writeEnd, $0.baseAddress, $0.count) }
+        pipe.closeAndReap(timeout: timeout)
     }
 
     /// A fresh cgroup under sigscope's own in the cgroup2 hierarchy: `<mount><own path>/sigscope-<pid>-<n>`.
