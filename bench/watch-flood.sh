@@ -109,6 +109,13 @@ for name in $names; do
     added=$(awk -v a="$free" -v b="$base" 'BEGIN { printf "%+.2f", a - b }')
     printf '  %-14s %10s %10s %14s %10s\n' "$name" "$free" "$pinned" "$added" "$lost"
 done
+if [[ " $names " == *" bpftrace "* ]]; then
+    bpf=$(median free bpftrace 3)
+    for name in kernel-count kernel-json kernel-text; do
+        awk -v n="$name" -v a="$(median free "$name" 3)" -v b="$bpf" \
+            'BEGIN { printf "  %-14s %+.2f us per signal against bpftrace (free)\n", n, a - b }'
+    done
+fi
 echo "(kernel-*/ptrace-*: sigscope watch --backend B [--format json | -c] -- CMD, release build; kernel-count"
 echo " and bpftrace only count, the others write every event; lost: most events the kernel lost in one kernel-json"
 echo " or kernel-count run; strace: strace -f --seccomp-bpf -e trace=none -o /dev/null CMD,"

@@ -189,6 +189,8 @@ struct Watch: AsyncParsableCommand {
         // One write per batch: a flood must not cost a system call per event.
         var writer = WatchLineWriter(style: render.style)
         var lines: [UInt8] = []
+        // Read once: an option's property wrapper costs a lookup per event.
+        let summaryOnly = self.summaryOnly
         for await batch in tracer.batches {
             lines.removeAll(keepingCapacity: true)
             for event in batch {

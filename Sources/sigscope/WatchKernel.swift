@@ -60,6 +60,8 @@ extension Watch {
         // small machine what a flood costs sigscope is taken from the traced program.
         var writer = WatchLineWriter(style: render.style)
         var lines: [UInt8] = []
+        // Read once: an option's property wrapper costs a lookup per event.
+        let summaryOnly = self.summaryOnly
         for await batch in tracer.batches {
             lines.removeAll(keepingCapacity: true)
             for event in batch {
