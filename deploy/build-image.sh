@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the sigscope image from scratch: the binary (default: a release build), every library ldd lists and
-# the dynamic loader, and busybox-static as /bin/sh.   deploy/build-image.sh [BINARY] [TAG]
+# Builds the sigscope image from scratch (deploy/Containerfile): the binary (default: a release build by
+# scripts/build-release, minutes on two cores), every shared object ldd lists and the dynamic loader, at the paths
+# ldd names, and busybox-static as /bin/sh. Swift on Linux links glibc and libelf dynamically even with
+# --static-swift-stdlib: the image is from scratch, the binary is not static.   deploy/build-image.sh [BINARY] [TAG]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-$(scripts/build-release)}

@@ -14,7 +14,8 @@ public struct CheckFormat: Sendable {
         case .fail: style.red("FAIL")
         case .error: style.red("NOT READY")
         }
-        var lines = ["\(style.bold("sigscope check")): \(verdict)  pid \(o.pid) (\(o.command))"]
+        // A `sh -c` script's newlines would break the headline (and the lines a container check inserts under it).
+        var lines = ["\(style.bold("sigscope check")): \(verdict)  pid \(o.pid) (\(o.command.replacingNewlines()))"]
         var facts = ["signal \(o.signal.name)", "grace \(ShutdownVerdict.format(o.grace.seconds)) s"]
         if o.preStop > .zero { facts.append("pre-stop \(ShutdownVerdict.format(o.preStop.seconds)) s") }
         if let seconds = o.shutdownSeconds { facts.append("shut down in \(ShutdownVerdict.precise(seconds)) s") }

@@ -211,9 +211,13 @@ struct CheckRun {
         // Before anything is put in flight: wait until the dispositions have settled (a server installs its handlers
         // after it starts listening), so the forecast and the signal meet the steady state.
         let watch = watch
-        if let readings = StableForecast().settle(pid, stop: { watch.hasExited || Interruption.requested != nil }),
-           readings > 1 {
-            note(.settled, "dispositions settled after \(readings) readings")
+        if let settled = StableForecast().settleReading(pid, stop: { watch.hasExited || Interruption.requested != nil }),
+           settled.readings > 1 {
+            let rest = settled.atRest.map { waits in
+                " (every thread asleep until woken from outside: "
+                    + Set(waits.map(\.call)).sorted().joined(separator: ", ") + ")"
+            } ?? ""
+            note(.settled, "dispositions settled after \(settled.readings) readings" + rest)
         }
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
         if !config.inflight.isEmpty {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -55,12 +56,9 @@ public struct ContainerCheck: Sendable {
         Interruption.install()
         switch target {
         case .image(let image):
-            let config = try engine.imageConfig(image)
-            let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
-            if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
-                && !overridden {
-                throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
-            }
+            // The engine CLI's start-up (about 100 ms each on two cores) dominates what sigscope adds to `run` and
+            // `stop`: `run` goes first, the image's configuration comes with the container's in one `inspect`, and
+            // the image is read on its own only to explain a `run` that failed.
             let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             // Removed here after the check; removed by the watchdog if sigscope dies before it can.
             let watchdog = try ContainerWatchdog.start(engine: engine, name: name)
@@ -84,9 +82,15 @@ public struct ContainerCheck: Sendable {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
             }
             guard output.exitCode == 0 else {
+                let config = try engine.imageConfig(image)
+                let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
+                if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
+                    && !overridden {
+                    throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
+                }
                 throw SigscopeError(.badInput, "\(engine.kind.rawValue) run \(image): \(output.reason)")
             }
-            let state = try engine.container(name)
+            let (state, config) = try engine.container(name, image: image)
             guard state.running, state.pid > 0 else {
                 throw SigscopeError(.notReady, "container from \(image) exited before it was ready: exit code "
                     + "\(state.exitCode)" + lastLine(name))
@@ -121,7 +125,13 @@ public struct ContainerCheck: Sendable {
         }
         let engine = self.engine
         let id = state.id
-        config.recordedExit = { engine.recordedExit(id)?.exitStatus }
+        // The record read when the exit is seen serves the report too: one `inspect` fewer.
+        let record = Mutex<ContainerState?>(nil)
+        config.recordedExit = {
+            let state = engine.recordedExit(id)
+            record.withLock { $0 = state }
+            return state?.exitStatus
+        }
         let checkStart = Clocks.monotonicNanoseconds()
         var result = try ShutdownCheck(configuration: config, progress: progress).run()
         let monotonicNow = Clocks.monotonicNanoseconds()
@@ -129,7 +139,7 @@ public struct ContainerCheck: Sendable {
 
         var run = ContainerRun(engine: engine.kind, name: name, id: state.id, image: image, initPid: state.pid,
                                signalSource: signalSource, created: created)
-        if let recorded = engine.recordedExit(state.id, timeout: .seconds(2)) {
+        if let recorded = record.withLock({ $0 }) ?? engine.recordedExit(state.id, timeout: .seconds(2)) {
             run.recordedExitCode = recorded.exitCode
             run.oomKilled = recorded.oomKilled
             if let finished = recorded.finishedAt, let signalAt = result.signalMonotonicNanoseconds {

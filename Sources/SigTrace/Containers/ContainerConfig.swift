@@ -24,7 +24,11 @@ public struct ImageConfig: Sendable, Equatable {
 
     /// Parses the array `podman image inspect` / `docker image inspect` prints (its first element).
     public init(inspectJSON text: String, image: String) throws(SigscopeError) {
-        let object = try ContainerJSON.first(text, what: "image \(image)")
+        self.init(inspectObject: try ContainerJSON.first(text, what: "image \(image)"), image: image)
+    }
+
+    /// Reads one image object of an inspect array.
+    init(inspectObject object: [String: Any], image: String) {
         let config = object["Config"] as? [String: Any] ?? [:]
         self.image = image
         id = object["Id"] as? String ?? ""
@@ -66,7 +70,11 @@ public struct ContainerState: Sendable, Equatable {
 
     /// Parses the array `podman container inspect` / `docker container inspect` prints (its first element).
     public init(inspectJSON text: String, engine: ContainerEngine.Kind) throws(SigscopeError) {
-        let object = try ContainerJSON.first(text, what: "container")
+        try self.init(inspectObject: ContainerJSON.first(text, what: "container"), engine: engine)
+    }
+
+    /// Reads one container object of an inspect array.
+    init(inspectObject object: [String: Any], engine: ContainerEngine.Kind) throws(SigscopeError) {
         let state = object["State"] as? [String: Any] ?? [:]
         let config = object["Config"] as? [String: Any] ?? [:]
         id = object["Id"] as? String ?? ""
@@ -97,11 +105,16 @@ public struct ContainerState: Sendable, Equatable {
 /// Reading the engines' inspect JSON, which both print as an array of objects.
 enum ContainerJSON {
     static func first(_ text: String, what: String) throws(SigscopeError) -> [String: Any] {
+        try objects(text, what: what)[0]
+    }
+
+    /// Every object of the array, at least one.
+    static func objects(_ text: String, what: String) throws(SigscopeError) -> [[String: Any]] {
         guard let data = text.data(using: .utf8),
               let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
-              let object = array.first as? [String: Any]
+              case let objects = array.compactMap({ $0 as? [String: Any] }), !objects.isEmpty
         else { throw SigscopeError(.badInput, "\(what): the engine's inspect output is not the JSON array expected") }
-        return object
+        return objects
     }
 
     /// A string array, or a string (podman prints a one-word Entrypoint as a string in some versions).

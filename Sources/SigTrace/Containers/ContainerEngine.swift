@@ -63,6 +63,9 @@ public struct ContainerEngine: Sendable, Equatable {
                 continue
             }
             let engine = ContainerEngine(kind: kind, executable: path)
+            // podman has no daemon to reach: its client is the engine, and a broken configuration shows in the
+            // first real call's error. Asking it for its version first cost a CLI start (about 100 ms) per check.
+            if kind == .podman { return engine }
             if let failure = engine.answers() {
                 reasons.append("\(name) does not answer (\(failure))")
                 continue
@@ -160,6 +163,22 @@ public struct ContainerEngine: Sendable, Equatable {
             throw SigscopeError(.badInput, "container \(nameOrID): \(output.reason)")
         }
         return try ContainerState(inspectJSON: output.stdout, engine: kind)
+    }
+
+    /// A container's state and its image's configuration from one plain `inspect CONTAINER IMAGE`, which both
+    /// engines answer with the two objects in order: one CLI start (about 100 ms) instead of two.
+    public func container(_ nameOrID: String, image: String) throws(SigscopeError) -> (ContainerState, ImageConfig) {
+        let output = try run(["inspect", nameOrID, image], timeout: .seconds(30))
+        guard output.exitCode == 0 else {
+            throw SigscopeError(.badInput, "container \(nameOrID) and image \(image): \(output.reason)")
+        }
+        let objects = try ContainerJSON.objects(output.stdout, what: "container \(nameOrID) and image \(image)")
+        let state = try ContainerState(inspectObject: objects[0], engine: kind)
+        // An image name that is also a container's or a volume's name inspects as that: ask for the image itself.
+        if objects.count == 2, objects[1]["State"] == nil, objects[1]["Mountpoint"] == nil {
+            return (state, ImageConfig(inspectObject: objects[1], image: image))
+        }
+        return (state, try imageConfig(image))
     }
 
     /// Removes a container, running or not, and its anonymous volumes; quiet when it is already gone.

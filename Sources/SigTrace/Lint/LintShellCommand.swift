@@ -130,6 +130,10 @@ public struct LintShellCommand: Sendable, Hashable {
     public var pid1Consequence: (message: String, severity: Severity)? {
         // `sh -c` with no script fails at once: nothing runs long enough to be stopped.
         if parsed.commands.isEmpty { return nil }
+        // A TERM trap and `wait` for a background job: `wait` returns at once on a trapped signal and the trap runs
+        // then (EntrypointScript's `forwardsTerm` for a script file; deploy/daemonset.yaml's loop, stopped in
+        // SigscopeImageTests).
+        if parsed.trapsTerm && parsed.waitsForBackgroundJob { return nil }
         if deferredTrap {
             return ("the shell traps TERM but runs the program in the foreground, and a shell runs a trap only after "
                         + "the foreground command exits: SIGTERM is held until the grace period ends", .error)
