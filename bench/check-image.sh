@@ -11,7 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
-SIGSCOPE=${2:-.build/debug/sigscope}
+# The release build (scripts/build-release) when there is one: a debug build's start-up and /proc parsing add
+# tens of milliseconds of sigscope's own CPU time to every round.
+DEFAULT=.build/debug/sigscope
+[ -x .build-release/release/sigscope ] && DEFAULT=.build-release/release/sigscope
+SIGSCOPE=${2:-$DEFAULT}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 scripts/install-deps
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -39,7 +44,9 @@ for i in $(seq "$ROUNDS"); do
   echo "$(( (t1 - t0) / 1000000 )) $(( (t2 - t1) / 1000000 ))" >> "$WORK/times"
 done
 podman rmi "$IMAGE" >/dev/null || true
-python3 - "$WORK/times" "$WORK" <<'PY'
+echo "sigscope: $SIGSCOPE; load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)" \
+  "(2 cores: above 2 the figures are noise)"
+/usr/bin/python3 - "$WORK/times" "$WORK" <<'PY'
 import json, statistics, sys, glob
 rows = [tuple(map(int, line.split())) for line in open(sys.argv[1])]
 podman = statistics.median(r[0] for r in rows)

@@ -92,7 +92,8 @@ struct Check: ParsableCommand {
 
             KUBERNETES (--manifest FILE [--container NAME])
             Starts the pod's container from its image with the manifest's command, args, env and ports \
-            (published on 127.0.0.1; its readinessProbe becomes a --ready), then stops it as the kubelet does \
+            (published on 127.0.0.1; its readinessProbe becomes a --ready), hostPID and security context \
+            (volumes: give -v after --), then stops it as the kubelet does \
             (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/):
               1. preStop: exec inside the container, httpGet to the port, or the sleep
                  action; the grace period (terminationGracePeriodSeconds, 30 s) counts

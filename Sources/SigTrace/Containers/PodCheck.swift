@@ -5,8 +5,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// `check --manifest`: one container of a pod spec, started from its image with the manifest's command, args, env
-/// and ports, then stopped as the kubelet stops it (pod-lifecycle documentation, "Termination of Pods";
+/// `check --manifest`: one container of a pod spec, started from its image with the manifest's command, args, env,
+/// ports, hostPID and security context, then stopped as the kubelet stops it (pod-lifecycle documentation, "Termination of Pods";
 /// kuberuntime_container.go `killContainer`):
 /// 1. the preStop hook runs (exec inside the container, httpGet to the pod, or the sleep action), for at most the
 ///    grace period, which is counted from the start of preStop;
@@ -58,7 +58,7 @@ public struct PodCheck: Sendable {
         var run = ContainerCheck(target: .image(container.image), engine: engine, check: config)
         run.name = name
         run.runArguments = container.env.flatMap { ["-e", "\($0)=\($1)"] }
-            + container.ports.flatMap { ["-p", "127.0.0.1:\($0.port):\($0.port)"] } + runArguments
+            + container.ports.flatMap { ["-p", "127.0.0.1:\($0.port):\($0.port)"] } + container.runFlags + runArguments
         if !container.command.isEmpty { run.entrypoint = container.command }
         run.arguments = container.args
         run.grace = .seconds(pod.grace)

@@ -35,12 +35,15 @@ public struct PodContainer: Sendable, Equatable {
     public var stopSignal: Signal?
     /// `readinessProbe` as sigscope's readiness (httpGet or tcpSocket on the pod's loopback).
     public var readiness: [ReadinessProbe]
+    /// The pod's `hostPID` and the security context (the container's over the pod's) as `run` flags:
+    /// `--pid host`, `--user`, `--read-only`, `--cap-drop`/`--cap-add`, `--privileged`, no-new-privileges.
+    public var runFlags: [String] = []
 
     public static func == (lhs: PodContainer, rhs: PodContainer) -> Bool {
         lhs.name == rhs.name && lhs.image == rhs.image && lhs.command == rhs.command && lhs.args == rhs.args
             && lhs.env.map { "\($0)=\($1)" } == rhs.env.map { "\($0)=\($1)" }
             && lhs.ports.map(\.port) == rhs.ports.map(\.port) && lhs.preStop == rhs.preStop
-            && lhs.stopSignal == rhs.stopSignal && lhs.readiness == rhs.readiness
+            && lhs.stopSignal == rhs.stopSignal && lhs.readiness == rhs.readiness && lhs.runFlags == rhs.runFlags
     }
 }
 
@@ -80,7 +83,9 @@ public struct PodUnderTest: Sendable {
         }
         var containers: [PodContainer] = []
         for node in spec["containers"]?.sequence ?? Node.Sequence() {
-            containers.append(try PodUnderTest.container(node, file: file))
+            var container = try PodUnderTest.container(node, file: file)
+            container.runFlags = PodUnderTest.runFlags(pod: spec, container: node)
+            containers.append(container)
         }
         guard !containers.isEmpty else { throw SigscopeError(.badInput, "\(file): \(object) has no containers") }
         self.containers = containers
@@ -100,6 +105,31 @@ public struct PodUnderTest: Sendable {
                 + "with --container")
         }
         return containers[0]
+    }
+
+    /// What the pod spec says about how the container runs, as the flags `podman run` and `docker run` take: the
+    /// host's PID namespace, the user, a read-only root, capabilities, privileges. Volumes are not mapped (a
+    /// hostPath or a ConfigMap has no meaning outside the cluster): give `-v` after `--`.
+    static func runFlags(pod: Node, container: Node) -> [String] {
+        var flags: [String] = []
+        if pod["hostPID"]?.bool == true { flags += ["--pid", "host"] }
+        let context = container["securityContext"]
+        let podContext = pod["securityContext"]
+        let user = context?["runAsUser"]?.int ?? podContext?["runAsUser"]?.int
+        let group = context?["runAsGroup"]?.int ?? podContext?["runAsGroup"]?.int
+        if let user { flags += ["--user", group.map { "\(user):\($0)" } ?? String(user)] }
+        if context?["readOnlyRootFilesystem"]?.bool == true { flags.append("--read-only") }
+        if context?["privileged"]?.bool == true { flags.append("--privileged") }
+        if context?["allowPrivilegeEscalation"]?.bool == false {
+            flags += ["--security-opt", "no-new-privileges"]
+        }
+        let capabilities = context?["capabilities"]
+        for (key, flag) in [("drop", "--cap-drop"), ("add", "--cap-add")] {
+            for name in (capabilities?[key]?.sequence ?? Node.Sequence()).compactMap(\.string) {
+                flags += [flag, name]
+            }
+        }
+        return flags
     }
 
     static func container(_ node: Node, file: String) throws(SigscopeError) -> PodContainer {

@@ -170,6 +170,28 @@ extension ProcessTests {
             #expect(app.stopSignal == .quit)
             #expect(app.readiness == [.http(url: "http://127.0.0.1:9999/")])
             #expect(throws: SigscopeError.self) { try pod.container(named: nil) }
+            #expect(app.runFlags.isEmpty)
+        }
+
+        @Test func hostPIDAndTheSecurityContextBecomeRunFlags() throws {
+            let text = try String(contentsOfFile: "\(TestPaths.packageRoot)/deploy/daemonset.yaml", encoding: .utf8)
+            let pod = try PodUnderTest(manifest: text, file: "deploy/daemonset.yaml")
+            #expect(try pod.container(named: nil).runFlags == [
+                "--pid", "host", "--user", "0", "--read-only", "--security-opt", "no-new-privileges",
+                "--cap-drop", "ALL", "--cap-add", "SYS_PTRACE", "--cap-add", "DAC_READ_SEARCH",
+            ])
+            let override = try PodUnderTest(manifest: """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: p}
+                spec:
+                  securityContext: {runAsUser: 1000, runAsGroup: 1000}
+                  containers:
+                    - name: a
+                      image: x
+                      securityContext: {runAsUser: 2000, privileged: true}
+                """, file: "x")
+            #expect(try override.container(named: nil).runFlags == ["--user", "2000:1000", "--privileged"])
         }
     }
 }
