@@ -2,7 +2,9 @@
 # Cost per signal to the traced program: a process queues N signals to itself (SIGUSR1 and SIGRTMIN+1 with values)
 # and reports microseconds per signal, untraced, under sigscope's kernel backend (tracepoints) and ptrace backend
 # (text and JSON output), under `strace -f --seccomp-bpf -e trace=none`, and under bpftrace counting the same two
-# tracepoints, all in the same run, interleaved, median of R runs each. Every run must deliver the same count and
+# tracepoints, all in the same run, interleaved, median of R runs each. bpftrace only counts; the fair match for it
+# is kernel-count (`watch -c`, the summary only, as strace -c), which reads and pairs every event as the others do
+# but writes none; kernel-text and kernel-json write a line per event. Every run must deliver the same count and
 # value sum as the untraced one; the kernel backend must account for every generate and deliver event (or report
 # exactly how many the kernel lost, shown in the last column). Two placements: as the scheduler likes (tracer and
 # tracee may sit on different CPUs) and all on CPU 0 (pure CPU cost).
@@ -19,9 +21,10 @@ cc -O2 -pthread -o .build/bench/watch-target fixtures/c/watch-target.c
 target=$PWD/.build/bench/watch-target
 results=$(mktemp)
 events=$(mktemp)
-trap 'rm -f "$results" "$events"' EXIT
+counted=$(mktemp)
+trap 'rm -f "$results" "$events" "$counted"' EXIT
 
-names="untraced kernel-text kernel-json ptrace-text ptrace-json strace"
+names="untraced kernel-text kernel-json kernel-count ptrace-text ptrace-json strace"
 if [ "$(id -u)" -ne 0 ]; then
     echo "not root: the kernel backend and bpftrace columns are left out" >&2
     names="untraced ptrace-text ptrace-json strace"
@@ -40,6 +43,7 @@ variant() {
         untraced) "$target" flood "$count" ;;
         kernel-text) "$sigscope" watch --backend kernel --output /dev/null -- "$target" flood "$count" 2>/dev/null ;;
         kernel-json) "$sigscope" watch --backend kernel --format json --output "$events" -- "$target" flood "$count" 2>/dev/null ;;
+        kernel-count) "$sigscope" watch --backend kernel -c --format json --output "$counted" -- "$target" flood "$count" 2>/dev/null ;;
         ptrace-text) "$sigscope" watch --backend ptrace --output /dev/null -- "$target" flood "$count" 2>/dev/null ;;
         ptrace-json) "$sigscope" watch --backend ptrace --format json --output /dev/null -- "$target" flood "$count" 2>/dev/null ;;
         strace) strace -f --seccomp-bpf -e trace=none -o /dev/null "$target" flood "$count" ;;
@@ -51,7 +55,7 @@ for _ in $(seq "$runs"); do
     for placement in free cpu0; do
         for name in $names; do
             if [ "$placement" = cpu0 ]; then
-                output=$(taskset -c 0 bash -c "$(declare -f variant); target=$target sigscope=$sigscope count=$count events=$events bpf_program='$bpf_program' variant $name")
+                output=$(taskset -c 0 bash -c "$(declare -f variant); target=$target sigscope=$sigscope count=$count events=$events counted=$counted bpf_program='$bpf_program' variant $name")
             else
                 output=$(variant "$name")
             fi
@@ -69,6 +73,16 @@ for _ in $(seq "$runs"); do
                 lost=$(tail -1 "$events" | sed 's/.*"lost_events":\([0-9]*\).*/\1/')
                 if [ $((generated + delivered + lost)) -ne $((2 * count)) ]; then
                     echo "kernel-json: $generated generated + $delivered delivered + $lost lost != $((2 * count))" >&2
+                    exit 1
+                fi
+            fi
+            if [ "$name" = kernel-count ]; then
+                # The summary alone: every generate and deliver event counted, or counted as lost.
+                generated=$(sed -n 's/.*"generated":\([0-9]*\).*/\1/p' "$counted")
+                delivered=$(sed -n 's/.*"events":{[^}]*"signal":\([0-9]*\).*/\1/p' "$counted")
+                lost=$(sed -n 's/.*"lost_events":\([0-9]*\).*/\1/p' "$counted")
+                if [ $((generated + delivered + lost)) -ne $((2 * count)) ]; then
+                    echo "kernel-count: $generated generated + $delivered delivered + $lost lost != $((2 * count))" >&2
                     exit 1
                 fi
             fi
@@ -95,7 +109,15 @@ for name in $names; do
     added=$(awk -v a="$free" -v b="$base" 'BEGIN { printf "%+.2f", a - b }')
     printf '  %-14s %10s %10s %14s %10s\n' "$name" "$free" "$pinned" "$added" "$lost"
 done
-echo "(kernel-*/ptrace-*: sigscope watch --backend B [--format json] -- CMD, release build; lost: most events the"
-echo " kernel lost in one kernel-json run; strace: strace -f --seccomp-bpf -e trace=none -o /dev/null CMD,"
+if [[ " $names " == *" bpftrace "* ]]; then
+    bpf=$(median free bpftrace 3)
+    for name in kernel-count kernel-json kernel-text; do
+        awk -v n="$name" -v a="$(median free "$name" 3)" -v b="$bpf" \
+            'BEGIN { printf "  %-14s %+.2f us per signal against bpftrace (free)\n", n, a - b }'
+    done
+fi
+echo "(kernel-*/ptrace-*: sigscope watch --backend B [--format json | -c] -- CMD, release build; kernel-count"
+echo " and bpftrace only count, the others write every event; lost: most events the kernel lost in one kernel-json"
+echo " or kernel-count run; strace: strace -f --seccomp-bpf -e trace=none -o /dev/null CMD,"
 echo " $(strace -V | head -1); bpftrace: counting signal_generate and signal_deliver for the command,"
 echo " $(bpftrace --version 2>/dev/null || echo absent))"

@@ -30,7 +30,8 @@ struct Watch: AsyncParsableCommand {
             and the event's own. A sender is named in sigscope's PID namespace even when the receiver is in a \
             nested one (a container), whose number for it is kept as sender_pid_in_namespace. stdout carries only \
             events; the summary of signals per sender goes to stderr \
-            in text and is the last JSON line in json.
+            in text and is the last JSON line in json. With -c (--summary-only, as strace -c) no event is \
+            written, only the summary, to stdout or --output.
 
             The watch ends when the traced processes exit, when --duration passes, or on SIGINT, SIGTERM or \
             SIGHUP to sigscope, or when the reader of its output goes away (SIGPIPE): then each process is \
@@ -103,6 +104,10 @@ struct Watch: AsyncParsableCommand {
 
     @OptionGroup var format: FormatOption<ReportFormat>
 
+    @Flag(name: [.customShort("c"), .customLong("summary-only")],
+          help: "Write only the summary (signals per sender, events, kernel results and losses), as strace -c.")
+    var summaryOnly = false
+
     @Flag(help: ArgumentHelp("Start the command in its own process group, so that Ctrl-C reaches sigscope alone: "
                              + "it detaches and the command runs on in the background."))
     var detachOnInterrupt = false
@@ -112,10 +117,12 @@ struct Watch: AsyncParsableCommand {
     var command: [String] = []
 
     /// What Ctrl-C will do, said when the watch starts.
-    func interruptNote(attached: Bool) -> String {
-        if attached { return "Ctrl-C detaches and leaves \(pids.count == 1 ? "it" : "them") running" }
+    func interruptNote(attached: Bool, backend: WatchBackend) -> String {
+        // The kernel backend never stopped it, so there is nothing to detach.
+        let ends = backend == .kernel ? "ends the watch" : "detaches"
+        if attached { return "Ctrl-C \(ends) and leaves \(pids.count == 1 ? "it" : "them") running" }
         if detachOnInterrupt {
-            return "it has its own process group: Ctrl-C detaches, leaving it running in the background"
+            return "it has its own process group: Ctrl-C \(ends), leaving it running in the background"
         }
         return "Ctrl-C reaches it too (same process group): SIGINT ends it unless it handles it"
     }
@@ -167,7 +174,7 @@ struct Watch: AsyncParsableCommand {
         let tracer = try SignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
         Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
-                     + interruptNote(attached: !numbers.isEmpty))
+                     + interruptNote(attached: !numbers.isEmpty, backend: .ptrace))
         // A failed write (a full disk, /dev/full) ends the watch with one line and exit 2: events are never lost
         // silently. EPIPE is the reader going away, which SIGPIPE already turns into a clean detach.
         var writeError: Int32?
@@ -176,27 +183,27 @@ struct Watch: AsyncParsableCommand {
             writeError = failure
             tracer.detach()
         }
-        if format == .text { check(sink.write(render.textHeader())) }
+        if format == .text && !summaryOnly { check(sink.write(render.textHeader())) }
         var summary = WatchSummary()
         // The started command's end, as a shell would report it: its exit code, or 128 + the killing signal.
         let launched = numbers.isEmpty ? tracer.pids.first : nil
         var commandStatus: Int32 = 0
         // One write per batch: a flood must not cost a system call per event.
+        var writer = WatchLineWriter(style: render.style)
+        var lines: [UInt8] = []
+        // Read once: an option's property wrapper costs a lookup per event.
+        let summaryOnly = self.summaryOnly
         for await batch in tracer.batches {
-            var text = ""
-            var json: [UInt8] = []
+            lines.removeAll(keepingCapacity: true)
             for event in batch {
                 summary.record(event)
                 if event.pid == launched, let status = event.exitStatus { commandStatus = status.shellCode }
-                if format == .json { WatchFormat.append(event, toJSONLines: &json) } else { render.append(event, to: &text) }
+                if summaryOnly { continue }
+                if format == .json { writer.appendJSON(event, to: &lines) } else { writer.appendText(event, to: &lines) }
             }
-            check(format == .json ? sink.write(bytes: json) : sink.write(text))
+            if !lines.isEmpty { check(sink.write(bytes: lines)) }
         }
-        if format == .json {
-            check(sink.write(summary.json()))
-        } else {
-            FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
-        }
+        writeSummary(summary, to: sink, check: check)
         if output != nil { check(sink.close()) }
         if let writeError { throw Self.writeFailure(writeError, output: output) }
         if commandStatus != 0 { throw ExitCode(commandStatus) }

@@ -37,14 +37,17 @@ extension Watch {
         let numbers = pids.map(\.rawValue)
         let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
             ?? FileOutput.standardOutput
+        var launch = SpawnedProcess.Options()
+        launch.newProcessGroup = detachOnInterrupt
         let target: KernelSignalTracer.Target = all ? .all
-            : numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)
+            : numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try KernelSignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
         let what = all ? "every process" : tracer.pids.map(String.init).joined(separator: ", ")
         let mounted = tracer.tracefs.mountedBySigscope ? "mounted tracefs at " : "tracefs "
         Output.error("watching \(what) with the kernel backend (\(mounted)\(tracer.tracefs.root), instance "
-                     + "\(tracer.instanceName)); nothing is stopped; Ctrl-C ends")
+                     + "\(tracer.instanceName)); nothing is stopped; "
+                     + (all ? "Ctrl-C ends the watch" : interruptNote(attached: !numbers.isEmpty, backend: .kernel)))
         // A failed write ends the watch with one line and exit 2, as with the ptrace backend.
         var writeError: Int32?
         func check(_ failure: Int32?) {
@@ -52,31 +55,44 @@ extension Watch {
             writeError = failure
             tracer.stop()
         }
-        if format == .text { check(sink.write(render.textHeader())) }
+        if format == .text && !summaryOnly { check(sink.write(render.textHeader())) }
         var summary = WatchSummary()
         let launched = numbers.isEmpty && !all ? tracer.pids.first : nil
         var commandStatus: Int32 = 0
+        // One buffer, rendered into without a String or a JSON tree per event, and one write per batch: on a
+        // small machine what a flood costs sigscope is taken from the traced program.
+        var writer = WatchLineWriter(style: render.style)
+        var lines: [UInt8] = []
+        // Read once: an option's property wrapper costs a lookup per event.
+        let summaryOnly = self.summaryOnly
         for await batch in tracer.batches {
-            var text = ""
-            var json: [UInt8] = []
+            lines.removeAll(keepingCapacity: true)
             for event in batch {
                 summary.record(event)
                 if event.pid == launched, let status = event.exitStatus { commandStatus = status.shellCode }
-                if format == .json { WatchFormat.append(event, toJSONLines: &json) } else { render.append(event, to: &text) }
+                if summaryOnly { continue }
+                if format == .json { writer.appendJSON(event, to: &lines) } else { writer.appendText(event, to: &lines) }
             }
-            check(format == .json ? sink.write(bytes: json) : sink.write(text))
+            if !lines.isEmpty { check(sink.write(bytes: lines)) }
             // The reader of our output went away (`| head`): end as the ptrace backend does on SIGPIPE.
             if Self.readerGone(sink.fd) { tracer.stop() }
         }
         summary.lostEvents = tracer.statistics.lost
-        if format == .json {
-            check(sink.write(summary.json()))
-        } else {
-            FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
-        }
+        writeSummary(summary, to: sink, check: check)
         if output != nil { check(sink.close()) }
         if let writeError { throw Self.writeFailure(writeError, output: output) }
         if commandStatus != 0 { throw ExitCode(commandStatus) }
+    }
+
+    /// The summary: the last JSON line of the output; in text on stderr, or (`--summary-only`) the output itself.
+    func writeSummary(_ summary: WatchSummary, to sink: FileOutput, check: (Int32?) -> Void) {
+        if format.format == .json {
+            check(sink.write(summary.json()))
+        } else if summaryOnly {
+            check(sink.write(summary.text(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))))
+        } else {
+            FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
+        }
     }
 
     /// True when `fd` is a pipe or socket whose reader has closed it.

@@ -5,6 +5,10 @@
 /// Records from different CPUs arrive out of order, so they are held for a short while and released sorted by
 /// time; the /proc facts about the tasks they name are read as soon as they arrive, while those tasks exist.
 /// Used on the kernel backend's assembling thread only.
+///
+/// A flood passes through here at hundreds of thousands of records a second, and on a small machine this
+/// thread's CPU is taken from the traced program: a record costs no clock read of its own (one per batch), no
+/// String, and, for the task and handler a flood names again and again, no hash lookup.
 final class KernelEventAssembler {
     struct Options {
         /// Report only these signals.
@@ -19,8 +23,19 @@ final class KernelEventAssembler {
 
     /// A record with what /proc said about its tasks when it arrived.
     private struct Held {
-        var record: KernelSignalRecord
+        enum Kind: UInt8 {
+            case generate, deliver, oomVictim
+        }
+
+        var timestamp: UInt64
+        var kind: Kind
+        /// The process the record is about (for `oomVictim`, the victim).
         var tgid: Int32
+        /// The target thread of a generation, or the thread a signal is delivered to.
+        var tid: Int32
+        var signal: Int32
+        /// A process-directed generation.
+        var group: Bool
         var delivery: SignalDelivery?
     }
 
@@ -38,36 +53,63 @@ final class KernelEventAssembler {
     private var held: [Held] = []
     private var pending: [Int32: [Pending]] = [:]
     private var victims: [Int32: UInt64] = [:]
-    /// Generations per result, for the summary.
-    private(set) var results: [SignalResult: Int] = [:]
+    /// Generations per result (`SignalResult.allCases` order), for the summary.
+    private var resultCounts = [Int](repeating: 0, count: SignalResult.allCases.count)
+    /// The last handler named: a flood's deliveries go to one handler.
+    private var lastHandler: (pid: Int32, address: UInt64, symbol: String?, image: String?)?
 
     init(options: Options, tasks: KernelTasks) {
         self.options = options
         self.tasks = tasks
     }
 
+    /// Generations per result, for the summary.
+    var results: [SignalResult: Int] {
+        var counts: [SignalResult: Int] = [:]
+        for (index, result) in SignalResult.allCases.enumerated() where resultCounts[index] > 0 {
+            counts[result] = resultCounts[index]
+        }
+        return counts
+    }
+
+    /// The position of `result` in `SignalResult.allCases` (which is an array made anew at each use).
+    private static func index(of result: SignalResult) -> Int {
+        switch result {
+        case .delivered: 0
+        case .ignored: 1
+        case .droppedByInit: 2
+        case .merged: 3
+        case .overflow: 4
+        case .infoLost: 5
+        }
+    }
+
     /// Takes records as the readers hand them over, reading /proc for the tasks they name now.
     func ingest(_ records: [KernelSignalRecord]) {
+        guard !records.isEmpty else { return }
         held.reserveCapacity(held.count + records.count)
+        // One clock read for the batch: /proc readings stay current for 100 ms.
+        let now = Clocks.monotonicNanoseconds()
         for record in records {
             switch record {
             case .generate(let g):
                 guard let signal = Signal(rawValue: g.signal) else { continue }
-                let target = tasks.task(g.targetTid)
+                let target = tasks.task(g.targetTid, now: now)
                 let tgid = target?.tgid ?? g.targetTid
                 guard options.processes?.contains(tgid) ?? true, options.signals?.contains(signal) ?? true else {
                     continue
                 }
                 var delivery = SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: g.code))
                 delivery.errno = g.errno
-                name(sender: g.senderTid, of: &delivery)
+                name(sender: g.senderTid, of: &delivery, now: now)
                 let initDrop = g.result == 1 && (target?.namespaceInit ?? false)
                     && !(target?.ignored.contains(signal) ?? false)
                 delivery.result = SignalResult(tracepointValue: Int(g.result), targetIsNamespaceInit: initDrop)
-                held.append(Held(record: record, tgid: tgid, delivery: delivery))
+                held.append(Held(timestamp: g.timestamp, kind: .generate, tgid: tgid, tid: g.targetTid,
+                                 signal: g.signal, group: g.group, delivery: delivery))
             case .deliver(let d):
                 guard let signal = Signal(rawValue: d.signal) else { continue }
-                let tgid = tasks.tgid(d.tid)
+                let tgid = tasks.task(d.tid, now: now)?.tgid ?? d.tid
                 guard options.processes?.contains(tgid) ?? true, options.signals?.contains(signal) ?? true else {
                     continue
                 }
@@ -75,26 +117,36 @@ final class KernelEventAssembler {
                 delivery.errno = d.errno
                 var handler = DeliveryHandler(address: d.handler, flags: d.flags)
                 if options.resolveHandlers && d.handler > 1 {
-                    (handler.symbol, handler.image) = symbols.resolve(pid: tgid, address: d.handler)
+                    (handler.symbol, handler.image) = resolve(pid: tgid, address: d.handler)
                 }
                 delivery.handler = handler
-                held.append(Held(record: record, tgid: tgid, delivery: delivery))
-            case .oomVictim(_, let pid):
-                held.append(Held(record: record, tgid: pid, delivery: nil))
+                held.append(Held(timestamp: d.timestamp, kind: .deliver, tgid: tgid, tid: d.tid, signal: d.signal,
+                                 group: false, delivery: delivery))
+            case .oomVictim(let timestamp, let pid):
+                held.append(Held(timestamp: timestamp, kind: .oomVictim, tgid: pid, tid: pid, signal: 0, group: false,
+                                 delivery: nil))
             }
         }
     }
 
+    /// The handler's function and image, remembered for the last one asked.
+    private func resolve(pid: Int32, address: UInt64) -> (String?, String?) {
+        if let last = lastHandler, last.pid == pid, last.address == address { return (last.symbol, last.image) }
+        let (symbol, image) = symbols.resolve(pid: pid, address: address)
+        lastHandler = (pid, address, symbol, image)
+        return (symbol, image)
+    }
+
     /// Fills the sender (a process's kill, sigqueue, tgkill; a child for SIGCHLD) or, for a signal the kernel
     /// raised itself, the task it was raised in.
-    private func name(sender tid: Int32, of delivery: inout SignalDelivery) {
-        let task = tasks.task(tid)
+    private func name(sender tid: Int32, of delivery: inout SignalDelivery, now: UInt64) {
+        let task = tasks.task(tid, now: now)
         if delivery.code.carriesSender {
             delivery.senderPid = task?.tgid ?? tid
             delivery.senderUid = task?.uid
             guard options.readSenders else { return }
             delivery.senderComm = task?.comm
-            delivery.senderCmdline = tasks.cmdline(task?.tgid ?? tid)
+            delivery.senderCmdline = tasks.cmdline(task?.tgid ?? tid, now: now)
         } else {
             // tid 0 is the idle task: a timer or an interrupt raised the signal on an idle CPU.
             delivery.contextPid = tid == 0 ? 0 : (task?.tgid ?? tid)
@@ -106,50 +158,46 @@ final class KernelEventAssembler {
     /// all), stamped on the wall clock through `wallOffset` (wall seconds minus monotonic seconds).
     func release(olderThan cutoff: UInt64, wallOffset: Double) -> [SignalEvent] {
         guard !held.isEmpty else { return [] }
-        held.sort { $0.record.timestamp < $1.record.timestamp }
-        let count = held.firstIndex { $0.record.timestamp > cutoff } ?? held.count
+        // Each reader hands over its CPU's records in order, so the held records are often sorted already.
+        if !held.indices.dropFirst().allSatisfy({ held[$0 - 1].timestamp <= held[$0].timestamp }) {
+            held.sort { $0.timestamp < $1.timestamp }
+        }
+        let count = held[held.count - 1].timestamp <= cutoff
+            ? held.count : held.firstIndex(where: { $0.timestamp > cutoff }) ?? held.count
         guard count > 0 else { return [] }
         var events: [SignalEvent] = []
         events.reserveCapacity(count)
-        for item in held[0..<count] {
-            if let event = event(for: item) {
-                var stamped = event
-                stamped.monotonicNanoseconds = item.record.timestamp
-                stamped.wallSeconds = Double(item.record.timestamp) / 1e9 + wallOffset
-                events.append(stamped)
+        for index in 0..<count {
+            let item = held[index]
+            if let kind = kind(of: item) {
+                events.append(SignalEvent(kind, pid: item.tgid, tid: item.tid, monotonicNanoseconds: item.timestamp,
+                                          wallSeconds: Double(item.timestamp) / 1e9 + wallOffset))
             }
         }
-        held.removeFirst(count)
+        if count == held.count { held.removeAll(keepingCapacity: true) } else { held.removeFirst(count) }
         return events
     }
 
-    private func event(for item: Held) -> SignalEvent? {
-        switch item.record {
-        case .oomVictim(let timestamp, let pid):
-            victims[pid] = timestamp
+    private func kind(of item: Held) -> SignalEvent.Kind? {
+        switch item.kind {
+        case .oomVictim:
+            victims[item.tgid] = item.timestamp
             if victims.count > 1024 { victims.removeAll() }
             return nil
-        case .generate(let g):
+        case .generate:
             guard var delivery = item.delivery, let result = delivery.result else { return nil }
-            results[result, default: 0] += 1
+            resultCounts[Self.index(of: result)] += 1
             if delivery.signal == .kill && delivery.code.rawValue == 0x80 && victims[item.tgid] != nil {
                 delivery.oomKiller = true
             }
             if result == .delivered || result == .infoLost {
-                // Mutated in place: a copy out and back would copy the queue for every signal of a flood.
-                pending[item.tgid, default: []].append(
-                    Pending(signal: g.signal, targetTid: g.targetTid, group: g.group, delivery: delivery))
-                if let count = pending[item.tgid]?.count, count > 4096 {
-                    pending[item.tgid]?.removeFirst(count - 4096)
-                }
+                enqueue(Pending(signal: item.signal, targetTid: item.tid, group: item.group, delivery: delivery),
+                        in: item.tgid)
             }
-            return SignalEvent(.generated(delivery), pid: item.tgid, tid: g.targetTid)
-        case .deliver(let d):
+            return .generated(delivery)
+        case .deliver:
             guard var delivery = item.delivery else { return nil }
-            if let index = pending[item.tgid]?.firstIndex(where: {
-                   $0.signal == d.signal && ($0.group || $0.targetTid == d.tid)
-               }), let sent = pending[item.tgid]?.remove(at: index).delivery {
-                if pending[item.tgid]?.isEmpty == true { pending[item.tgid] = nil }
+            if let sent = takePending(signal: item.signal, tid: item.tid, in: item.tgid) {
                 delivery.senderPid = sent.senderPid
                 delivery.senderUid = sent.senderUid
                 delivery.senderComm = sent.senderComm
@@ -159,8 +207,30 @@ final class KernelEventAssembler {
                 delivery.oomKiller = sent.oomKiller
                 delivery.result = sent.result
             }
-            return SignalEvent(.signal(delivery), pid: item.tgid, tid: d.tid)
+            return .signal(delivery)
         }
+    }
+
+    /// Queues a generation for its delivery, in place (a copy of the queue per signal would cost a flood dearly).
+    /// An emptied queue stays, for the process's next signal, until there are many.
+    private func enqueue(_ generation: Pending, in tgid: Int32) {
+        if let index = pending.index(forKey: tgid) {
+            pending.values[index].append(generation)
+            if pending.values[index].count > 4096 { pending.values[index].removeFirst(1024) }
+            return
+        }
+        if pending.count >= 1024 { pending = pending.filter { !$0.value.isEmpty } }
+        pending[tgid] = [generation]
+    }
+
+    /// The generation that a delivery of `signal` to thread `tid` came from, taken off its queue: the first of
+    /// that signal for the process or for that thread.
+    private func takePending(signal: Int32, tid: Int32, in tgid: Int32) -> SignalDelivery? {
+        guard let index = pending.index(forKey: tgid),
+              let position = pending.values[index].firstIndex(where: {
+                  $0.signal == signal && ($0.group || $0.targetTid == tid)
+              }) else { return nil }
+        return pending.values[index].remove(at: position).delivery
     }
 
     /// Keeps the current mappings of a watched process for naming its handlers after it is gone.

@@ -29,11 +29,16 @@ final class KernelTasks {
 
     init(tracefs: TraceFS?) { self.tracefs = tracefs }
 
-    /// The task `tid` now (or as read less than `freshness` ago); nil once it is gone and unread before.
-    func task(_ tid: Int32) -> Task? {
+    /// The task `tid` now (or as read less than `freshness` before `now`, CLOCK_MONOTONIC nanoseconds); nil
+    /// once it is gone and unread before.
+    func task(_ tid: Int32, now: UInt64 = Clocks.monotonicNanoseconds()) -> Task? {
         guard tid > 0 else { return nil }
-        let now = Clocks.monotonicNanoseconds()
-        if let known = tasks[tid], now &- known.readAt < Self.freshness { return known }
+        // A flood names one task again and again: the last one answers without a hash lookup.
+        if let recent, recent.tid == tid, now &- recent.task.readAt < Self.freshness { return recent.task }
+        if let known = tasks[tid], now &- known.readAt < Self.freshness {
+            recent = (tid, known)
+            return known
+        }
         guard let text = try? ProcFiles().read("/proc/\(tid)/status", shortReadIsEnd: true),
               var task = Self.parseStatus(text) else {
             return tasks[tid] ?? savedTask(tid)
@@ -41,24 +46,35 @@ final class KernelTasks {
         task.readAt = now
         if tasks.count > 8192 { tasks.removeAll() }
         tasks[tid] = task
+        recent = (tid, task)
         return task
     }
+
+    private var recent: (tid: Int32, task: Task)?
 
     /// The process of `tid`, or `tid` itself when unknown.
     func tgid(_ tid: Int32) -> Int32 { task(tid)?.tgid ?? tid }
 
     /// The command line of process `pid`, nil when gone (or a kernel thread's empty one).
-    func cmdline(_ pid: Int32) -> [String]? {
-        let now = Clocks.monotonicNanoseconds()
-        if let known = cmdlines[pid], now &- known.readAt < Self.freshness { return known.cmdline }
+    func cmdline(_ pid: Int32, now: UInt64 = Clocks.monotonicNanoseconds()) -> [String]? {
+        if let recentCmdline, recentCmdline.pid == pid, now &- recentCmdline.readAt < Self.freshness {
+            return recentCmdline.cmdline
+        }
+        if let known = cmdlines[pid], now &- known.readAt < Self.freshness {
+            recentCmdline = (pid, known.cmdline, known.readAt)
+            return known.cmdline
+        }
         guard let text = try? ProcFiles().read("/proc/\(pid)/cmdline", shortReadIsEnd: true), !text.isEmpty else {
             return cmdlines[pid]?.cmdline
         }
         let cmdline = ProcReader.splitCmdline(text)
         if cmdlines.count > 8192 { cmdlines.removeAll() }
         cmdlines[pid] = (cmdline, now)
+        recentCmdline = (pid, cmdline, now)
         return cmdline
     }
+
+    private var recentCmdline: (pid: Int32, cmdline: [String], readAt: UInt64)?
 
     /// A task that exited before /proc could be read: tracefs remembers the comm (and, with record-tgid, the
     /// process) of every task its events named.

@@ -106,7 +106,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// Decimal digits without an intermediate String.
-    private static func writeInt(_ value: Int, to out: inout [UInt8]) {
+    static func writeInt(_ value: Int, to out: inout [UInt8]) {
         if value < 0 { out.append(0x2D) }
         var magnitude = value.magnitude
         let start = out.count
@@ -123,7 +123,7 @@ public enum JSONValue: Sendable, Equatable {
         out.append(contentsOf: repeatElement(0x20, count: indent * level))
     }
 
-    private static func writeString(_ value: String, to out: inout [UInt8]) {
+    static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(0x22)
         // Most strings need no escaping: copy them whole, straight from their contiguous UTF-8.
         let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in

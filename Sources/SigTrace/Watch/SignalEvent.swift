@@ -21,6 +21,15 @@ public struct SignalEvent: Sendable {
         wallSeconds = Clocks.wallSeconds()
     }
 
+    /// An event stamped with times the caller has (the kernel backend's records carry their own).
+    public init(_ kind: Kind, pid: Int32, tid: Int32, monotonicNanoseconds: UInt64, wallSeconds: Double) {
+        self.kind = kind
+        self.pid = pid
+        self.tid = tid
+        self.monotonicNanoseconds = monotonicNanoseconds
+        self.wallSeconds = wallSeconds
+    }
+
     /// The kinds of event, with what each carries.
     public enum Kind: Sendable {
         /// A signal is being delivered to `tid` (a signal-delivery-stop, re-injected unchanged; or the kernel

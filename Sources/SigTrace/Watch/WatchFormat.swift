@@ -31,134 +31,32 @@ public struct WatchFormat: Sendable {
         return line
     }
 
-    /// Appends one event's text line to `out`, built in place: a flood renders tens of thousands a second.
+    /// Appends one event's text line to `out` (`WatchLineWriter` renders it; a flood writes through one of
+    /// those directly).
     public func append(_ event: SignalEvent, to out: inout String) {
-        let (label, detail) = describe(event)
-        out.reserveCapacity(out.utf8.count + 64 + detail.utf8.count)
-        Self.appendClockTime(event.wallSeconds, to: &out)
-        out += "  "
-        Self.append(String(event.pid), width: 7, right: true, to: &out)
-        out += "  "
-        Self.append(String(event.tid), width: 7, right: true, to: &out)
-        out += "  "
-        Self.append(label, width: 12, right: false, to: &out)
-        out += "  "
-        out += detail
-        out += "\n"
-    }
-
-    /// The event column and the detail column of a text line.
-    func describe(_ event: SignalEvent) -> (String, String) {
-        switch event.kind {
-        case .signal(let delivery):
-            let name = delivery.signal == .kill || delivery.signal == .term ? style.bold(delivery.signal.name)
-                : delivery.signal.name
-            return (name, signalDetail(delivery) + handlerDetail(delivery))
-        case .generated(let delivery):
-            let name = delivery.signal == .kill || delivery.signal == .term ? style.bold(delivery.signal.name)
-                : delivery.signal.name
-            return (name, "sent " + signalDetail(delivery) + resultDetail(delivery))
-        case .stopped(let signal):
-            return (style.yellow("stopped"), "group-stop by \(signal.name)")
-        case .continued:
-            return (style.green("continued"), "group-stop ended (SIGCONT)")
-        case .exec(let path, let former):
-            return ("exec", (path ?? "?") + (former.map { "  (by thread \($0))" } ?? ""))
-        case .thread(let parent):
-            return ("thread", "new thread \(event.tid), created by \(parent)")
-        case .fork(let child):
-            return ("fork", "child \(child), traced")
-        case .exit(let code):
-            return ("exit", "code \(code)")
-        case .killed(let signal, let core):
-            return (style.red("killed"), "by \(signal.name)" + (core ? " (core dumped)" : ""))
-        case .detached(let stopped):
-            return ("detached", stopped ? "left stopped, as found" : "running")
-        }
-    }
-
-    /// ` [7 in its namespace]` when the receiver's namespace numbers the sender differently.
-    static func inNamespace(_ delivery: SignalDelivery) -> String {
-        delivery.senderNamespacePid.map { " [\($0) in its namespace]" } ?? ""
-    }
-
-    /// Where a signal came from and what its siginfo carries, as words.
-    func signalDetail(_ delivery: SignalDelivery) -> String {
-        var text: String
-        let code = delivery.code
-        switch code.origin {
-        case .process:
-            if let pid = delivery.senderPid, pid > 0 {
-                let comm = delivery.senderComm ?? "gone"
-                text = "from \(pid)\(Self.inNamespace(delivery)) (\(comm)) uid \(delivery.senderUid ?? 0)"
-            } else if delivery.handler != nil || delivery.result != nil {
-                // The kernel backend names every sender; none means its generation was not seen (before the
-                // watch began), or this is the SIGKILL of a group exit that another fatal signal started.
-                text = "sender not seen"
-            } else if let inside = delivery.senderNamespacePid {
-                text = "from pid \(inside) of its namespace (gone) uid \(delivery.senderUid ?? 0)"
-            } else {
-                text = "from outside the PID namespace uid \(delivery.senderUid ?? 0)"
-            }
-        case .child:
-            let child = delivery.senderPid.map(String.init) ?? "gone"
-            let comm = delivery.senderComm ?? "gone"
-            text = "child \(child)\(Self.inNamespace(delivery)) (\(comm)) status \(delivery.childStatus ?? 0)"
-        case .fault:
-            text = "fault at 0x" + String(delivery.faultAddress ?? 0, radix: 16)
-        case .timer:
-            text = "timer \(delivery.timerId ?? 0) overrun \(delivery.timerOverrun ?? 0)"
-        case .poll:
-            text = "fd \(delivery.pollDescriptor ?? -1) band \(delivery.pollBand ?? 0)"
-        case .syscall:
-            text = "syscall \(delivery.syscall ?? -1)"
-        case .kernel:
-            text = delivery.oomKiller ? "from the kernel: the OOM killer" : "from the kernel"
-        }
-        if let context = delivery.contextPid, code.origin != .process, code.origin != .child {
-            text += context == 0 ? " (in interrupt)" : " (in \(context) \(delivery.contextComm ?? "gone"))"
-        }
-        text += "  "
-        text += style.dim(code.name)
-        if let value = delivery.valueInt { text += "  value \(value)" }
-        return text
-    }
-
-    /// `  -> ignored`: the kernel's result for a generated signal, coloured when it is lost.
-    func resultDetail(_ delivery: SignalDelivery) -> String {
-        guard let result = delivery.result else { return "" }
-        let word = result.rawValue
-        return "  -> " + (result.isLost ? style.red(word) : result == .delivered ? word : style.yellow(word))
-    }
-
-    /// `  -> handler on_term (/usr/bin/app) SA_RESTART`: where the kernel backend saw the signal go.
-    func handlerDetail(_ delivery: SignalDelivery) -> String {
-        guard let handler = delivery.handler else { return "" }
-        var text = "  -> "
-        switch handler.address {
-        case 0: text += "default action"
-        case 1: text += "ignored (SIG_IGN)"
-        default:
-            text += "handler " + (handler.symbol ?? "0x" + String(handler.address, radix: 16))
-            if let image = handler.image { text += " (\(image.split(separator: "/").last ?? Substring(image)))" }
-        }
-        let flags = handler.flagNames
-        if !flags.isEmpty { text += " " + style.dim(flags.joined(separator: "|")) }
-        return text
+        var writer = WatchLineWriter(style: style)
+        var bytes: [UInt8] = []
+        writer.appendText(event, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
     /// One event as a JSON line: a document of its own, `schema_version` first.
-    public func json(_ event: SignalEvent) -> String { Self.jsonValue(event, document: true).rendered() + "\n" }
+    public func json(_ event: SignalEvent) -> String {
+        var bytes: [UInt8] = []
+        Self.append(event, toJSONLines: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// Appends one event as a JSON line (a document, `schema_version` first) to UTF-8 `out`, without a String in
     /// between.
     public static func append(_ event: SignalEvent, toJSONLines out: inout [UInt8]) {
-        jsonValue(event, document: true).write(compactTo: &out)
-        out.append(0x0A)
+        var writer = WatchLineWriter(style: TextStyle(colored: false))
+        writer.appendJSON(event, to: &out)
     }
 
     /// One event as a JSON object with the keys of `watch --format json` (`check --trace` and `why` embed these,
-    /// without `schema_version`; a line of `watch` is a `document` and starts with it).
+    /// without `schema_version`; a line of `watch` is a `document` and starts with it). `WatchLineWriter` renders
+    /// the same bytes without the tree, for floods; a test holds the two together.
     public static func jsonValue(_ event: SignalEvent, document: Bool = false) -> JSONValue {
         // One allocation for the fields: a flood renders tens of thousands of these a second.
         var fields: [(String, JSONValue)] = []

@@ -9,10 +9,25 @@ public struct WatchSummary: Sendable {
     }
 
     /// Deliveries per signal, and per signal per sender.
-    public private(set) var signals: [Signal: Int] = [:]
-    public private(set) var senders: [Signal: [Sender: Int]] = [:]
+    public var signals: [Signal: Int] {
+        var counts: [Signal: Int] = [:]
+        forEachCount { key, count in counts[key.signal, default: 0] += count }
+        return counts
+    }
+
+    public var senders: [Signal: [Sender: Int]] {
+        var counts: [Signal: [Sender: Int]] = [:]
+        forEachCount { key, count in counts[key.signal, default: [:]][key.sender, default: 0] += count }
+        return counts
+    }
+
     /// Events per kind (`signal`, `exit`, ...).
-    public private(set) var events: [String: Int] = [:]
+    public var events: [String: Int] {
+        var counts: [String: Int] = [:]
+        for (index, count) in kindCounts.enumerated() where count > 0 { counts[Self.kindNames[index]] = count }
+        return counts
+    }
+
     /// When the first and last events were seen (monotonic nanoseconds).
     public private(set) var first: UInt64?
     public private(set) var last: UInt64?
@@ -21,19 +36,63 @@ public struct WatchSummary: Sendable {
     /// Kernel backend: events the kernel lost before sigscope read them (nil for ptrace, which loses none).
     public var lostEvents: Int?
 
+    /// A signal from a sender.
+    private struct Key: Hashable {
+        var signal: Signal
+        var sender: Sender
+    }
+
+    /// Deliveries per signal and sender, but for the current run of one signal from one sender, which a flood
+    /// counts without hashing a comm per signal.
+    private var counted: [Key: Int] = [:]
+    private var run: Key?
+    private var runLength = 0
+    /// Events per kind, in `kindNames` order.
+    private var kindCounts = [Int](repeating: 0, count: 10)
+    private static let kindNames = ["signal", "generated", "stopped", "continued", "exec", "thread", "fork", "exit",
+                                    "killed", "detached"]
+
     public init() {}
 
     /// Counts one event.
     public mutating func record(_ event: SignalEvent) {
-        events[event.name, default: 0] += 1
+        kindCounts[Self.slot(event.kind)] += 1
         if first == nil { first = event.monotonicNanoseconds }
         last = event.monotonicNanoseconds
         if case .generated(let delivery) = event.kind, let result = delivery.result { results[result, default: 0] += 1 }
         guard case .signal(let delivery) = event.kind else { return }
-        signals[delivery.signal, default: 0] += 1
         let sender = delivery.code.carriesSender
             ? Sender(pid: delivery.senderPid, comm: delivery.senderComm) : Sender(pid: nil, comm: nil)
-        senders[delivery.signal, default: [:]][sender, default: 0] += 1
+        let key = Key(signal: delivery.signal, sender: sender)
+        if key == run {
+            runLength += 1
+            return
+        }
+        if let run { counted[run, default: 0] += runLength }
+        run = key
+        runLength = 1
+    }
+
+    /// Every signal-and-sender count, the current run's too.
+    private func forEachCount(_ body: (Key, Int) -> Void) {
+        for (key, count) in counted { body(key, count) }
+        if let run { body(run, runLength) }
+    }
+
+    /// The position of an event's kind in `kindNames`.
+    private static func slot(_ kind: SignalEvent.Kind) -> Int {
+        switch kind {
+        case .signal: 0
+        case .generated: 1
+        case .stopped: 2
+        case .continued: 3
+        case .exec: 4
+        case .thread: 5
+        case .fork: 6
+        case .exit: 7
+        case .killed: 8
+        case .detached: 9
+        }
     }
 
     /// The total number of signal deliveries.

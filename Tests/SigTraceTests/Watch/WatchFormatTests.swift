@@ -82,4 +82,39 @@ import Testing
         #expect(text.contains("SIGTERM      3  10 (k10) ×2, 11 (k11) ×1"))
         #expect(summary.json().contains(#""senders":[{"pid":10,"comm":"k10","count":2}"#))
     }
+
+    /// A flood's runs of one sender and senders that take turns count the same.
+    @Test func summaryCountsRunsAndSendersTakingTurns() {
+        var summary = WatchSummary()
+        let sends: [(Signal, Int32?, String?)] = [
+            (.usr1, 10, "a"), (.usr1, 10, "a"), (.usr1, 10, "a"), (.usr1, 11, "b"), (.usr1, 10, "a"),
+            (.usr2, 10, "a"), (.usr1, 10, "a"), (.usr1, 10, "renamed"), (.usr1, 10, "renamed"), (.usr1, 10, nil),
+        ]
+        for (signal, pid, comm) in sends {
+            var delivery = SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: 0))
+            delivery.senderPid = pid
+            delivery.senderComm = comm
+            summary.record(SignalEvent(.signal(delivery), pid: 1, tid: 1))
+            summary.record(SignalEvent(.generated(delivery), pid: 1, tid: 1))
+        }
+        var kernel = SignalDelivery(signal: .pipe, code: SiginfoCode(signal: .pipe, code: 0x80))
+        kernel.contextPid = 1
+        summary.record(SignalEvent(.signal(kernel), pid: 1, tid: 1))
+        summary.record(SignalEvent(.exit(code: 0), pid: 1, tid: 1))
+        #expect(summary.signals == [.usr1: 9, .usr2: 1, .pipe: 1])
+        #expect(summary.events == ["signal": 11, "generated": 10, "exit": 1])
+        typealias Sender = WatchSummary.Sender
+        #expect(summary.senders[.usr1] == [Sender(pid: 10, comm: "a"): 5, Sender(pid: 11, comm: "b"): 1,
+                                           Sender(pid: 10, comm: "renamed"): 2, Sender(pid: 10, comm: nil): 1])
+        #expect(summary.senders[.pipe] == [Sender(pid: nil, comm: nil): 1])
+        #expect(summary.signalCount == 11)
+        // Reading it does not disturb the counting.
+        var more = summary
+        var delivery = SignalDelivery(signal: .usr1, code: SiginfoCode(signal: .usr1, code: 0))
+        delivery.senderPid = 10
+        delivery.senderComm = "a"
+        more.record(SignalEvent(.signal(delivery), pid: 1, tid: 1))
+        #expect(more.senders(of: .usr1).first.map { $0.1 } == 6)
+        #expect(summary.senders(of: .usr1).first.map { $0.1 } == 5)
+    }
 }
