@@ -196,7 +196,7 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Stop as this platform does: kubernetes, docker, compose, ecs, cloudrun, nomad, "
                                + "fly, heroku or systemd (signal, grace, deregistration window; see PLATFORMS).",
-                               valueName: "name"))
+                               valueName: "name"), completion: .list(PlatformPreset.all.map(\.name)))
     var platform: String?
 
     @Option(help: ArgumentHelp("Also write a self-contained HTML page with the shutdown on one time axis: the "

@@ -38,8 +38,12 @@ public struct SpawnedProcess: Sendable {
             throw SigscopeError(.badInput, "no command given")
         }
         guard let path = resolve(command) else {
-            let why = command.contains("/") ? "no such executable file" : "not found in PATH"
-            throw SigscopeError(.startFailed, "cannot start \(command): \(why)", errno: ENOENT)
+            var info = stat()
+            let exists = command.contains("/") && stat(command, &info) == 0
+            let why = !command.contains("/") ? "not found in PATH"
+                : !exists ? "no such file" : info.st_mode & S_IFMT == S_IFDIR ? "it is a directory"
+                : "not executable (no x permission)"
+            throw SigscopeError(.startFailed, "cannot start \(command): \(why)", errno: exists ? EACCES : ENOENT)
         }
         let environment = options.environment ?? currentEnvironment()
         var spawnOptions = cprocfs_spawn_options(

@@ -34,6 +34,9 @@ extension ProcessTests {
                 for word in ["inspect", "check", "lint", "watch", "detach-on-interrupt", "fail-on"] {
                     #expect(script.stdout.contains(word), "\(shell) completion lacks \(word)")
                 }
+                // Values complete too: --platform's names (before, nothing came after `--platform <TAB>`).
+                #expect(script.stdout.contains("kubernetes") && script.stdout.contains("cloudrun"),
+                        "\(shell) completion lacks --platform's names")
             }
             // bash reads the script without a syntax error.
             let bash = try run(["/bin/bash", "-n", "-c", try sigscope("--generate-completion-script", "bash").stdout])
@@ -68,6 +71,14 @@ extension ProcessTests {
             let check = try run(["/usr/bin/man", "-l", "\(pages)/sigscope.check.1"], environment: ["MANPAGER": "cat"])
             #expect(check.stdout.contains("--grace"))
             #expect(check.stdout.contains("EXIT CODES"))
+            // Indented blocks stay as --help shows them (before, man refilled them and joined the next line), a
+            // heading ends its line, and EXIT STATUS points at the command's own codes, not mdoc's generic ">0".
+            let manWide = try run(["/usr/bin/man", "-l", "\(pages)/sigscope.check.1"],
+                                  environment: ["MANPAGER": "cat", "PAGER": "cat", "MANWIDTH": "80"]).stdout
+            #expect(manWide.contains("exited with a code not accepted (0 and --accept-exit\n"), "\(manWide)")
+            #expect(manWide.contains("delay:DURATION    this long after the start\n"))
+            #expect(manWide.contains("LOAD (--load RATE)\n"))
+            #expect(!manWide.contains(">0 if an error occurs"))
         }
 
         @Test func preCommitHooksLintWhatLintReads() throws {

@@ -55,7 +55,11 @@ extension ProcessTests {
             #expect(try ReadinessProbe(parsing: "tcp:127.0.0.1:80").description == "tcp:127.0.0.1:80")
             // An absolute path that does not exist is not "not found in PATH".
             let missing = try sigscope("watch", "--", "/nonexistent/cmd")
-            #expect(missing.stderr == "sigscope: cannot start /nonexistent/cmd: no such executable file\n")
+            #expect(missing.stderr == "sigscope: cannot start /nonexistent/cmd: no such file\n")
+            // A file that is there but cannot be run says so (before: "no such executable file" for /etc/passwd).
+            let plain = try sigscope("check", "--grace", "1s", "--", "/etc/passwd")
+            #expect(plain.exitCode == 2)
+            #expect(plain.stderr == "sigscope: cannot start /etc/passwd: not executable (no x permission)\n", "\(plain.stderr)")
             let bare = try sigscope("watch", "--", "no-such-command-here")
             #expect(bare.stderr == "sigscope: cannot start no-such-command-here: not found in PATH\n")
         }

@@ -54,7 +54,7 @@ extension ProcessTests {
             expectOneLineError(try sigscope("watch", "--pid", "1", "--signal", "TERM,NOPE"), "unknown signal: NOPE")
             expectOneLineError(try sigscope("watch", "--pid", "x1"), "not a process id")
             expectOneLineError(try sigscope("watch"), "give --pid PID, --all or -- CMD")
-            expectOneLineError(try sigscope("watch", "--", "/nonexistent/cmd"), "no such executable file")
+            expectOneLineError(try sigscope("watch", "--", "/nonexistent/cmd"), "no such file")
             expectOneLineError(try sigscope("watch", "--output", "/nonexistent/dir/events", "--pid", "1"),
                                "cannot write /nonexistent/dir/events")
             expectOneLineError(try sigscope("watch", "--pid", "1", "--", "true"), "give one of")
