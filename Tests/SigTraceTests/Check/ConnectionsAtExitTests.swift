@@ -61,6 +61,18 @@ extension ProcessTests {
 
             let (abandoning, abandoningLog) = try Self.check(servers, mode: "abandon", trace: trace)
             #expect(abandoning.exit?["code"] as? Int == 0)
+            // Without --trace the readings are samples: on a loaded machine the last one can come too long before
+            // the exit to be trusted, and then nothing is claimed (never a stale reading's warning).
+            let sampled = Self.atExit(abandoning)
+            if !trace, sampled["reading"] as? String == "not_read" {
+                print("connections-abandoned not judged: the last sample came \(sampled["seconds_before_exit"] ?? "?") s "
+                      + "before the exit (over \(ConnectionsAtExit.trustedGap) s)")
+                #expect((sampled["seconds_before_exit"] as? Double).map { $0 > ConnectionsAtExit.trustedGap } ?? true)
+                #expect(!abandoning.rules.contains("connections-abandoned"), "\(abandoning.result.stdout)")
+                #expect(abandoningLog.contains("unexpected EOF on client connection with an open transaction"))
+                abandoning.assertNothingLeft()
+                return
+            }
             // A warning: the service stopped in time and exited 0; what it did to its servers is the finding.
             #expect(abandoning.verdict == "pass", "\(abandoning.result.stdout)")
             #expect(abandoning.severity(of: "connections-abandoned") == "warning", "\(abandoning.result.stdout)")
