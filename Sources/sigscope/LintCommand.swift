@@ -212,7 +212,17 @@ struct Lint: ParsableCommand {
             for name in image { imageFiles.append(try imageLint.lint(image: name)) }
             for path in manifests { imageFiles += imageLint.lintImages(ofManifest: path) }
         }
-        let report = LintReport(files: extra + files + imageFiles, failOn: failOn.threshold)
+        let linted = extra + files + imageFiles
+        // A name that matches no container or service is a typo that would leave its budget unchecked in silence.
+        let defined = Set(linted.flatMap(\.names))
+        for named in shutdown {
+            guard let name = named.name, !defined.contains(name) else { continue }
+            let known = defined.sorted().joined(separator: ", ")
+            throw SigscopeError(.badInput, "--shutdown \(name)=\(DurationParser.text(named.duration)): no container "
+                                + "or Compose service named \(name) in the files linted"
+                                + (known.isEmpty ? "" : " (they define: \(known))"))
+        }
+        let report = LintReport(files: linted, failOn: failOn.threshold)
         switch output.format {
         case .text: Output.write(report.text(style: TextStyle.forDescriptor(1)))
         case .json: Output.write(report.json.pretty() + "\n")

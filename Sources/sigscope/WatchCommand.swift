@@ -117,10 +117,12 @@ struct Watch: AsyncParsableCommand {
     var command: [String] = []
 
     /// What Ctrl-C will do, said when the watch starts.
-    func interruptNote(attached: Bool) -> String {
-        if attached { return "Ctrl-C detaches and leaves \(pids.count == 1 ? "it" : "them") running" }
+    func interruptNote(attached: Bool, backend: WatchBackend) -> String {
+        // The kernel backend never stopped it, so there is nothing to detach.
+        let ends = backend == .kernel ? "ends the watch" : "detaches"
+        if attached { return "Ctrl-C \(ends) and leaves \(pids.count == 1 ? "it" : "them") running" }
         if detachOnInterrupt {
-            return "it has its own process group: Ctrl-C detaches, leaving it running in the background"
+            return "it has its own process group: Ctrl-C \(ends), leaving it running in the background"
         }
         return "Ctrl-C reaches it too (same process group): SIGINT ends it unless it handles it"
     }
@@ -172,7 +174,7 @@ struct Watch: AsyncParsableCommand {
         let tracer = try SignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
         Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
-                     + interruptNote(attached: !numbers.isEmpty))
+                     + interruptNote(attached: !numbers.isEmpty, backend: .ptrace))
         // A failed write (a full disk, /dev/full) ends the watch with one line and exit 2: events are never lost
         // silently. EPIPE is the reader going away, which SIGPIPE already turns into a clean detach.
         var writeError: Int32?

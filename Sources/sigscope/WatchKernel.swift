@@ -37,14 +37,17 @@ extension Watch {
         let numbers = pids.map(\.rawValue)
         let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
             ?? FileOutput.standardOutput
+        var launch = SpawnedProcess.Options()
+        launch.newProcessGroup = detachOnInterrupt
         let target: KernelSignalTracer.Target = all ? .all
-            : numbers.isEmpty ? .launch(command, SpawnedProcess.Options()) : .attach(numbers)
+            : numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try KernelSignalTracer.start(target, configuration: configuration)
         let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
         let what = all ? "every process" : tracer.pids.map(String.init).joined(separator: ", ")
         let mounted = tracer.tracefs.mountedBySigscope ? "mounted tracefs at " : "tracefs "
         Output.error("watching \(what) with the kernel backend (\(mounted)\(tracer.tracefs.root), instance "
-                     + "\(tracer.instanceName)); nothing is stopped; Ctrl-C ends")
+                     + "\(tracer.instanceName)); nothing is stopped; "
+                     + (all ? "Ctrl-C ends the watch" : interruptNote(attached: !numbers.isEmpty, backend: .kernel)))
         // A failed write ends the watch with one line and exit 2, as with the ptrace backend.
         var writeError: Int32?
         func check(_ failure: Int32?) {

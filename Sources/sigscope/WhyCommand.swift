@@ -14,9 +14,12 @@ struct Why: AsyncParsableCommand {
             ...), a timer, seccomp, a resource limit. Then every signal it got in its last seconds.
 
             EXIT CODES
-              N    the dead process's own: 128+SIGNAL when a signal killed it, else its exit code
-              2    bad input, or the kernel backend is unavailable (not root, no tracefs), or no such process
-              130  sigscope was interrupted while the process still ran (also 143, 129 for TERM and HUP)
+              N    the dead process's own: 128+SIGNAL when a signal killed it, else its
+                   exit code
+              2    bad input, the kernel backend is unavailable (not root, no tracefs),
+                   or no such process
+              130  sigscope was interrupted while the process still ran (143, 129 for
+                   TERM and HUP)
             """
     )
 

@@ -38,9 +38,9 @@ public struct InspectFormat: Sendable {
         emit(Array((JSONSchema.document([("processes", .array(processes))]).pretty() + "\n").utf8))
     }
 
-    /// The process's JSON with its `container` key, when containers were looked up.
+    /// The process's JSON with its `container` key: the attribution, or null outside a container.
     func withContainer(_ value: JSONValue, _ pid: Int32) -> JSONValue {
-        guard !containers.isEmpty, case .object(var fields) = value else { return value }
+        guard case .object(var fields) = value else { return value }
         fields.append(("container", containers[pid]?.json ?? .null))
         return .object(fields)
     }

@@ -57,7 +57,7 @@ public enum InspectRules {
         case .staysPending:
             findings.append(Finding(
                 .sigtermBlocked,
-                message: "\(who) blocks SIGTERM in all \(snapshot.threads.count) thread(s) with no signalfd or "
+                message: "\(who) blocks SIGTERM \(inAllThreads(snapshot.threads.count)) with no signalfd or "
                     + "sigwait taking it: SIGTERM stays pending and the process is SIGKILLed at the end of the grace "
                     + "period",
                 hint: "unblock SIGTERM, or read it with signalfd or sigwait in a dedicated thread"))
@@ -173,10 +173,15 @@ public enum InspectRules {
         return findings
     }
 
+    /// "in its only thread", "in all 4 threads".
+    static func inAllThreads(_ count: Int) -> String {
+        count == 1 ? "in its only thread" : "in all \(count) threads"
+    }
+
     /// A caught SIGTERM blocked in every thread: info when sigscope saw the blocking end (a wait with a timeout, an
     /// unblocked moment), a warning that the forecast is uncertain when it saw neither.
     static func deferredFinding(who: String, threads: Int, _ deferred: DeferredSignal?) -> Finding {
-        let blocked = "\(who) catches SIGTERM but blocks it in all \(threads) thread(s)"
+        let blocked = "\(who) catches SIGTERM but blocks it \(inAllThreads(threads))"
         guard let deferred, deferred.bounded else {
             let seen = deferred.map { ": \($0.evidence)" } ?? ""
             return Finding(

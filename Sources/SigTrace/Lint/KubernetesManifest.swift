@@ -21,6 +21,10 @@ public struct KubernetesManifest {
         /// Measured shutdown times by container, from `shutdown.sigscope.dev/CONTAINER: 20s` annotations on the
         /// object or its pod template: the text and the annotation's line.
         public var shutdownAnnotations: [String: (value: String, line: Int?)] = [:]
+        /// The names of the pod's containers (`unnamed` for one without a name), in order.
+        public var containerNames: [String] {
+            (spec["containers"]?.sequence ?? Node.Sequence()).map { $0["name"]?.string ?? "unnamed" }
+        }
     }
 
     /// The annotation prefix that gives a container's measured shutdown time: `shutdown.sigscope.dev/app: 20s`.

@@ -59,8 +59,24 @@ public struct KubernetesManifestLint: Sendable {
                 hint: "test shutdown the way it is deployed (`sigscope check`), and handle SIGTERM explicitly",
                 file: display, line: node.line))
         }
-        return findings + containerFindings(pod, grace: grace, graceText: graceText, graceLine: graceLine,
-                                            scripts: scripts, display: display)
+        return findings + unknownShutdownAnnotations(pod, display: display)
+            + containerFindings(pod, grace: grace, graceText: graceText, graceLine: graceLine, scripts: scripts,
+                                display: display)
+    }
+
+    /// A `shutdown.sigscope.dev/NAME` annotation naming no container of the pod: a typo that would otherwise leave
+    /// the container's budget unchecked without a word.
+    func unknownShutdownAnnotations(_ pod: KubernetesManifest.PodSpec, display: String) -> [Finding] {
+        let names = pod.containerNames
+        return pod.shutdownAnnotations.sorted { ($0.value.line ?? 0) < ($1.value.line ?? 0) }
+            .filter { !names.contains($0.key) }
+            .map { name, annotation in
+                Rule.manifestInvalid.finding(
+                    "\(pod.kind) \(pod.name): the annotation \(KubernetesManifest.shutdownAnnotationPrefix)\(name) "
+                        + "names no container of this pod (" + (names.isEmpty ? "it has none" : "it has "
+                        + names.joined(separator: ", ")) + "), so it sets no shutdown time",
+                    hint: "name one of the pod's containers after the slash", file: display, line: annotation.line)
+            }
     }
 
     func containerFindings(_ pod: KubernetesManifest.PodSpec, grace: Int?, graceText: String, graceLine: Int,

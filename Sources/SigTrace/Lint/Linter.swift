@@ -22,6 +22,9 @@ public struct LintedFile: Sendable {
     public var findings: [Finding]
     /// How many findings suppression removed.
     public var suppressed: Int
+    /// The containers (a Kubernetes manifest) or services (Compose files) it defines: the names
+    /// `--shutdown NAME=<duration>` may give.
+    public var names: [String] = []
 
     public init(path: String, kind: Kind, facts: BinaryFacts? = nil, findings: [Finding], suppressed: Int = 0) {
         self.path = path
@@ -161,7 +164,9 @@ public struct Linter: Sendable {
                         hint: "use a rule from `sigscope lint --list-rules`", file: path, line: line))
                 }
             }
-            return file(path, .manifest, findings, lines: manifest.lines, suppressedBefore: annotated)
+            var linted = file(path, .manifest, findings, lines: manifest.lines, suppressedBefore: annotated)
+            linted.names = manifest.podSpecs.flatMap(\.containerNames)
+            return linted
         } catch {
             let line = Int(error.message.split(separator: ":").first?.split(separator: " ").last ?? "")
             return file(path, .manifest, [Rule.manifestInvalid.finding(

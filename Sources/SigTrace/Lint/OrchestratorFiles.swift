@@ -175,6 +175,8 @@ extension Linter {
             return finding
         }
         let display = paths.count > 1 ? paths.joined(separator: " + ") : first
-        return suppressed(display, .compose, findings, lines: project.lines)
+        var linted = suppressed(display, .compose, findings, lines: project.lines)
+        linted.names = project.services.map(\.name)
+        return linted
     }
 }

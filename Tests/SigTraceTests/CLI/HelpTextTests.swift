@@ -7,7 +7,7 @@ extension ProcessTests {
     /// `--help` and the text reports read on an 80-column terminal: nothing wraps, indented blocks keep their
     /// indentation, usage lines are short, and the wording counts and spaces things properly.
     @Suite struct HelpText {
-        static let commands = [[], ["inspect"], ["check"], ["lint"], ["watch"], ["rules"]]
+        static let commands = [[], ["inspect"], ["check"], ["lint"], ["watch"], ["rules"], ["why"]]
 
         @Test func helpFitsEightyColumnsWithHangingIndents() throws {
             for command in Self.commands {

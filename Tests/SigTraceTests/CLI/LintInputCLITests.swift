@@ -127,6 +127,36 @@ extension ProcessTests {
             #expect(empty.exitCode == 2 && empty.stderr.contains("--shutdown: '=5s' names no container"))
             let bad = try sigscope("lint", "--shutdown", "web=soon", manifest)
             #expect(bad.exitCode == 2 && bad.stderr.contains("--shutdown: bad duration: 'soon'"), "\(bad.stderr)")
+            // A name that matches no container or service is a typo, not a silent no-op.
+            let typo = try sigscope("lint", "--shutdown", "wrker=20s", manifest)
+            #expect(typo.exitCode == 2, "\(typo.stderr)")
+            #expect(typo.stderr == "sigscope: --shutdown wrker=20s: no container or Compose service named wrker in "
+                    + "the files linted (they define: web, worker)\n", "\(typo.stderr)")
+            let typoInCompose = try sigscope("lint", "--shutdown", "apii=12s", "-f", compose)
+            #expect(typoInCompose.exitCode == 2 && typoInCompose.stderr.contains("(they define: api)"))
+        }
+
+        @Test func aShutdownAnnotationNamingNoContainerIsAFinding() throws {
+            let manifest = NSTemporaryDirectory() + "sigscope-shutdown-\(UUID().uuidString).yaml"
+            try """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: shop
+                  annotations:
+                    shutdown.sigscope.dev/wrker: 50s
+                spec:
+                  containers:
+                    - name: web
+                      image: example/web:1.0
+                      command: ["/web"]
+                """.write(toFile: manifest, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: manifest) }
+            let found = try findings(try run([TestPaths.sigscope, "lint", "--format", "json", manifest]))
+            let typo = try #require(found.first { $0["rule"] as? String == "manifest-invalid" }, "\(found)")
+            #expect(typo["line"] as? Int == 6)
+            #expect((typo["message"] as? String)?.contains("shutdown.sigscope.dev/wrker names no container of this "
+                                                           + "pod (it has web)") == true, "\(typo)")
         }
     }
 }

@@ -75,6 +75,47 @@ extension ProcessTests {
             }
         }
 
+        /// The keys of a docs/json.md table: the first cell's backticked names of each row, from the section whose
+        /// heading starts with `heading` to the next heading.
+        static func documentedKeys(_ heading: String) throws -> Set<String> {
+            let text = try String(contentsOfFile: "\(TestPaths.packageRoot)/docs/json.md", encoding: .utf8)
+            var keys: Set<String> = []
+            var inside = false
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("#") {
+                    if inside { break }
+                    inside = line.hasPrefix(heading)
+                    continue
+                }
+                guard inside, line.hasPrefix("| `") else { continue }
+                let cell = line.dropFirst(2).prefix { $0 != "|" }
+                keys.formUnion(cell.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { $0.hasPrefix("`") }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "`")) })
+            }
+            return keys
+        }
+
+        /// docs/json.md lists exactly the keys each document has: nothing emitted goes undocumented, and nothing
+        /// documented is missing (before, inspect's `go_notify` and `deferred` were not in it).
+        @Test(.timeLimit(.minutes(2))) func docsListExactlyTheKeysEmitted() throws {
+            let sleeper = try Running(["/bin/sleep", "30"])
+            let inspect = try object(try sigscope("inspect", String(sleeper.pid), "--format", "json").stdout)
+            let process = try #require((inspect["processes"] as? [[String: Any]])?.first)
+            let check = try object(try sigscope("check", "--grace", "2s", "--format", "json", "--", "/bin/sleep",
+                                                "30").stdout)
+            let lint = try object(try sigscope("lint", "--format", "json",
+                                               "\(TestPaths.packageRoot)/fixtures/lint/k8s").stdout)
+            for (heading, document) in [("## `sigscope inspect", process), ("## `sigscope check", check),
+                                        ("## `sigscope lint --format", lint)] {
+                let documented = try Self.documentedKeys(heading)
+                let emitted = Set(document.keys).subtracting(["schema_version"])
+                #expect(emitted.subtracting(documented).isEmpty,
+                        "\(heading): emitted, not documented: \(emitted.subtracting(documented).sorted())")
+                #expect(documented.subtracting(emitted).isEmpty,
+                        "\(heading): documented, not emitted: \(documented.subtracting(emitted).sorted())")
+            }
+        }
+
         @Test(.timeLimit(.minutes(2))) func oneVocabularyAcrossCommands() throws {
             let sleeper = try Running(["/bin/sleep", "30"])
             let inspect = try object(try sigscope("inspect", String(sleeper.pid), "--format", "json").stdout)

@@ -149,6 +149,37 @@ extension ProcessTests {
             #expect(status.tracerPid == 0 && status.state == "S")
         }
 
+        /// The kernel backend (the default as root) stops nothing, so Ctrl-C ends the watch; the command is kept
+        /// out of Ctrl-C's reach by --detach-on-interrupt there too, and dies of it without.
+        @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+        func kernelBackendDoesWhatItSaysOnCtrlC(detach: Bool) throws {
+            if let reason = KernelSignalTracer.unavailableReason() {
+                print("skipped: the kernel backend is unavailable here (\(reason))")
+                return
+            }
+            let watch = try WatchSession((detach ? ["--detach-on-interrupt"] : []) + ["--", "sleep", "30"],
+                                         backend: "kernel", newProcessGroup: true)
+            let command = try #require(watch.watchedPids.first)
+            defer { kill(command, SIGKILL) }
+            if detach {
+                #expect(watch.stderr.contains("it has its own process group: Ctrl-C ends the watch, leaving it running"))
+                #expect(getpgid(command) == command)
+            } else {
+                #expect(watch.stderr.contains("Ctrl-C reaches it too (same process group)"))
+                #expect(getpgid(command) == watch.process.pid)
+            }
+            #expect(waitUntil { ProcReader().readCmdline(command).first == "sleep" })
+            kill(-watch.process.pid, SIGINT)
+            let status = watch.finish(sending: nil)
+            #expect(status == .exited(0) || status == .exited(130), "\(String(describing: status))")
+            let state = { try? ProcStatus(parsing: try ProcFiles().read("/proc/\(command)/status")).state }
+            if detach {
+                #expect(state() == "S", "the command must survive Ctrl-C")
+            } else {
+                #expect(waitUntil { state() == nil || state() == "Z" }, "the command shares the group: SIGINT ends it")
+            }
+        }
+
         @Test func detachOnInterruptNeedsACommand() throws {
             let result = try sigscope("watch", "--detach-on-interrupt", "--pid", "1")
             #expect(result.exitCode == 2)

@@ -36,7 +36,9 @@ final class WatchSession {
     /// The pids of `watching PID, PID; ...` on stderr.
     var watchedPids: [Int32] {
         guard let line = stderr.split(separator: "\n").first(where: { $0.contains("watching ") }),
-              let list = line.split(separator: ";").first?.split(separator: "watching ").last else { return [] }
+              var list = line.split(separator: ";").first?.split(separator: "watching ").last else { return [] }
+        // The kernel backend's banner goes on: "watching PID with the kernel backend (...)".
+        if let range = list.range(of: " with ") { list = list[..<range.lowerBound] }
         return list.split(separator: ",").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
     }
 
