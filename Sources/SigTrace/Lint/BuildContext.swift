@@ -64,7 +64,7 @@ struct BuildContext: Sendable {
             let targets = path.hasPrefix("/") ? [path] : path.contains("/")
                 ? [(workdir as NSString).appendingPathComponent(path)]
                 : Self.defaultPath.map { ($0 as NSString).appendingPathComponent(path) }
-            for target in targets.map({ ($0 as NSString).standardizingPath }) {
+            for target in targets.map(PathText.lexical) {
                 if let source = source(of: target, copy: instruction, workdir: workdir) {
                     found = Placed(source: source, line: instruction.line,
                                    origin: "copied at line \(instruction.line)")
@@ -83,7 +83,7 @@ struct BuildContext: Sendable {
         for instruction in instructions {
             if instruction.keyword == "WORKDIR" {
                 let dir = instruction.arguments.trimmingWhitespace()
-                workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
+                workdir = PathText.lexical(dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir))
             } else if instruction.keyword == "COPY" || instruction.keyword == "ADD" {
                 copies.append((instruction, workdir))
             }
@@ -104,8 +104,9 @@ struct BuildContext: Sendable {
     /// The context file that this COPY put at `target` in the image, if it did.
     func source(of target: String, copy: Dockerfile.Instruction, workdir: String) -> String? {
         guard let (sources, destination) = Self.operands(copy) else { return nil }
-        let absolute = ((destination.hasPrefix("/") ? destination
-            : (workdir as NSString).appendingPathComponent(destination)) as NSString).standardizingPath
+        // Image paths, normalised as text: the host's symlinks have nothing to do with them.
+        let absolute = PathText.lexical(destination.hasPrefix("/") ? destination
+            : (workdir as NSString).appendingPathComponent(destination))
         // A destination that already is a directory in every image (`/usr/local/bin`, `/`) takes the file inside.
         let intoDirectory = destination.hasSuffix("/") || destination == "." || sources.count > 1
             || sources.contains { $0.contains("*") || $0.contains("?") }
@@ -132,7 +133,7 @@ struct BuildContext: Sendable {
                         let placed = intoDirectory
                             ? (absolute as NSString).appendingPathComponent((source as NSString).lastPathComponent)
                             : absolute
-                        if (placed as NSString).standardizingPath == target { return contextPath }
+                        if PathText.lexical(placed) == target { return contextPath }
                     }
                     // Found in this root: the parents are not where this COPY reads from.
                     break
@@ -170,7 +171,7 @@ struct BuildContext: Sendable {
         var workdir = "/"
         for instruction in instructions where instruction.keyword == "WORKDIR" {
             let dir = instruction.arguments.trimmingWhitespace()
-            workdir = dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir)
+            workdir = PathText.lexical(dir.hasPrefix("/") ? dir : (workdir as NSString).appendingPathComponent(dir))
         }
         return workdir
     }

@@ -124,17 +124,7 @@ public enum CIReport {
     }
 
     /// An absolute path without `.`, `..` or repeated slashes (lexically, as GitHub compares paths).
-    static func normalized(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") {
-            switch part {
-            case ".": continue
-            case "..": _ = parts.popLast()
-            default: parts.append(part)
-            }
-        }
-        return "/" + parts.joined(separator: "/")
-    }
+    static func normalized(_ path: String) -> String { PathText.lexical(path) }
 
     static func describe(_ finding: Finding) -> String {
         var location = ""

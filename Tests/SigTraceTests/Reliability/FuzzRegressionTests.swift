@@ -17,6 +17,26 @@ extension ProcessTests {
             CkNPUFkgLi4gLi4gLgpDKUQgIC15IApDT1BZIC4uIC4KQ01EIEBbIm4gLgoFTm90aW5pMAoKQ09QWSBAWyJuIC4KBU5vVA==
             """)!
 
+        /// fuzz/dockerfile: an input with many COPY and CMD lines ran 6 s on a loaded machine, in
+        /// `standardizingPath` resolving image paths against the host's file system, symlink by symlink. Image paths
+        /// are now normalised as text: no file system call, and no host symlink (`/bin` -> `usr/bin` on merged-/usr
+        /// hosts) bends a path meant for the image.
+        @Test func imagePathsAreNormalisedAsTextNotThroughTheHostsSymlinks() throws {
+            #expect(PathText.lexical("/app/./bin/../server") == "/app/server")
+            #expect(PathText.lexical("//usr//bin/") == "/usr/bin")
+            #expect(PathText.lexical("/../x") == "/x")
+            let context = NSTemporaryDirectory() + "sigscope-lexical-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: context) }
+            try "#!/bin/sh\nexec /server\n".write(toFile: context + "/entry.sh", atomically: true, encoding: .utf8)
+            let dockerfile = Dockerfile(text: "FROM debian:12\nCOPY entry.sh /bin/entry.sh\nENTRYPOINT [\"/bin/entry.sh\"]\n")
+            let build = BuildContext(explicit: context, dockerfileDirectory: context)
+            #expect(build.file(at: "/bin/entry.sh", instructions: try #require(dockerfile.stages.last).instructions)?.line == 2)
+            #expect(build.file(at: "/bin/./x/../entry.sh", instructions: try #require(dockerfile.stages.last).instructions)?.line == 2)
+            // /usr/bin/entry.sh is another path in the image, whatever /bin is on the host running lint.
+            #expect(build.file(at: "/usr/bin/entry.sh", instructions: try #require(dockerfile.stages.last).instructions) == nil)
+        }
+
         @Test func aCopySourceOutsideTheContextIsNotFollowed() throws {
             #expect(BuildContext.contextPath("/ctx", "..") == nil)
             #expect(BuildContext.contextPath("/ctx", "../etc/passwd") == nil)
