@@ -78,7 +78,9 @@ extension ProcessTests {
         }
 
         @Test func sigscopeLintsItsOwnImage() throws {
+            let before = try ContainerLab.inventory()
             let lint = try ContainerLab.sigscope(["lint", "--image", Self.reference, "--format", "json"])
+            #expect(try ContainerLab.inventory() == before)
             #expect(lint.exitCode == 0, "\(lint.stdout) \(lint.stderr)")
             let object = (try? JSONSerialization.jsonObject(with: Data(lint.stdout.utf8))) as? [String: Any]
             let image = ((object?["files"] as? [[String: Any]])?.first?["image"] as? [String: Any]) ?? [:]
