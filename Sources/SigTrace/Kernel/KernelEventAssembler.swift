@@ -47,7 +47,9 @@ final class KernelEventAssembler {
         var delivery: SignalDelivery
     }
 
-    var options: Options
+    var options: Options { didSet { lastWatched = -1 } }
+    /// A process last found in `options.processes`: a flood's records name one again and again.
+    private var lastWatched: Int32 = -1
     private let tasks: KernelTasks
     private let symbols = HandlerSymbols()
     private var held: [Held] = []
@@ -96,7 +98,7 @@ final class KernelEventAssembler {
                 guard let signal = Signal(rawValue: g.signal) else { continue }
                 let target = tasks.task(g.targetTid, now: now)
                 let tgid = target?.tgid ?? g.targetTid
-                guard options.processes?.contains(tgid) ?? true, options.signals?.contains(signal) ?? true else {
+                guard watched(tgid), options.signals?.contains(signal) ?? true else {
                     continue
                 }
                 var delivery = SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: g.code))
@@ -110,7 +112,7 @@ final class KernelEventAssembler {
             case .deliver(let d):
                 guard let signal = Signal(rawValue: d.signal) else { continue }
                 let tgid = tasks.task(d.tid, now: now)?.tgid ?? d.tid
-                guard options.processes?.contains(tgid) ?? true, options.signals?.contains(signal) ?? true else {
+                guard watched(tgid), options.signals?.contains(signal) ?? true else {
                     continue
                 }
                 var delivery = SignalDelivery(signal: signal, code: SiginfoCode(signal: signal, code: d.code))
@@ -127,6 +129,14 @@ final class KernelEventAssembler {
                                  delivery: nil))
             }
         }
+    }
+
+    /// Whether the records of process `tgid` are reported.
+    private func watched(_ tgid: Int32) -> Bool {
+        guard let processes = options.processes, tgid != lastWatched else { return true }
+        guard processes.contains(tgid) else { return false }
+        lastWatched = tgid
+        return true
     }
 
     /// The handler's function and image, remembered for the last one asked.

@@ -21,6 +21,8 @@ public struct WatchLineWriter {
     private var flagsKey = UInt64.max
     private var flagsJSON: [UInt8] = []
     private var flagsText: [UInt8] = []
+    /// The JSON of the last few signal-and-code pairs, by signal << 32 | code.
+    private var codes: [(key: Int64, json: [UInt8])] = []
     /// The file name of the last handler's image, `app` for `/usr/local/bin/app`.
     private var lastImage: String?
     private var lastImageName: [UInt8] = []
@@ -84,12 +86,7 @@ public struct WatchLineWriter {
     /// The keys of a `signal` or `generated` event after `tid`, in `WatchFormat.jsonValue`'s order.
     private mutating func appendJSONFields(of d: SignalDelivery, to out: inout [UInt8]) {
         appendJSONSignal(d.signal, to: &out)
-        Self.raw(#","code":"#, &out)
-        Self.string(d.code.name, &out)
-        Self.raw(#","code_value":"#, &out)
-        Self.int(Int(d.code.rawValue), &out)
-        Self.raw(#","origin":"#, &out)
-        Self.string(d.code.origin.rawValue, &out)
+        appendJSONCode(d.code, to: &out)
         Self.raw(#","sender_pid":"#, &out)
         Self.int(d.senderPid.map(Int.init), &out)
         Self.raw(#","sender_uid":"#, &out)
@@ -165,6 +162,26 @@ public struct WatchLineWriter {
             nameFlags(handler)
             out.append(contentsOf: flagsJSON)
         }
+    }
+
+    /// `,"code":"SI_QUEUE","code_value":-1,"origin":"process"`, made once per signal and code: naming a code
+    /// looks it up in tables.
+    private mutating func appendJSONCode(_ code: SiginfoCode, to out: inout [UInt8]) {
+        let key = Int64(code.signal.rawValue) << 32 | Int64(UInt32(bitPattern: code.rawValue))
+        if let known = codes.first(where: { $0.key == key }) {
+            out.append(contentsOf: known.json)
+            return
+        }
+        var json: [UInt8] = []
+        Self.raw(#","code":"#, &json)
+        Self.string(code.name, &json)
+        Self.raw(#","code_value":"#, &json)
+        Self.int(Int(code.rawValue), &json)
+        Self.raw(#","origin":"#, &json)
+        Self.string(code.origin.rawValue, &json)
+        if codes.count >= 16 { codes.removeFirst() }
+        codes.append((key, json))
+        out.append(contentsOf: json)
     }
 
     // MARK: Text lines
@@ -511,7 +528,8 @@ public struct WatchLineWriter {
     /// A JSON number, or null.
     private static func int(_ value: Int?, _ out: inout [UInt8]) {
         guard let value else { return raw("null", &out) }
-        JSONValue.writeInt(value, to: &out)
+        if value < 0 { out.append(0x2D) }
+        digits(value.magnitude, radix: 10, minimum: 1, &out)
     }
 
     /// `"0x7f3a"`.
@@ -523,26 +541,32 @@ public struct WatchLineWriter {
 
     /// Lower-case hexadecimal digits without leading zeros, as `String(value, radix: 16)`.
     private static func hex(_ value: UInt64, _ out: inout [UInt8]) {
-        let start = out.count
-        var rest = value
-        repeat {
-            let digit = UInt8(truncatingIfNeeded: rest & 0xF)
-            out.append(digit < 10 ? 0x30 + digit : 0x57 + digit)
-            rest >>= 4
-        } while rest != 0
-        out[start...].reverse()
+        digits(UInt(value), radix: 16, minimum: 1, &out)
     }
 
     /// `value` zero-padded to `width` digits (a non-negative value).
     private static func digits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
-        var length = 1
-        var rest = value / 10
-        while rest > 0 {
-            length += 1
-            rest /= 10
+        digits(value.magnitude, radix: 10, minimum: width, &out)
+    }
+
+    /// The digits of `value`, zero-padded to `minimum`, made right to left on the stack and appended at once:
+    /// a number per append and a reversal of the array's tail cost more than the rest of an event's line.
+    private static func digits(_ value: UInt, radix: UInt, minimum: Int, _ out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            var rest = value
+            var start = buffer.count
+            repeat {
+                start -= 1
+                let digit = UInt8(truncatingIfNeeded: rest % radix)
+                buffer[start] = digit < 10 ? 0x30 &+ digit : 0x57 &+ digit
+                rest /= radix
+            } while rest > 0
+            while buffer.count - start < minimum && start > 0 {
+                start -= 1
+                buffer[start] = 0x30
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
-        for _ in length..<max(width, length) { out.append(0x30) }
-        JSONValue.writeInt(value, to: &out)
     }
 
     /// A number right-aligned in `width` columns.
@@ -554,7 +578,7 @@ public struct WatchLineWriter {
             rest /= 10
         }
         spaces(width - length, &out)
-        JSONValue.writeInt(value, to: &out)
+        int(value, &out)
     }
 
     private static func spaces(_ count: Int, _ out: inout [UInt8]) {
