@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include "syscall_numbers.h"
+#include "helper_child.h"
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -175,23 +176,8 @@ static void guardian_empty_cgroup(const char *dir) {
 }
 
 static void guardian_run(int read_fd, const char *dir) {
-    (void)setsid();
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    for (int sig = 1; sig < 65; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP) continue;
-        action.sa_handler = (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGPIPE)
-            ? SIG_IGN : SIG_DFL;
-        (void)sigaction(sig, &action, NULL);
-    }
-    sigset_t empty;
-    sigemptyset(&empty);
-    (void)sigprocmask(SIG_SETMASK, &empty, NULL);
     // Hold nothing of sigscope's (its sockets, the service's output pipe, the write end of our own pipe).
-    if (read_fd != 3) {
-        if (dup2(read_fd, 3) < 0) _exit(1);
-        read_fd = 3;
-    }
+    read_fd = cprocfs_helper_child_start(read_fd);
     for (int fd = 0; fd < 3; fd++) close(fd);
     if (syscall(SYS_close_range, 4U, ~0U, 0) != 0) {
         for (int fd = 4; fd < 4096; fd++) close(fd);  // before Linux 5.9

@@ -10,26 +10,12 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "syscall_numbers.h"
+#include "helper_child.h"
 #include <unistd.h>
 
 
 static void watchdog_run(int read_fd, const char *path, char *const argv[], char *const envp[], int wait_ms) {
-    (void)setsid();
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    for (int sig = 1; sig < 65; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP) continue;
-        action.sa_handler = (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGPIPE)
-            ? SIG_IGN : SIG_DFL;
-        (void)sigaction(sig, &action, NULL);
-    }
-    sigset_t empty;
-    sigemptyset(&empty);
-    (void)sigprocmask(SIG_SETMASK, &empty, NULL);
-    if (read_fd != 3) {
-        if (dup2(read_fd, 3) < 0) _exit(1);
-        read_fd = 3;
-    }
+    read_fd = cprocfs_helper_child_start(read_fd);
     int null_fd = open("/dev/null", O_RDWR);
     for (int fd = 0; fd < 3; fd++) {
         if (null_fd >= 0) (void)dup2(null_fd, fd);
