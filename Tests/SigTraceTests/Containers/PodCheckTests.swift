@@ -72,7 +72,7 @@ extension ProcessTests {
                 """)
             defer { unlink(manifest.path) }
             let before = try ContainerLab.inventory()
-            for _ in 0..<3 {
+            for _ in 0..<2 {
                 let check = try ContainerCheckRun(["--manifest", manifest.path, "--ready", "delay:1s"])
                 #expect(check.verdict == "fail" && check.rules == ["orphaned-children"], "\(check.result.stdout)")
                 #expect(check.recordedExitCode == 0 && (check.shutdownSeconds ?? 9) < 1)
