@@ -172,6 +172,7 @@ struct CheckRun {
         if let reason = try sendSignal() { return notReady(reason) }
         let end = try awaitExit(progress: progress)
         try keepLoadThroughWindow(end)
+        try keepProbingThroughWindow(end)
         return finish(end)
     }
 
