@@ -56,9 +56,6 @@ public struct ContainerCheck: Sendable {
         Interruption.install()
         switch target {
         case .image(let image):
-            // The engine CLI's start-up (about 100 ms each on two cores) dominates what sigscope adds to `run` and
-            // `stop`: `run` goes first, the image's configuration comes with the container's in one `inspect`, and
-            // the image is read on its own only to explain a `run` that failed.
             let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             // Removed here after the check; removed by the watchdog if sigscope dies before it can.
             let watchdog = try ContainerWatchdog.start(engine: engine, name: name)
@@ -67,30 +64,25 @@ public struct ContainerCheck: Sendable {
                 watchdog.release()
             }
             let startedAt = Clocks.monotonicNanoseconds()
-            var run = ["run", "-d", "--name", name, "--pull", "never"]
-            if initProcess { run.append("--init") }
+            var options = ["--pull", "never"]
+            if initProcess { options.append("--init") }
             var words = arguments
             if let entrypoint, let first = entrypoint.first {
                 // --entrypoint takes one word in docker; the rest goes after the image, where it replaces CMD.
-                run += ["--entrypoint", first]
+                options += ["--entrypoint", first]
                 words = Array(entrypoint.dropFirst()) + arguments
             }
-            let output = try engine.run(run + runArguments + [image] + words, timeout: .seconds(120),
-                                        started: watchdog.inFlight)
-            watchdog.inFlight(0)
+            let launch = ContainerLaunch(engine: engine, name: name, image: image,
+                                         runWords: options + runArguments + [image] + words)
+            let outcome = try launch.start(watchdog: watchdog)
             if let signal = Interruption.requested {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
             }
-            guard output.exitCode == 0 else {
-                let config = try engine.imageConfig(image)
-                let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
-                if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
-                    && !overridden {
-                    throw SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
-                }
-                throw SigscopeError(.badInput, "\(engine.kind.rawValue) run \(image): \(output.reason)")
+            let (state, config): (ContainerState, ImageConfig)
+            switch outcome {
+            case .started(let started, let imageConfig): (state, config) = (started, imageConfig)
+            case .failed(let output, let known): throw try runFailure(output, image: image, config: known)
             }
-            let (state, config) = try engine.container(name, image: image)
             guard state.running, state.pid > 0 else {
                 throw SigscopeError(.notReady, "container from \(image) exited before it was ready: exit code "
                     + "\(state.exitCode)" + lastLine(name))
@@ -166,6 +158,21 @@ public struct ContainerCheck: Sendable {
             result.outputTail = Array(lines.suffix(20))
         }
         return ContainerCheckResult(check: result, container: run)
+    }
+
+    /// Why `run` failed, in one line: an image with nothing to run, else the engine's reason. The image is read on
+    /// its own only here, when `run` did not get as far as creating the container.
+    private func runFailure(_ output: ContainerEngine.Output, image: String, config known: ImageConfig?)
+        throws(SigscopeError) -> SigscopeError
+    {
+        let config: ImageConfig
+        if let known { config = known } else { config = try engine.imageConfig(image) }
+        let overridden = runArguments.contains { $0 == "--entrypoint" || $0.hasPrefix("--entrypoint=") }
+        if (entrypoint ?? config.entrypoint).isEmpty && (arguments.isEmpty ? config.cmd : arguments).isEmpty
+            && !overridden {
+            return SigscopeError(.badInput, "image \(image) has no ENTRYPOINT or CMD: nothing to run")
+        }
+        return SigscopeError(.badInput, "\(engine.kind.rawValue) run \(image): \(output.reason)")
     }
 
     /// `: LAST LOG LINE` of a container, for one-line errors.

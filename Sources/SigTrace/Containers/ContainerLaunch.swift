@@ -1,0 +1,127 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `run -d` of the container `check --image` tests, and what the check needs before the signal: the init's PID on
+/// the host, the container's stop signal and stop timeout, the image's configuration.
+///
+/// Each engine CLI call costs about 100-200 ms of start-up on two cores, and `run` plus an `inspect` afterwards
+/// put two of them before the signal. With podman, `run` writes the container's ID (`--cidfile`) as soon as it
+/// has created the container, about half a second before it has started it: the `inspect` of the container and its
+/// image runs then, while `run` is still starting it, and the init's PID comes from `--pidfile` (the runtime's own
+/// record of the process it started), checked against the container's cgroup. docker has no `--pidfile`: its
+/// container is inspected after `run`, as before. Any doubt (no PID file, a PID whose cgroup is not the
+/// container's, an inspect that failed) falls back to that `inspect` after `run`.
+struct ContainerLaunch {
+    let engine: ContainerEngine
+    let name: String
+    let image: String
+    /// The words after `run -d --name NAME`: options, the image, its arguments.
+    let runWords: [String]
+
+    /// What `run` did.
+    enum Outcome {
+        /// The container runs: its state (the init's PID filled in) and its image's configuration.
+        case started(ContainerState, ImageConfig)
+        /// `run` failed: its output, and the image's configuration when the container was created first.
+        case failed(ContainerEngine.Output, ImageConfig?)
+    }
+
+    /// Runs `run -d`; `watchdog` learns of the call while it may create the container.
+    func start(watchdog: ContainerWatchdog) throws(SigscopeError) -> Outcome {
+        let prefix = ["run", "-d", "--name", name]
+        guard engine.kind == .podman, !runWords.contains(where: Self.overridesFiles),
+              let files = RunFiles()
+        else {
+            let output = try engine.run(prefix + runWords, timeout: .seconds(120), started: watchdog.inFlight)
+            watchdog.inFlight(0)
+            guard output.exitCode == 0 else { return .failed(output, nil) }
+            let (state, config) = try engine.container(name, image: image)
+            return .started(state, config)
+        }
+        defer { files.remove() }
+        let engine = self.engine
+        let arguments = prefix + ["--cidfile", files.cidPath, "--pidfile", files.pidPath] + runWords
+        let call = RunCall()
+        let thread = Thread {
+            let outcome = Result { () throws(SigscopeError) in
+                try engine.run(arguments, timeout: .seconds(120), started: watchdog.inFlight)
+            }
+            watchdog.inFlight(0)
+            call.result.withLock { $0 = outcome }
+        }
+        thread.start()
+        // While `run` starts the container: its configuration, read as soon as the container exists.
+        var created: (ContainerState, ImageConfig)?
+        var inspected = false
+        while true {
+            if let outcome = call.result.withLock({ $0 }) {
+                let output = try outcome.get()
+                guard output.exitCode == 0 else { return .failed(output, created?.1) }
+                break
+            }
+            if !inspected, let id = files.containerID() {
+                inspected = true
+                created = try? engine.container(id, image: image)
+                continue
+            }
+            Clocks.sleep(for: .milliseconds(inspected ? 1 : 4))
+        }
+        if let (state, config) = created, let pid = files.initPid(), state.id.count >= 12,
+           ContainerAttribution.of(pid: pid)?.id == state.id {
+            var running = state
+            running.pid = pid
+            running.running = true
+            return .started(running, config)
+        }
+        let (state, config) = try engine.container(name, image: image)
+        return .started(state, config)
+    }
+
+    /// A `run` option naming the files sigscope would pass itself: the user's choice stands, and the slow path runs.
+    static func overridesFiles(_ word: String) -> Bool {
+        ["--cidfile", "--pidfile"].contains { word == $0 || word.hasPrefix($0 + "=") }
+    }
+}
+
+/// The `run` call's outcome, set by the thread that makes it.
+private final class RunCall: Sendable {
+    let result = Mutex<Result<ContainerEngine.Output, SigscopeError>?>(nil)
+}
+
+/// The directory holding `run`'s `--cidfile` and `--pidfile`, created empty (podman refuses an existing cidfile).
+private struct RunFiles {
+    let directory: String
+    var cidPath: String { directory + "/cid" }
+    var pidPath: String { directory + "/pid" }
+
+    init?() {
+        var template = Array("/tmp/sigscope-run-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
+        directory = String(cString: made)
+    }
+
+    /// The container's ID once `run` has written it in full (64 hexadecimal digits, or at least 12 with a newline).
+    func containerID() -> String? {
+        guard let text = try? String(contentsOfFile: cidPath, encoding: .utf8) else { return nil }
+        let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let complete = id.count == 64 || (id.count >= 12 && text.hasSuffix("\n"))
+        return complete && id.allSatisfy(\.isHexDigit) ? id : nil
+    }
+
+    /// The PID the runtime wrote for the container's init, when it wrote one.
+    func initPid() -> Int32? {
+        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+        return pid
+    }
+
+    func remove() {
+        unlink(cidPath)
+        unlink(pidPath)
+        rmdir(directory)
+    }
+}
