@@ -182,11 +182,12 @@ public struct CheckFormat: Sendable {
     }
 
     /// `{"reading": "exit_stop", "seconds_before_exit": null, "held_at_signal": 3, "abandoned": 3, "connections":
-    /// [...]}`; `reading` is `exit_stop` (--trace), `last_sample`, `grace_end` (before SIGKILL) or `not_read` (no
+    /// [...]}`; `reading` is `exit_stop` (--trace), `kernel_record` (root with tracefs), `last_sample`, `grace_end` (before SIGKILL) or `not_read` (no
     /// reading after the signal close enough to the exit; `seconds_before_exit` is the last one's, if any).
     func connectionsAtExit(_ atExit: ConnectionsAtExit) -> JSONValue {
         let (reading, before): (String, Double?) = switch atExit.reading {
         case .exitStop: ("exit_stop", nil)
+        case .kernelRecord: ("kernel_record", nil)
         case .lastSample(let seconds): ("last_sample", seconds)
         case .graceEnd: ("grace_end", nil)
         case .notRead(let seconds): ("not_read", seconds)

@@ -60,6 +60,9 @@ struct CheckRun {
     var load: CheckLoad?
     /// As root: the kernel's own record of the stop signal and SIGKILL (`StopSignalFate`), stated in the timeline.
     var kernel: StopSignalFate?
+    /// As root with tracefs: the kernel's record of each close of a connection and each exit in the tree, from
+    /// which the connections at exit are judged (`SocketCloseRecord`); without it, the samples stand for them.
+    var socketCloses: SocketCloseTrace?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
     var signalAt: UInt64 = 0
@@ -295,6 +298,7 @@ struct CheckRun {
         }
         // With --trace, the kernel also records each SIGKILL to those descendants and its sender.
         kernel = StopSignalFate.start(pids: traced, signal: config.signal)
+        socketCloses = SocketCloseTrace.start(pids: treeProcesses().map(\.pid))
     }
 
     /// The stop signal, to the main process only; the listener probe starts with it.
@@ -359,8 +363,15 @@ struct CheckRun {
         phase = .ended
         if let exitAt {
             let status = reap()
-            let atExit = connections.atExit(mainPid: pid, exitAt: exitAt, signalAt: signalAt,
+            var atExit = connections.atExit(mainPid: pid, exitAt: exitAt, signalAt: signalAt,
                                             listening: listenedBefore)
+            // The kernel's record of each close is exact; so is the exit stop under --trace, read first.
+            if atExit.reading != .exitStop, let record = socketCloses?.read(),
+               let recorded = connections.atExit(record: record, mainPid: pid, signalAt: signalAt,
+                                                 listening: listenedBefore) {
+                atExit = recorded
+            }
+            socketCloses?.stop()
             connectionsAtExit = atExit
             note(.connections, ConnectionsAtExit.timelineText(atExit), at: exitAt)
             note(.exit, "pid \(pid) \(status?.description ?? "exited"), "
@@ -488,6 +499,7 @@ struct CheckRun {
     mutating func notReady(_ reason: NotReady) -> CheckResult {
         load?.generator.stop()
         kernel?.stop()
+        socketCloses?.stop()
         let exited = watch.hasExited
         if !exited && child != nil {
             watch.send(.kill)
@@ -541,6 +553,7 @@ struct CheckRun {
         trace?.detach()
         load?.generator.stop()
         kernel?.stop()
+        socketCloses?.stop()
         guard child != nil else { return }
         if phase < .reaped {
             watch.send(.kill)

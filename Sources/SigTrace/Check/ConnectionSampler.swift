@@ -200,4 +200,25 @@ final class ConnectionSampler: Sendable {
         return ConnectionsAtExit(reading: .lastSample(secondsBeforeExit: before),
                                  connections: connections(listening: listening, since: signalAt), heldAtSignal: held)
     }
+
+    /// What the service held when it exited, from the kernel's record of each close and exit: the connections its
+    /// tasks closed after their own exit event (after the signal at `signalAt`), the kernel's closes. Nil when the
+    /// record lacks the main process's exit or lost records, and the samples must stand for it instead.
+    func atExit(record: SocketCloseRecord, mainPid: Int32, signalAt: UInt64, listening: Set<UInt16>)
+        -> ConnectionsAtExit?
+    {
+        guard !record.lostRecords, record.exits.contains(where: { $0.tid == mainPid || $0.tgid == mainPid })
+        else { return nil }
+        let (byKernel, byProgram) = record.closes(since: signalAt)
+        let commands = state.withLock { $0.readings.mapValues(\.command) }
+        let connections = byKernel.map { close in
+            let pid = close.tgid ?? close.tid
+            return OpenConnection(pid: pid, command: commands[pid] ?? close.comm, local: close.local,
+                                  remote: close.remote, state: close.oldState,
+                                  fromClient: listening.contains(close.local.port))
+        }
+        let closedByProgram = byProgram.filter { !listening.contains($0.local.port) }
+        return ConnectionsAtExit(reading: .kernelRecord(closedByProgram: closedByProgram.count),
+                                 connections: named(connections), heldAtSignal: heldAtSignal)
+    }
 }

@@ -7,6 +7,10 @@ public struct ConnectionsAtExit: Sendable, Equatable {
         /// At the exit itself: the tracer held each exiting thread (`--trace`, PTRACE_O_TRACEEXIT), so nothing
         /// the program did could come after it.
         case exitStop
+        /// From the kernel's record of each close and each exit (`SocketCloseRecord`, root with tracefs): the
+        /// connections its tasks closed after their own exit event were closed by the kernel; `closedByProgram`
+        /// outgoing ones were closed by the program between the signal and its exit.
+        case kernelRecord(closedByProgram: Int)
         /// The last reading of the tree's descriptors, this long before the exit: a connection closed in between
         /// would still show.
         case lastSample(secondsBeforeExit: Double)
@@ -61,7 +65,14 @@ public struct ConnectionsAtExit: Sendable, Equatable {
         let when: String
         switch atExit.reading {
         case .exitStop: when = "at its exit stop"
-        case .lastSample(let before): when = "\(milliseconds(before)) before the exit"
+        case .kernelRecord(let closed):
+            let itself = closed > 0 ? "; it closed \(closed) outgoing itself first" : ""
+            guard !atExit.connections.isEmpty else {
+                return "no TCP connection left for the kernel to close at the exit (its record of each close"
+                    + "\(itself); \(atExit.heldAtSignal) held at the signal)"
+            }
+            when = "at the exit, closed by the kernel (its record of each close\(itself))"
+        case .lastSample(let before): when = "\(milliseconds(before)) before the exit (sampled from /proc)"
         case .graceEnd: when = "before SIGKILL"
         case .notRead(let before):
             let why = before.map { "the last reading was \(milliseconds($0)) before it, time enough to close them" }
@@ -90,6 +101,9 @@ public struct ConnectionsAtExit: Sendable, Equatable {
         switch atExit.reading {
         case .exitStop:
             what = "\(who) exited holding \(connections), which the kernel closed"
+        case .kernelRecord:
+            what = "\(who) exited holding \(connections), which the kernel closed at its exit (the kernel's record "
+                + "of each close)"
         case .lastSample(let before):
             what = "\(who) still held \(connections) \(milliseconds(before)) before it exited (its last reading; "
                 + "--trace reads them at the exit itself), which the kernel then closed"

@@ -137,10 +137,11 @@ public final class TraceInstance: Sendable {
     /// The instance's directory relative to the tracefs root.
     public var directory: String { "instances/" + name }
 
-    /// Creates the instance for this process, first removing instances of sigscopes that are gone.
-    public static func create(in tracefs: TraceFS) throws(SigscopeError) -> TraceInstance {
+    /// Creates the instance for this process, first removing instances of sigscopes that are gone. `role` names a
+    /// second instance the same sigscope runs beside the first (`sigscope-4711-sockets`).
+    public static func create(in tracefs: TraceFS, role: String? = nil) throws(SigscopeError) -> TraceInstance {
         _ = removeStale(in: tracefs)
-        let name = prefix + String(getpid())
+        let name = prefix + String(getpid()) + (role.map { "-" + $0 } ?? "")
         let path = tracefs.path("instances/" + name)
         // Our own pid's leftover can only be a dead sigscope's whose pid we now have.
         if access(path, F_OK) == 0 { _ = removeDirectory(path) }
@@ -158,8 +159,9 @@ public final class TraceInstance: Sendable {
         guard let names = try? ProcFiles().list(tracefs.path("instances")) else { return [] }
         var removed: [String] = []
         for name in names where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)) else { continue }
-            if pid != getpid(), isSigscope(pid) { continue }
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }) else { continue }
+            // This process's own instances are in use (another role's) or replaced by `create` (the same name).
+            if pid == getpid() || isSigscope(pid) { continue }
             if removeDirectory(tracefs.path("instances/" + name)) { removed.append(name) }
         }
         return removed

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records, in a tracing instance of its own (`sigscope-PID-sockets`), every close of a TCP connection by the
+/// service's tasks and every task's exit, so that what the kernel closed at the exit is read from the kernel's
+/// record, not from a sample of /proc taken some milliseconds before it (`SocketCloseRecord` judges the text).
+/// Only the service tree is recorded: `set_event_pid` holds each of its threads and `event-fork` adds the tasks
+/// they create. Root with tracefs only; `start` returns nil elsewhere and the check falls back to sampling.
+final class SocketCloseTrace: Sendable {
+    private let instance: TraceInstance
+
+    private init(instance: TraceInstance) { self.instance = instance }
+
+    /// The per-CPU buffer: some 30,000 close records, far more than a check's service makes; the oldest are
+    /// overwritten first, and the exit comes last.
+    static let bufferKilobytes = 2048
+
+    /// Starts recording for `pids` (every current thread of each) and what they start; nil when tracefs is not
+    /// usable here (not root, not mounted and not mountable, no such events) or a control file refused.
+    static func start(pids: [Int32]) -> SocketCloseTrace? {
+        guard geteuid() == 0, !pids.isEmpty, let tracefs = try? TraceFS.locate(mount: true),
+              access(tracefs.path("events/sock/inet_sock_set_state/format"), R_OK) == 0,
+              access(tracefs.path("events/sched/sched_process_exit/format"), R_OK) == 0,
+              let instance = try? TraceInstance.create(in: tracefs, role: "sockets") else { return nil }
+        let threads = pids.flatMap { pid in
+            let list = (try? ProcFiles().listNumbers("/proc/\(pid)/task")) ?? []
+            return list.isEmpty ? [pid] : list
+        }
+        do throws(SigscopeError) {
+            try instance.write("trace_clock", "mono")
+            try? instance.write("options/record-tgid", "1")
+            try? instance.write("buffer_size_kb", String(bufferKilobytes))
+            try instance.write("options/event-fork", "1")
+            try instance.write("set_event_pid", threads.map(String.init).joined(separator: " "))
+            // Only closes: from ESTABLISHED (1) or CLOSE_WAIT (8) to FIN_WAIT1 (4), CLOSE (7) or LAST_ACK (9).
+            try instance.write("events/sock/inet_sock_set_state/filter",
+                               "(oldstate == 1 || oldstate == 8) && (newstate == 4 || newstate == 7 || newstate == 9)")
+            try instance.write("events/sock/inet_sock_set_state/enable", "1")
+            try instance.write("events/sched/sched_process_exit/enable", "1")
+        } catch {
+            instance.remove()
+            return nil
+        }
+        return SocketCloseTrace(instance: instance)
+    }
+
+    /// The record so far (the `trace` file is read without consuming it); nil when it cannot be read.
+    func read() -> SocketCloseRecord? {
+        guard let text = try? instance.read("trace") else { return nil }
+        return SocketCloseRecord.parse(text)
+    }
+
+    /// Ends the recording and removes the instance. Callable any number of times.
+    func stop() {
+        try? instance.write("tracing_on", "0")
+        instance.remove()
+    }
+}
