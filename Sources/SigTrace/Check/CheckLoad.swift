@@ -86,6 +86,19 @@ extension CheckRun {
         }
     }
 
+    /// Without `--load`, `--probe` keeps opening new connections until the preset's deregistration window closes
+    /// or the listener refuses one: traffic still routed to the service arrives then, and a service that exited
+    /// (or closed its listener) inside the window refuses it. Bounded by the window; at once when the probe has
+    /// already seen a refusal or the window has passed.
+    mutating func keepProbingThroughWindow(_ end: ShutdownEnd) throws(SigscopeError) {
+        guard load == nil, let probe, config.platformWindow > .zero else { return }
+        let until = terminationStart + UInt64(config.platformWindow.seconds * 1e9)
+        while now < until && !probe.sawRefusal {
+            try checkInterrupted()
+            Clocks.sleep(for: .nanoseconds(Int64(min(until - min(now, until), 5_000_000))))
+        }
+    }
+
     /// Stops the load and puts its report in the observation, its moments on the timeline. Without `--load`, a
     /// preset's window is said to be untested.
     mutating func finishLoad(_ observation: inout ShutdownObservation) {

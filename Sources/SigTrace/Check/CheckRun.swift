@@ -42,6 +42,8 @@ struct CheckRun {
     var graceEnd: GraceEndState?
     /// The ports the service's tree listened on just before the signal.
     var listenedBefore: Set<UInt16> = []
+    /// The longest a reading of the tree's processes and sockets has taken.
+    var graceEndReadNanoseconds: UInt64 = 0
     /// Reads the tree's TCP connections from before the signal to its exit (and at the exit itself under --trace).
     let connections = ConnectionSampler()
     /// The connections the service still held when it exited or was killed.
@@ -176,6 +178,7 @@ struct CheckRun {
         if let reason = try sendSignal() { return notReady(reason) }
         let end = try awaitExit(progress: progress)
         try keepLoadThroughWindow(end)
+        try keepProbingThroughWindow(end)
         return finish(end)
     }
 
@@ -246,7 +249,9 @@ struct CheckRun {
             note(.settled, "dispositions settled after \(settled.readings) readings" + rest)
         }
         try checkInterrupted()
+        let readStart = now
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
+        graceEndReadNanoseconds = now - readStart
     }
 
     /// Sends the `--inflight` requests and waits until each is proven on the wire.
@@ -328,16 +333,25 @@ struct CheckRun {
         var exitAt: UInt64?
         var processes = treeProcesses()
         var treeReadAt = now
+        // What the tree is still doing is read just before the deadline, not after it, so SIGKILL goes out on time
+        // however long the reading takes (tens of milliseconds under load).
+        var lastState: GraceEndState?
         while true {
             try checkInterrupted()
+            if lastState == nil, now + graceEndReadAhead >= deadline {
+                let readStart = now
+                lastState = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+                graceEndReadNanoseconds = max(graceEndReadNanoseconds, now - readStart)
+            }
             // The connections are read right after the signal and then every few milliseconds, so the last reading
             // before the exit is recent; a reading from before the signal never stands for the exit.
             let sampleStart = now
-            connections.sample(processes)
+            if lastState == nil { connections.sample(processes) }
             let sampleInterval = ConnectionSampler.interval(afterSampleTaking: now - sampleStart)
             let time = now
             if time >= deadline { break }
-            if watch.waitForExit(timeout: .nanoseconds(Int64(min(deadline - time, sampleInterval)))) {
+            let wait = lastState == nil ? min(deadline - time, sampleInterval) : deadline - time
+            if watch.waitForExit(timeout: .nanoseconds(Int64(wait))) {
                 exitAt = now
                 break
             }
@@ -372,15 +386,18 @@ struct CheckRun {
         }
         // As a container runtime does, the whole tree dies at the end of the grace period; what it was still doing
         // (descendants, open connections) is read first, to say what it waited for.
-        var state = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        var state = lastState ?? GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
+        let killAt = now
+        watch.send(.kill)
+        GraceEndState.killDescendants(state.descendants)
+        // Naming the peers reads other processes, not the service's: it waits until SIGKILL is out.
         state.connections = connections.named(state.connections)
         graceEnd = state
         connectionsAtExit = ConnectionsAtExit(reading: .graceEnd, connections: state.connections,
                                               heldAtSignal: connections.heldAtSignal)
         note(.sigkill, "grace period over: sent SIGKILL to pid \(pid)"
-             + (state.descendants.isEmpty ? "" : " and its \(counted(state.descendants.count, "descendant"))"))
-        watch.send(.kill)
-        GraceEndState.killDescendants(state.descendants)
+             + (state.descendants.isEmpty ? "" : " and its \(counted(state.descendants.count, "descendant"))"),
+             at: killAt)
         let gone = watch.waitForExit(timeout: .seconds(5))
         let killedAfter = gone ? seconds(since: signalAt) : nil
         // SIGKILL cannot be caught: a --pid target, whose status sigscope cannot read, died of it.
@@ -401,6 +418,12 @@ struct CheckRun {
             alive = alive.compactMap(tree.current).filter { !$0.isZombie }
         }
         return alive
+    }
+
+    /// How long before the deadline the grace-end state is read: twice the longest reading so far (the one of the
+    /// listening ports before the signal counts), at least 10 ms and at most 250 ms.
+    var graceEndReadAhead: UInt64 {
+        min(250_000_000, max(10_000_000, 2 * graceEndReadNanoseconds))
     }
 
     /// When SIGKILL is due: the grace period from the start of termination (the kubelet counts it from the

@@ -60,6 +60,9 @@ public final class ListenerProbe: Sendable {
         }
     }
 
+    /// True once a new connection was refused (the probe has then stopped).
+    public var sawRefusal: Bool { state.withLock { $0.refused != nil } }
+
     /// Stops probing (an exchange under way finishes on its own).
     public func stop() { state.withLock { $0.stopped = true } }
 

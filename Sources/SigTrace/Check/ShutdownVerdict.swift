@@ -85,7 +85,8 @@ public enum ShutdownVerdict {
             outcome += TrafficVerdict.findings(load, signal: o.signal, preStop: o.preStop, platform: o.platform)
         } else if let window = o.untestedWindow,
                   let untested = UntestedWindow.finding(window: window, platform: o.platform, signal: o.signal,
-                                                        preStop: o.preStop, probe: o.probe) {
+                                                        preStop: o.preStop, probe: o.probe,
+                                                        gone: o.shutdownSeconds ?? o.killedAfterSeconds) {
             outcome.append(untested)
         }
         if let abandoned = ConnectionsAtExit.finding(o) { outcome.append(abandoned) }

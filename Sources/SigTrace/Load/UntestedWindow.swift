@@ -4,9 +4,10 @@
 /// inside the window, which is the evidence that those requests would have failed. Pure.
 public enum UntestedWindow {
     /// The finding for a check that ran without `--load` under a preset with a window of `window`; `preStop` is
-    /// the pre-stop before the signal, `probe` what `--probe` saw, if it ran.
+    /// the pre-stop before the signal, `probe` what `--probe` saw, if it ran (it probes until the window ends or
+    /// it is refused), `gone` the seconds from the signal to the exit, when it exited.
     public static func finding(window: Duration, platform: String?, signal: Signal, preStop: Duration,
-                               probe: ProbeReport?) -> Finding?
+                               probe: ProbeReport?, gone: Double? = nil) -> Finding?
     {
         guard window > .zero else { return nil }
         let d = ShutdownVerdict.format(window.seconds)
@@ -17,10 +18,13 @@ public enum UntestedWindow {
         if let closed = probe?.listenerClosedSeconds, preStop.seconds + closed < window.seconds {
             let intoWindow = ShutdownVerdict.precise(preStop.seconds + closed)
             let preStopText = preStop > .zero ? " (pre-stop \(ShutdownVerdict.format(preStop.seconds)) s)" : ""
+            // Refused after the exit: nothing listened any more, which is the refusal the exit causes.
+            let exited = gone.map { $0 <= closed ? " (the service had exited \(ShutdownVerdict.precise($0)) s after "
+                + "\(signal.name))" : "" } ?? ""
             return Finding(
                 .deregistrationWindowUntested, severity: .warning,
                 message: "the listener refused new connections \(ShutdownVerdict.precise(closed)) s after "
-                    + "\(signal.name)\(preStopText), \(intoWindow) s into the \(d) s deregistration window of "
+                    + "\(signal.name)\(preStopText)\(exited), \(intoWindow) s into the \(d) s deregistration window of "
                     + "\(preset): requests still routed to it then would be refused; no --load measured how many",
                 hint: (platform == "kubernetes" ? "add a preStop sleep of at least \(d) s, " : "")
                     + "keep accepting new connections for \(d) s after \(signal.name), and \(fix)")

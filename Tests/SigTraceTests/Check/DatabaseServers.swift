@@ -85,7 +85,7 @@ final class DatabaseServers {
         redis = try SpawnedProcess.launch(["/usr/bin/redis-server", "--port", "\(redisPort)", "--bind", "127.0.0.1",
                                            "--save", "", "--appendonly", "no", "--dir", directory], options: quiet)
         let deadline = Date().addingTimeInterval(60)
-        while !(Self.accepts(postgresPort) && Self.accepts(redisPort)
+        while !(tcpAccepts(port: postgresPort) && tcpAccepts(port: redisPort)
                 && ((try? String(contentsOfFile: postgresLog, encoding: .utf8)) ?? "")
                     .contains("ready to accept connections")) {
             guard Date() < deadline else {
@@ -130,18 +130,4 @@ final class DatabaseServers {
 
     /// The log's length now, to read only what comes after.
     var postgresLogLength: Int { ((try? String(contentsOfFile: postgresLog, encoding: .utf8)) ?? "").count }
-
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
 }

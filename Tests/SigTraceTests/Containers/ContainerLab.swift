@@ -250,18 +250,3 @@ struct ContainerCheckRun {
     var shutdownSeconds: Double? { (json["shutdown_seconds"] as? NSNumber)?.doubleValue }
     var signal: String? { json["signal"] as? String }
 }
-
-/// True when 127.0.0.1:PORT accepts a TCP connection.
-func tcpAccepts(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-        }
-    }
-}

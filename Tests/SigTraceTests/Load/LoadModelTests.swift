@@ -165,4 +165,23 @@ import Testing
         #expect(PlatformPreset.all.allSatisfy { !$0.source.isEmpty && !$0.deregistrationSource.isEmpty })
         #expect(throws: SigscopeError.self) { try PlatformPreset.named("openshift") }
     }
+
+    /// The probe keeps trying through the window; a refusal that came after the exit says the service was gone.
+    @Test func aRefusalAfterTheExitInsideTheWindowSaysTheServiceHadExited() throws {
+        let probe = ProbeReport(url: "http://127.0.0.1:1/", attempts: 6, served: 5, failed: 1,
+                                lastServedSeconds: 0.01, listenerClosedSeconds: 0.052)
+        let finding = try #require(UntestedWindow.finding(window: .seconds(3), platform: "kubernetes", signal: .term,
+                                                          preStop: .zero, probe: probe, gone: 0.041))
+        #expect(finding.severity == .warning)
+        #expect(finding.message.hasPrefix("the listener refused new connections 0.052 s after SIGTERM (the service "
+            + "had exited 0.041 s after SIGTERM), 0.052 s into the 3 s deregistration window"), "\(finding.message)")
+        // Closed while it still ran: no exit named.
+        let open = try #require(UntestedWindow.finding(window: .seconds(3), platform: "kubernetes", signal: .term,
+                                                       preStop: .zero, probe: probe, gone: 0.5))
+        #expect(!open.message.contains("had exited"), "\(open.message)")
+        // Refused only after the window: an info.
+        let late = UntestedWindow.finding(window: .seconds(3), platform: "kubernetes", signal: .term,
+                                          preStop: .seconds(3), probe: probe, gone: 0.041)
+        #expect(late?.severity == .info)
+    }
 }

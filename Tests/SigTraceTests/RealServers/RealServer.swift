@@ -60,11 +60,7 @@ final class RealServer {
     }
 
     /// True when 127.0.0.1:port accepts a TCP connection.
-    func accepts() -> Bool {
-        guard let fd = connectLoopback(port) else { return false }
-        close(fd)
-        return true
-    }
+    func accepts() -> Bool { tcpAccepts(port: port) }
 
     /// Sends `signal` and waits up to `within` for the exit: the status and the seconds it took, or nil when the
     /// server was still running then (it is left to the caller, whose `Running` kills it).
@@ -96,6 +92,13 @@ final class RealServer {
     func write(_ relativePath: String, _ text: String) throws {
         try text.write(toFile: "\(directory)/\(relativePath)", atomically: true, encoding: .utf8)
     }
+}
+
+/// True when 127.0.0.1:PORT accepts a TCP connection.
+func tcpAccepts(port: Int) -> Bool {
+    guard let fd = connectLoopback(port) else { return false }
+    close(fd)
+    return true
 }
 
 /// A TCP connection to 127.0.0.1:port, nil when refused.
