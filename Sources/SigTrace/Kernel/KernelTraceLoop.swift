@@ -94,8 +94,9 @@ final class KernelTraceLoop: @unchecked Sendable {
                 refreshThreads()
             }
             waitForRecords(milliseconds: 10)
-            assembler.ingest(sink.take())
-            let mark = watermark()
+            let (records, drained) = sink.collect()
+            assembler.ingest(records)
+            let mark = Self.watermark(drained)
             publish(assembler.release(olderThan: mark, wallOffset: wallOffset()))
             // An exit goes out once every signal before it has.
             if let first = exits.first, first.monotonicNanoseconds <= mark {
@@ -109,12 +110,12 @@ final class KernelTraceLoop: @unchecked Sendable {
         finish()
     }
 
-    /// How far events can be released in time order: every CPU's reader has handed over all records stamped
-    /// before its last drain began, so the earliest of those is safe (a busy machine may delay one reader for
-    /// tens of milliseconds; a fixed hold would then pair a delivery with no generation).
-    private func watermark() -> UInt64 {
-        let drained = readers.map { $0.drainedUpTo.load(ordering: .acquiring) }.min() ?? 0
-        return drained > Self.margin ? drained - Self.margin : 0
+    /// How far events can be released in time order, from the earliest reader's mark (`KernelRecordSink`): every
+    /// CPU's reader has handed over all records stamped before its last drain began, less `margin` for one being
+    /// committed just then (a busy machine may delay one reader for tens of milliseconds; a fixed hold would then
+    /// pair a delivery with no generation).
+    static func watermark(_ drainedUpTo: UInt64) -> UInt64 {
+        drainedUpTo > margin ? drainedUpTo - margin : 0
     }
 
     private func waitForRecords(milliseconds: Int) {
@@ -200,7 +201,7 @@ final class KernelTraceLoop: @unchecked Sendable {
     private func finish() {
         try? instance.write("events/enable", "0")
         for reader in readers { reader.finish() }
-        assembler.ingest(sink.take())
+        assembler.ingest(sink.collect().records)
         publish(assembler.release(olderThan: .max, wallOffset: wallOffset()))
         publish(exits)
         var lost = 0

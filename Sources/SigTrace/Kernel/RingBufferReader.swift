@@ -4,37 +4,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// Where the per-CPU readers put decoded records for the assembling thread, with what they learned about loss.
-final class KernelRecordSink: @unchecked Sendable {
-    // @unchecked Sendable: every stored property is a Mutex, an Atomic, or a semaphore that is safe to post and
-    // wait on from any thread.
-    let records = Mutex<[KernelSignalRecord]>([])
-    /// Pages read, records decoded, pages that said events were lost before them, and the lost events the
-    /// kernel counted on those pages.
-    let pages = Atomic<Int>(0)
-    let decoded = Atomic<Int>(0)
-    let missedPages = Atomic<Int>(0)
-    let missedEvents = Atomic<Int>(0)
-    /// Posted when records arrive, so the assembler names a short-lived sender while it still exists.
-    let arrived = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-
-    init() { sem_init(arrived, 0, 0) }
-
-    deinit {
-        sem_destroy(arrived)
-        arrived.deallocate()
-    }
-
-    /// Takes every record collected so far.
-    func take() -> [KernelSignalRecord] {
-        records.withLock { records in
-            let taken = records
-            records.removeAll(keepingCapacity: true)
-            return taken
-        }
-    }
-}
-
 /// Reads one CPU's ring buffer of sigscope's tracing instance, `per_cpu/cpuN/trace_pipe_raw`, a binary page at a
 /// time, on a thread of its own: sleeps in poll until the kernel has filled `buffer_percent` of the buffer (a few
 /// pages) or `idleWake` has passed, reads every page there is, decodes them, and hands the records to the sink.
@@ -52,11 +21,10 @@ final class RingBufferReader: @unchecked Sendable {
     private let layout: RingBufferPageLayout
     private let tracepoints: SignalTracepoints
     private let sink: KernelRecordSink
+    /// This reader's place in the sink's watermarks.
+    private let slot: Int
     /// 0 running, 1 drain what is left and end.
     let state = Atomic<Int>(0)
-    /// When the last complete drain began (CLOCK_MONOTONIC ns, the instance's trace clock): every record stamped
-    /// before it has been handed over, which is how far the assembler may release events in order.
-    let drainedUpTo = Atomic<UInt64>(0)
     let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     /// Milliseconds a reader sleeps when its buffer stays under the watermark: how late a lone signal is seen.
     static let idleWake: Int32 = 20
@@ -79,6 +47,7 @@ final class RingBufferReader: @unchecked Sendable {
         self.layout = layout
         self.tracepoints = tracepoints
         self.sink = sink
+        slot = sink.addReader()
         sem_init(finished, 0, 0)
     }
 
@@ -121,9 +90,11 @@ final class RingBufferReader: @unchecked Sendable {
         var batch: [KernelSignalRecord] = []
         while true {
             let ending = state.load(ordering: .acquiring) == 1
+            // Every record stamped before the drain begins is handed over with it (give or take one being
+            // committed as it begins: the assembler keeps a margin).
             let began = Clocks.monotonicNanoseconds()
             drain(into: page, batch: &batch)
-            drainedUpTo.store(began, ordering: .releasing)
+            sink.handOver(&batch, from: slot, drainedUpTo: began)
             if ending { return }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             // A quiet CPU's reader still wakes now and then: its few records go out, and its watermark keeps up
@@ -147,10 +118,5 @@ final class RingBufferReader: @unchecked Sendable {
                 sink.missedEvents.add(summary.missedCount ?? 0, ordering: .relaxed)
             }
         }
-        guard !batch.isEmpty else { return }
-        sink.decoded.add(batch.count, ordering: .relaxed)
-        sink.records.withLock { $0.append(contentsOf: batch) }
-        batch.removeAll(keepingCapacity: true)
-        sem_post(sink.arrived)
     }
 }

@@ -82,8 +82,7 @@ extension ProcessTests {
             #expect(kill?.int("sender_pid") == Int(getpid()))
         }
 
-        @Test(.disabled("known bug, open in #12: a delivery read before its generation from another CPU's buffer has no sender (fails about 1 run in 2 since the assembler rework)"))
-        func handlersAreNamedStopAndKillHaveSendersAndNothingIsStopped() throws {
+        @Test func handlersAreNamedStopAndKillHaveSendersAndNothingIsStopped() throws {
             let target = try WatchTarget(["wait", "1"])
             let session = try WatchSession(["--pid", String(target.pid)], backend: "kernel")
             #expect(target.status?.tracerPid == 0)
