@@ -55,6 +55,8 @@ final class KernelEventAssembler {
     private var held: [Held] = []
     private var pending: [Int32: [Pending]] = [:]
     private var victims: [Int32: UInt64] = [:]
+    /// The SIGKILL each process was killed by, for the deliveries to its other threads.
+    private var killedBy: [Int32: (sent: SignalDelivery, at: UInt64)] = [:]
     /// Generations per result (`SignalResult.allCases` order), for the summary.
     private var resultCounts = [Int](repeating: 0, count: SignalResult.allCases.count)
     /// The last handler named: a flood's deliveries go to one handler.
@@ -208,17 +210,32 @@ final class KernelEventAssembler {
         case .deliver:
             guard var delivery = item.delivery else { return nil }
             if let sent = takePending(signal: item.signal, tid: item.tid, in: item.tgid) {
-                delivery.senderPid = sent.senderPid
-                delivery.senderUid = sent.senderUid
-                delivery.senderComm = sent.senderComm
-                delivery.senderCmdline = sent.senderCmdline
-                delivery.contextPid = sent.contextPid
-                delivery.contextComm = sent.contextComm
-                delivery.oomKiller = sent.oomKiller
-                delivery.result = sent.result
+                Self.attribute(sent, to: &delivery)
+                if item.signal == Signal.kill.rawValue {
+                    if killedBy.count >= 1024 { killedBy.removeAll() }
+                    killedBy[item.tgid] = (sent, item.timestamp)
+                }
+            } else if item.signal == Signal.kill.rawValue, let killed = killedBy[item.tgid],
+                      item.timestamp &- killed.at < 1_000_000_000 {
+                // The process's other threads: the kernel puts SIGKILL on each (zap_other_threads) with no
+                // generation of its own; they die of the SIGKILL that was sent (within a second: not a later
+                // process that reused the pid).
+                Self.attribute(killed.sent, to: &delivery)
             }
             return .signal(delivery)
         }
+    }
+
+    /// Gives a delivery the sender and result of the generation it came from.
+    private static func attribute(_ sent: SignalDelivery, to delivery: inout SignalDelivery) {
+        delivery.senderPid = sent.senderPid
+        delivery.senderUid = sent.senderUid
+        delivery.senderComm = sent.senderComm
+        delivery.senderCmdline = sent.senderCmdline
+        delivery.contextPid = sent.contextPid
+        delivery.contextComm = sent.contextComm
+        delivery.oomKiller = sent.oomKiller
+        delivery.result = sent.result
     }
 
     /// Queues a generation for its delivery, in place (a copy of the queue per signal would cost a flood dearly).
@@ -249,5 +266,8 @@ final class KernelEventAssembler {
     }
 
     /// Forgets what waits for a process that has ended.
-    func forget(process pid: Int32) { pending[pid] = nil }
+    func forget(process pid: Int32) {
+        pending[pid] = nil
+        killedBy[pid] = nil
+    }
 }

@@ -104,6 +104,12 @@ extension ProcessTests {
                 #expect(sent?.int("sender_pid") == Int(getpid()), "\(name) names its sender")
                 #expect(sent?.string("result") == "delivered")
             }
+            // Both threads receive SIGKILL: the second with no generation of its own, from the same sender.
+            let killDeliveries = session.events.filter {
+                $0.string("event") == "signal" && $0.string("signal") == "SIGKILL"
+            }
+            #expect(killDeliveries.count == 2)
+            #expect(killDeliveries.allSatisfy { $0.int("sender_pid") == Int(getpid()) })
         }
 
         @Test func aFloodOfStandardAndRealtimeSignalsIsAccountedForEventByEvent() throws {
