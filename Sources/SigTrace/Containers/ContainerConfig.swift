@@ -67,6 +67,8 @@ public struct ContainerState: Sendable, Equatable {
     /// The command its init runs.
     public var command: [String]
     public var oomKilled: Bool
+    /// podman's record of the init's PID (`PidFile`, in the engine's own directory for the container); nil for docker.
+    public var pidFile: String?
 
     /// Parses the array `podman container inspect` / `docker container inspect` prints (its first element).
     public init(inspectJSON text: String, engine: ContainerEngine.Kind) throws(SigscopeError) {
@@ -92,6 +94,7 @@ public struct ContainerState: Sendable, Equatable {
         let path = object["Path"] as? String
         command = (path.map { [$0] } ?? []) + ContainerJSON.strings(object["Args"])
         oomKilled = state["OOMKilled"] as? Bool ?? false
+        pidFile = (object["PidFile"] as? String).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The exit as sigscope's model has it. Engines record a death by signal N as 128+N; only SIGKILL is read back

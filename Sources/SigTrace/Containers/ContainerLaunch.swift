@@ -11,10 +11,11 @@ import Glibc
 /// Each engine CLI call costs about 100-200 ms of start-up on two cores, and `run` plus an `inspect` afterwards
 /// put two of them before the signal. With podman, `run` writes the container's ID (`--cidfile`) as soon as it
 /// has created the container, about half a second before it has started it: the `inspect` of the container and its
-/// image runs then, while `run` is still starting it, and the init's PID comes from `--pidfile` (the runtime's own
-/// record of the process it started), checked against the container's cgroup. docker has no `--pidfile`: its
-/// container is inspected after `run`, as before. Any doubt (no PID file, a PID whose cgroup is not the
-/// container's, an init already dead, an inspect that failed) falls back to that `inspect` after `run`.
+/// image runs then, while `run` is still starting it, and the init's PID is the one that inspect shows running or,
+/// when it came before the start, the one in the container's `PidFile` (the runtime's own record, in the engine's
+/// directory for the container), checked against the container's cgroup. docker has no such file: its container
+/// is inspected after `run`, as before. Any doubt (no PID, a PID whose cgroup is not the container's, an init
+/// already dead, an inspect that failed) falls back to that `inspect` after `run`.
 struct ContainerLaunch {
     let engine: ContainerEngine
     let name: String
@@ -33,18 +34,17 @@ struct ContainerLaunch {
     /// Runs `run -d`; `watchdog` learns of the call while it may create the container.
     func start(watchdog: ContainerWatchdog) throws(SigscopeError) -> Outcome {
         let prefix = ["run", "-d", "--name", name]
-        guard engine.kind == .podman, !runWords.contains(where: Self.overridesFiles),
-              let files = RunFiles()
-        else {
+        guard engine.kind == .podman, !runWords.contains(where: Self.overridesFiles) else {
             let output = try engine.run(prefix + runWords, timeout: .seconds(120), started: watchdog.inFlight)
             watchdog.inFlight(0)
             guard output.exitCode == 0 else { return .failed(output, nil) }
             let (state, config) = try engine.container(name, image: image)
             return .started(state, config)
         }
-        defer { files.remove() }
+        let cidFile = CIDFile()
+        defer { cidFile.remove() }
         let engine = self.engine
-        let arguments = prefix + ["--cidfile", files.cidPath, "--pidfile", files.pidPath] + runWords
+        let arguments = prefix + ["--cidfile", cidFile.path] + runWords
         let call = RunCall()
         let thread = Thread {
             let outcome = Result { () throws(SigscopeError) in
@@ -63,7 +63,7 @@ struct ContainerLaunch {
                 guard output.exitCode == 0 else { return .failed(output, created?.1) }
                 break
             }
-            if !inspected, let id = files.containerID() {
+            if !inspected, let id = cidFile.containerID() {
                 inspected = true
                 created = try? engine.container(id, image: image)
                 continue
@@ -71,7 +71,7 @@ struct ContainerLaunch {
             Clocks.sleep(for: .milliseconds(inspected ? 1 : 4))
         }
         // A zombie keeps its cgroup file: an init that died at once is left to the `inspect` below to report.
-        if let (state, config) = created, let pid = files.initPid(), state.id.count >= 12,
+        if let (state, config) = created, state.id.count >= 12, let pid = Self.initPid(state),
            ContainerAttribution.of(pid: pid)?.id == state.id,
            let process = ServiceTree().read(pid, withCommand: false), !process.isZombie {
             var running = state
@@ -83,9 +83,17 @@ struct ContainerLaunch {
         return .started(state, config)
     }
 
-    /// A `run` option naming the files sigscope would pass itself: the user's choice stands, and the slow path runs.
+    /// The init's PID: as the inspect saw it running, else from the container's PidFile once `run` has started it.
+    static func initPid(_ state: ContainerState) -> Int32? {
+        if state.running && state.pid > 0 { return state.pid }
+        guard let path = state.pidFile, let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+        return pid
+    }
+
+    /// A `run` option naming the file sigscope would pass itself: the user's choice stands, and the slow path runs.
     static func overridesFiles(_ word: String) -> Bool {
-        ["--cidfile", "--pidfile"].contains { word == $0 || word.hasPrefix($0 + "=") }
+        word == "--cidfile" || word.hasPrefix("--cidfile=")
     }
 }
 
@@ -94,36 +102,20 @@ private final class RunCall: Sendable {
     let result = Mutex<Result<ContainerEngine.Output, SigscopeError>?>(nil)
 }
 
-/// The directory holding `run`'s `--cidfile` and `--pidfile`, created empty (podman refuses an existing cidfile).
-private struct RunFiles {
-    let directory: String
-    var cidPath: String { directory + "/cid" }
-    var pidPath: String { directory + "/pid" }
+/// `run`'s `--cidfile`: a name podman creates (it refuses an existing file), removed as soon as it is read, so that
+/// a sigscope killed mid-`run` leaves it behind only in the few milliseconds between its writing and its reading.
+private struct CIDFile {
+    let path = "/tmp/sigscope-cid-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
 
-    init?() {
-        var template = Array("/tmp/sigscope-run-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return nil }
-        directory = String(cString: made)
-    }
-
-    /// The container's ID once `run` has written it in full (64 hexadecimal digits, or at least 12 with a newline).
+    /// The container's ID once `run` has written it in full (64 hexadecimal digits, or at least 12 and a newline).
     func containerID() -> String? {
-        guard let text = try? String(contentsOfFile: cidPath, encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let complete = id.count == 64 || (id.count >= 12 && text.hasSuffix("\n"))
-        return complete && id.allSatisfy(\.isHexDigit) ? id : nil
+        guard complete && id.allSatisfy(\.isHexDigit) else { return nil }
+        remove()
+        return id
     }
 
-    /// The PID the runtime wrote for the container's init, when it wrote one.
-    func initPid() -> Int32? {
-        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
-        return pid
-    }
-
-    func remove() {
-        unlink(cidPath)
-        unlink(pidPath)
-        rmdir(directory)
-    }
+    func remove() { unlink(path) }
 }
