@@ -65,6 +65,10 @@ struct CheckRun {
     var socketCloses: SocketCloseTrace?
     /// Descendants seen while a `--pid` target ran: its orphans re-parent elsewhere, so they are remembered.
     var descendants: [TreeProcess] = []
+    /// Those of `descendants` still running when the target's exit was seen (`survivors()`). Read then, not after
+    /// the exit record: a container engine's record read takes 100-300 ms, in which its cleanup may already have
+    /// killed them (a hostPID container's leftovers die only then), so a later reading saw them or not by chance.
+    var survivorsAtExit: [TreeProcess]?
     var signalAt: UInt64 = 0
     /// When the pre-stop (the wait or the hook) began: termination begins there and the grace period counts from it.
     var preStopStartedAt: UInt64?
@@ -363,6 +367,7 @@ struct CheckRun {
         }
         phase = .ended
         if let exitAt {
+            if child == nil { survivorsAtExit = survivors() }
             let status = reap()
             var atExit = connections.atExit(mainPid: pid, exitAt: exitAt, signalAt: signalAt,
                                             listening: listenedBefore)
@@ -399,6 +404,20 @@ struct CheckRun {
         let status = child == nil && gone && config.recordedExit == nil ? .signaled(.kill, coreDumped: false) : reap()
         note(.exit, "pid \(pid) \(status?.description ?? "exited")")
         return .killed(afterSeconds: killedAfter, status: status)
+    }
+
+    /// The `--pid` target's descendants still running at its exit, less those that finish dying within 50 ms: a
+    /// service may signal its children just before it exits without waiting for them, and they take a moment to
+    /// die. A container engine's cleanup, which kills what a hostPID container left, starts a CLI first and comes
+    /// later than that.
+    func survivors() -> [TreeProcess] {
+        var alive = descendants.compactMap(tree.current).filter { !$0.isZombie }
+        let deadline = now + 50_000_000
+        while !alive.isEmpty && now < deadline {
+            Clocks.sleep(for: .milliseconds(2))
+            alive = alive.compactMap(tree.current).filter { !$0.isZombie }
+        }
+        return alive
     }
 
     /// How long before the deadline the grace-end state is read: twice the longest reading so far (the one of the
@@ -453,7 +472,7 @@ struct CheckRun {
             let alive = adopted.filter { !$0.isZombie }
             observation.orphans = alive + tree.descendants(of: Set(alive.map(\.pid))).filter { !$0.isZombie }
         } else {
-            observation.orphans = descendants.compactMap(tree.current).filter { !$0.isZombie }
+            observation.orphans = survivorsAtExit ?? descendants.compactMap(tree.current).filter { !$0.isZombie }
         }
         if !observation.orphans.isEmpty {
             note(.leftovers, "\(counted(observation.orphans.count, "descendant")) still running: killing them")

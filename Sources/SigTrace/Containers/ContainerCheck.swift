@@ -90,8 +90,15 @@ public struct ContainerCheck: Sendable {
             let signal = signal ?? state.stopSignal ?? config.effectiveStopSignal
             let signalSource = self.signalSource ?? (self.signal != nil ? "--signal" : nil)
                 ?? config.stopSignalText.map { "the image's STOPSIGNAL \($0)" } ?? "the default (no STOPSIGNAL)"
-            return try check(state: state, name: name, image: image, signal: signal, signalSource: signalSource,
-                             created: true, startedAt: startedAt)
+            do {
+                return try check(state: state, name: name, image: image, signal: signal, signalSource: signalSource,
+                                 created: true, startedAt: startedAt)
+            } catch where error.code == .noSuchProcess {
+                // The init died between `run` and the check's first reading of it: what the engine recorded.
+                let exitCode = engine.recordedExit(name, timeout: .seconds(2)).map { "\($0.exitCode)" } ?? "unknown"
+                throw SigscopeError(.notReady, "container from \(image) exited before it was ready: exit code "
+                    + exitCode + lastLine(name))
+            }
         case .container(let nameOrID):
             let state = try engine.container(nameOrID)
             guard state.running, state.pid > 0 else {

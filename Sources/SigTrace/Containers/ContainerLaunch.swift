@@ -14,7 +14,7 @@ import Glibc
 /// image runs then, while `run` is still starting it, and the init's PID comes from `--pidfile` (the runtime's own
 /// record of the process it started), checked against the container's cgroup. docker has no `--pidfile`: its
 /// container is inspected after `run`, as before. Any doubt (no PID file, a PID whose cgroup is not the
-/// container's, an inspect that failed) falls back to that `inspect` after `run`.
+/// container's, an init already dead, an inspect that failed) falls back to that `inspect` after `run`.
 struct ContainerLaunch {
     let engine: ContainerEngine
     let name: String
@@ -70,8 +70,10 @@ struct ContainerLaunch {
             }
             Clocks.sleep(for: .milliseconds(inspected ? 1 : 4))
         }
+        // A zombie keeps its cgroup file: an init that died at once is left to the `inspect` below to report.
         if let (state, config) = created, let pid = files.initPid(), state.id.count >= 12,
-           ContainerAttribution.of(pid: pid)?.id == state.id {
+           ContainerAttribution.of(pid: pid)?.id == state.id,
+           let process = ServiceTree().read(pid, withCommand: false), !process.isZombie {
             var running = state
             running.pid = pid
             running.running = true

@@ -211,7 +211,7 @@ struct LoadLoop {
             }
             time = now
             var wait: Int32 = 5
-            if let interval, !stopping {
+            if interval != nil, !stopping {
                 wait = nextTick > time ? Int32(min((nextTick - time + 999_999) / 1_000_000, 5)) : 0
             }
             let ready = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, 256, wait) }

@@ -112,6 +112,11 @@ extension ProcessTests {
             #expect(atExit.abandoned.map(\.local.port) == [ports[0]], "\(record)")
             #expect(atExit.abandoned.first?.remote == TCPEndpoint(address: "127.0.0.1", port: UInt16(port)))
             #expect(record.closes(since: signalAt).byProgram.map(\.local.port) == [ports[1]], "\(record)")
+            // Its own instance beside the signal watch's, gone once stopped.
+            let instance = "/sys/kernel/tracing/instances/sigscope-\(getpid())-sockets"
+            #expect(FileManager.default.fileExists(atPath: instance))
+            trace.stop()
+            #expect(!FileManager.default.fileExists(atPath: instance))
             _ = server
         }
     }

@@ -51,6 +51,35 @@ extension ProcessTests {
     struct PodCheckTests {
         init() throws { try ContainerLab.buildImages() }
 
+        /// A hostPID pod whose shell exits on TERM and leaves its `sleep` behind. Without a PID namespace of its own
+        /// nothing ends the sleep with the shell but the engine's cleanup, 100-300 ms later: the leftovers are read
+        /// when the exit is seen, so the verdict is the same every time (before, it depended on that cleanup's speed,
+        /// the cause of the DaemonSet test's failure in CI).
+        @Test func hostPIDShellThatLeavesItsSleepRunningFailsWithOrphanedChildrenEveryTime() throws {
+            let manifest = try TestManifest("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: loop
+                spec:
+                  hostPID: true
+                  terminationGracePeriodSeconds: 5
+                  containers:
+                    - name: loop
+                      image: \(ContainerLab.Image.shell.reference)
+                      command: ["/bin/sh", "-c"]
+                      args: ["trap 'exit 0' TERM; while true; do sleep 60 & wait $!; done"]
+                """)
+            defer { unlink(manifest.path) }
+            let before = try ContainerLab.inventory()
+            for _ in 0..<2 {
+                let check = try ContainerCheckRun(["--manifest", manifest.path, "--ready", "delay:1s"])
+                #expect(check.verdict == "fail" && check.rules == ["orphaned-children"], "\(check.result.stdout)")
+                #expect(check.recordedExitCode == 0 && (check.shutdownSeconds ?? 9) < 1)
+            }
+            #expect(try ContainerLab.inventory() == before)
+        }
+
         @Test func preStopSleepThenTermPassesAndCountsAgainstTheGracePeriod() throws {
             let port = freePort()
             let manifest = try TestManifest.goServer(port: port, grace: 10, lifecycle: """
