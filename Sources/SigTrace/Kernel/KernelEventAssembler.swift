@@ -53,6 +53,9 @@ final class KernelEventAssembler {
     private let tasks: KernelTasks
     private let symbols = HandlerSymbols()
     private var held: [Held] = []
+    /// Held records before this index have been released; they are dropped in one go once they are the larger
+    /// part (removing each released prefix would move every record still held, at each release).
+    private var releasedCount = 0
     private var pending: [Int32: [Pending]] = [:]
     private var victims: [Int32: UInt64] = [:]
     /// The SIGKILL each process was killed by, for the deliveries to its other threads.
@@ -91,7 +94,8 @@ final class KernelEventAssembler {
     /// Takes records as the readers hand them over, reading /proc for the tasks they name now.
     func ingest(_ records: [KernelSignalRecord]) {
         guard !records.isEmpty else { return }
-        held.reserveCapacity(held.count + records.count)
+        // No reserveCapacity(count + batch): an exact reservation copies every held record at each batch;
+        // appends grow the array geometrically.
         // One clock read for the batch: /proc readings stay current for 100 ms.
         let now = Clocks.monotonicNanoseconds()
         for record in records {
@@ -169,24 +173,34 @@ final class KernelEventAssembler {
     /// Releases, in time order, the events of records older than `cutoff` (trace-clock nanoseconds; `.max` for
     /// all), stamped on the wall clock through `wallOffset` (wall seconds minus monotonic seconds).
     func release(olderThan cutoff: UInt64, wallOffset: Double) -> [SignalEvent] {
-        guard !held.isEmpty else { return [] }
+        guard releasedCount < held.count else { return [] }
+        let waiting = releasedCount..<held.count
         // Each reader hands over its CPU's records in order, so the held records are often sorted already.
-        if !held.indices.dropFirst().allSatisfy({ held[$0 - 1].timestamp <= held[$0].timestamp }) {
-            held.sort { $0.timestamp < $1.timestamp }
+        if !waiting.dropFirst().allSatisfy({ held[$0 - 1].timestamp <= held[$0].timestamp }) {
+            held[waiting].sort { $0.timestamp < $1.timestamp }
         }
-        let count = held[held.count - 1].timestamp <= cutoff
-            ? held.count : held.firstIndex(where: { $0.timestamp > cutoff }) ?? held.count
-        guard count > 0 else { return [] }
+        let end = held[held.count - 1].timestamp <= cutoff
+            ? held.count : held[waiting].firstIndex(where: { $0.timestamp > cutoff }) ?? held.count
+        guard end > releasedCount else { return [] }
         var events: [SignalEvent] = []
-        events.reserveCapacity(count)
-        for index in 0..<count {
+        events.reserveCapacity(end - releasedCount)
+        for index in releasedCount..<end {
             let item = held[index]
             if let kind = kind(of: item) {
                 events.append(SignalEvent(kind, pid: item.tgid, tid: item.tid, monotonicNanoseconds: item.timestamp,
                                           wallSeconds: Double(item.timestamp) / 1e9 + wallOffset))
             }
         }
-        if count == held.count { held.removeAll(keepingCapacity: true) } else { held.removeFirst(count) }
+        if end == held.count {
+            held.removeAll(keepingCapacity: true)
+            releasedCount = 0
+        } else {
+            releasedCount = end
+            if releasedCount >= 4096 && releasedCount * 2 >= held.count {
+                held.removeFirst(releasedCount)
+                releasedCount = 0
+            }
+        }
         return events
     }
 

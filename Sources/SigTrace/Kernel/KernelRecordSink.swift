@@ -64,10 +64,18 @@ final class KernelRecordSink: @unchecked Sendable {
     /// Takes every record handed over so far, with the earliest reader's mark: every record stamped before it (on
     /// any CPU) is among those taken now or before.
     func collect() -> (records: [KernelSignalRecord], drainedUpTo: UInt64) {
-        handover.withLock { state in
-            let taken = state.records
-            state.records.removeAll(keepingCapacity: true)
-            return (taken, state.drainedUpTo.min() ?? 0)
+        var records: [KernelSignalRecord] = []
+        let drained = collect(into: &records)
+        return (records, drained)
+    }
+
+    /// `collect()` into `records` (emptied first, its capacity kept), swapped with the sink's own array: a flood's
+    /// batches cost no new buffer, no copy and no page faults.
+    func collect(into records: inout [KernelSignalRecord]) -> UInt64 {
+        records.removeAll(keepingCapacity: true)
+        return handover.withLock { state in
+            swap(&records, &state.records)
+            return state.drainedUpTo.min() ?? 0
         }
     }
 }

@@ -84,6 +84,7 @@ final class KernelTraceLoop: @unchecked Sendable {
     private func run() {
         let deadline = configuration.duration.map { Clocks.monotonicNanoseconds() + UInt64(max(0, $0.seconds) * 1e9) }
         var lastRefresh: UInt64 = 0
+        var records: [KernelSignalRecord] = []
         let started = Clocks.monotonicNanoseconds()
         while true {
             let now = Clocks.monotonicNanoseconds()
@@ -94,7 +95,7 @@ final class KernelTraceLoop: @unchecked Sendable {
                 refreshThreads()
             }
             waitForRecords(milliseconds: 10)
-            let (records, drained) = sink.collect()
+            let drained = sink.collect(into: &records)
             assembler.ingest(records)
             let mark = Self.watermark(drained)
             publish(assembler.release(olderThan: mark, wallOffset: wallOffset()))
