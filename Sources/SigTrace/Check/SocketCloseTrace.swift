@@ -6,15 +6,13 @@ import Glibc
 /// service's tasks and every task's exit, so that what the kernel closed at the exit is read from the kernel's
 /// record, not from a sample of /proc taken some milliseconds before it (`SocketCloseRecord` judges the text).
 /// Only the service tree is recorded: `set_event_pid` holds each of its threads and `event-fork` adds the tasks
-/// they create. Root with tracefs only; `start` returns nil elsewhere and the check falls back to sampling.
+/// they create. The default per-CPU buffer (1410 KiB, some 20,000 close records) holds far more than a check's
+/// service makes, and overwrites the oldest first: the exit comes last. Root with tracefs only; `start` returns nil
+/// elsewhere and the check falls back to sampling.
 final class SocketCloseTrace: Sendable {
     private let instance: TraceInstance
 
     private init(instance: TraceInstance) { self.instance = instance }
-
-    /// The per-CPU buffer: some 30,000 close records, far more than a check's service makes; the oldest are
-    /// overwritten first, and the exit comes last.
-    static let bufferKilobytes = 2048
 
     /// Starts recording for `pids` (every current thread of each) and what they start; nil when tracefs is not
     /// usable here (not root, not mounted and not mountable, no such events) or a control file refused.
@@ -30,7 +28,6 @@ final class SocketCloseTrace: Sendable {
         do throws(SigscopeError) {
             try instance.write("trace_clock", "mono")
             try? instance.write("options/record-tgid", "1")
-            try? instance.write("buffer_size_kb", String(bufferKilobytes))
             try instance.write("options/event-fork", "1")
             try instance.write("set_event_pid", threads.map(String.init).joined(separator: " "))
             // Only closes: from ESTABLISHED (1) or CLOSE_WAIT (8) to FIN_WAIT1 (4), CLOSE (7) or LAST_ACK (9).
@@ -51,9 +48,10 @@ final class SocketCloseTrace: Sendable {
         return SocketCloseRecord.parse(text)
     }
 
-    /// Ends the recording and removes the instance. Callable any number of times.
+    /// Ends the recording and removes the instance (in the background: the kernel takes some 45 ms). Callable any
+    /// number of times.
     func stop() {
         try? instance.write("tracing_on", "0")
-        instance.remove()
+        instance.removeInBackground()
     }
 }

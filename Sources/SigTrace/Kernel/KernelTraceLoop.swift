@@ -219,7 +219,8 @@ final class KernelTraceLoop: @unchecked Sendable {
             $0.results = results
         }
         for (_, pidfd) in running where pidfd >= 0 { close(pidfd) }
-        instance.remove()
+        // Every descriptor of the instance is closed: the kernel's tear-down need not hold up the stream's end.
+        instance.removeInBackground()
         continuation.finish()
     }
 

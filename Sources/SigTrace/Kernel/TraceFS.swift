@@ -1,4 +1,5 @@
 import CProcfs
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -190,6 +191,31 @@ public final class TraceInstance: Sendable {
     /// the kernel refuses (EBUSY); returns whether it is gone.
     @discardableResult
     public func remove() -> Bool { Self.removeDirectory(tracefs.path(directory)) }
+
+    /// Removes the instance on a thread of its own and returns at once: the kernel takes 40-50 ms to tear an
+    /// instance's buffers down (measured on this kind of machine), which need not hold up a check's verdict. The
+    /// process waits for every such removal when it exits (`atexit`), and `waitForRemovals` waits for them now.
+    public func removeInBackground() {
+        Self.registerExitWait
+        Self.removals.enter()
+        let path = tracefs.path(directory)
+        DispatchQueue.global().async {
+            _ = Self.removeDirectory(path)
+            Self.removals.leave()
+        }
+    }
+
+    /// Waits up to `timeout` for the removals `removeInBackground` started; true when none is left.
+    @discardableResult
+    public static func waitForRemovals(timeout: Duration = .seconds(2)) -> Bool {
+        removals.wait(timeout: .now() + timeout.seconds) == .success
+    }
+
+    private static let removals = DispatchGroup()
+    /// Registers, once, the wait at the process's exit: an orderly exit leaves no instance behind.
+    private static let registerExitWait: Void = {
+        atexit { _ = TraceInstance.waitForRemovals() }
+    }()
 
     /// rmdir, retried briefly while a reader thread is still closing its descriptor.
     static func removeDirectory(_ path: String) -> Bool {

@@ -116,6 +116,7 @@ extension ProcessTests {
             let instance = "/sys/kernel/tracing/instances/sigscope-\(getpid())-sockets"
             #expect(FileManager.default.fileExists(atPath: instance))
             trace.stop()
+            #expect(TraceInstance.waitForRemovals())
             #expect(!FileManager.default.fileExists(atPath: instance))
             _ = server
         }
