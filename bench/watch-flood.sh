@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Cost per signal to the traced program: a process queues N signals to itself (SIGUSR1 and SIGRTMIN+1 with values)
-# and reports microseconds per signal, untraced, under sigscope's kernel backend (tracepoints) and ptrace backend
-# (text and JSON output), under `strace -f --seccomp-bpf -e trace=none`, and under bpftrace counting the same two
-# tracepoints, all in the same run, interleaved, median of R runs each. bpftrace only counts; the fair match for it
-# is kernel-count (`watch -c`, the summary only, as strace -c), which reads and pairs every event as the others do
-# but writes none; kernel-text and kernel-json write a line per event. Every run must deliver the same count and
-# value sum as the untraced one; the kernel backend must account for every generate and deliver event (or report
+# Cost per signal to the traced program: a process queues N signals to itself (SIGUSR1 and SIGRTMIN+1 with values) and
+# reports microseconds per signal, untraced, with the two signal tracepoints recorded and nobody reading them (the
+# floor: the kernel's own cost, paid by every tracepoint tool), under sigscope's kernel backend (tracepoints) and
+# ptrace backend (text and JSON output), under `strace -f --seccomp-bpf -e trace=none`, and under bpftrace counting
+# the same two tracepoints, all in the same run, interleaved, median of R runs each. bpftrace only counts; the fair
+# match for it is kernel-count (`watch -c`, the summary only, as strace -c), which reads and pairs every event as the
+# others do but writes none; kernel-text and kernel-json write a line per event. Every run must deliver the same count
+# and value sum as the untraced one; the kernel backend must account for every generate and deliver event (or report
 # exactly how many the kernel lost, shown in the last column). Two placements: as the scheduler likes (tracer and
 # tracee may sit on different CPUs) and all on CPU 0 (pure CPU cost).
 # Goals: the kernel backend adds < 1 µs per signal, level with bpftrace, no event lost at the default buffer size;
@@ -22,12 +23,19 @@ target=$PWD/.build/bench/watch-target
 results=$(mktemp)
 events=$(mktemp)
 counted=$(mktemp)
-trap 'rm -f "$results" "$events" "$counted"' EXIT
+# The floor: the two tracepoints recorded into an instance of the bench's own that nobody reads.
+floor=/sys/kernel/tracing/instances/watch-flood-floor
+trap 'rm -f "$results" "$events" "$counted"; [ -d "$floor" ] && rmdir "$floor"' EXIT
 
-names="untraced kernel-text kernel-json kernel-count ptrace-text ptrace-json strace"
+names="untraced tracepoints kernel-text kernel-json kernel-count ptrace-text ptrace-json strace"
 if [ "$(id -u)" -ne 0 ]; then
     echo "not root: the kernel backend and bpftrace columns are left out" >&2
     names="untraced ptrace-text ptrace-json strace"
+else
+    [ -d /sys/kernel/tracing/instances ] || mount -t tracefs nodev /sys/kernel/tracing
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    :
 elif command -v bpftrace >/dev/null; then
     names="$names bpftrace"
 else
@@ -41,6 +49,13 @@ tracepoint:signal:signal_deliver /pid == cpid/ { @delivered = count(); }'
 variant() {
     case $1 in
         untraced) "$target" flood "$count" ;;
+        tracepoints)
+            mkdir -p "$floor"
+            echo 1 > "$floor/events/signal/signal_generate/enable"
+            echo 1 > "$floor/events/signal/signal_deliver/enable"
+            "$target" flood "$count"
+            echo 0 > "$floor/events/enable"
+            rmdir "$floor" ;;
         kernel-text) "$sigscope" watch --backend kernel --output /dev/null -- "$target" flood "$count" 2>/dev/null ;;
         kernel-json) "$sigscope" watch --backend kernel --format json --output "$events" -- "$target" flood "$count" 2>/dev/null ;;
         kernel-count) "$sigscope" watch --backend kernel -c --format json --output "$counted" -- "$target" flood "$count" 2>/dev/null ;;
@@ -55,7 +70,7 @@ for _ in $(seq "$runs"); do
     for placement in free cpu0; do
         for name in $names; do
             if [ "$placement" = cpu0 ]; then
-                output=$(taskset -c 0 bash -c "$(declare -f variant); target=$target sigscope=$sigscope count=$count events=$events counted=$counted bpf_program='$bpf_program' variant $name")
+                output=$(taskset -c 0 bash -c "$(declare -f variant); target=$target floor=$floor sigscope=$sigscope count=$count events=$events counted=$counted bpf_program='$bpf_program' variant $name")
             else
                 output=$(variant "$name")
             fi
@@ -116,7 +131,9 @@ if [[ " $names " == *" bpftrace "* ]]; then
             'BEGIN { printf "  %-14s %+.2f us per signal against bpftrace (free)\n", n, a - b }'
     done
 fi
-echo "(kernel-*/ptrace-*: sigscope watch --backend B [--format json | -c] -- CMD, release build; kernel-count"
+echo "(tracepoints: signal_generate and signal_deliver recorded with no reader, the kernel's own cost that every"
+echo " tracepoint tool pays, the floor of kernel-* and bpftrace;"
+echo " kernel-*/ptrace-*: sigscope watch --backend B [--format json | -c] -- CMD, release build; kernel-count"
 echo " and bpftrace only count, the others write every event; lost: most events the kernel lost in one kernel-json"
 echo " or kernel-count run; strace: strace -f --seccomp-bpf -e trace=none -o /dev/null CMD,"
 echo " $(strace -V | head -1); bpftrace: counting signal_generate and signal_deliver for the command,"
