@@ -22,7 +22,7 @@ final class SocketCloseTrace: Sendable {
               access(tracefs.path("events/sched/sched_process_exit/format"), R_OK) == 0,
               let instance = try? TraceInstance.create(in: tracefs, role: "sockets") else { return nil }
         let threads = pids.flatMap { pid in
-            let list = (try? ProcFiles().listNumbers("/proc/\(pid)/task")) ?? []
+            let list = KernelTasks.threads(of: pid)
             return list.isEmpty ? [pid] : list
         }
         do throws(SigscopeError) {
