@@ -4,6 +4,8 @@
 #include "cprocfs_tracefs.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -33,6 +35,28 @@ int cprocfs_pidfd_exit_status(int pidfd, int *status_out) {
     }
     if (!(info.mask & SIGSCOPE_PIDFD_INFO_EXIT)) return 1;
     *status_out = info.exit_code;
+    return 0;
+}
+
+int cprocfs_thread_avoid_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return -1;
+    if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set)) return 0;
+    CPU_CLR(cpu, &set);
+    if (CPU_COUNT(&set) == 0) return 0;
+    return sched_setaffinity(0, sizeof(set), &set) == 0 ? 1 : -1;
+}
+
+int cprocfs_thread_set_name(const char *name) {
+    char cut[16];
+    strncpy(cut, name, sizeof(cut) - 1);
+    cut[sizeof(cut) - 1] = 0;
+    int result = pthread_setname_np(pthread_self(), cut);
+    if (result != 0) {
+        errno = result;
+        return -1;
+    }
     return 0;
 }
 #endif

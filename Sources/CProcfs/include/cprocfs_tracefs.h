@@ -14,6 +14,16 @@ int cprocfs_mount_tracefs(const char *target);
 /// lacks the ioctl (ENOTTY, EINVAL).
 /// Why C: ioctl is variadic, and struct pidfd_info is newer than the distribution's headers.
 int cprocfs_pidfd_exit_status(int pidfd, int *status_out);
+
+/// Keeps the calling thread off CPU `cpu`: its affinity becomes what it was without that CPU. Returns 1 when
+/// changed, 0 when `cpu` was the only CPU allowed (nothing changed), -1 with errno set.
+/// Why C: cpu_set_t's CPU_CLR/CPU_COUNT are macros, and sched_getaffinity needs _GNU_SOURCE.
+int cprocfs_thread_avoid_cpu(int cpu);
+
+/// Names the calling thread (its comm, at most 15 bytes: longer names are cut), as `ps -L`, `top -H` and perf show
+/// it. Returns 0, or -1 with errno set.
+/// Why C: prctl is variadic, and pthread_setname_np needs _GNU_SOURCE.
+int cprocfs_thread_set_name(const char *name);
 #endif
 
 #endif

@@ -82,6 +82,7 @@ final class KernelTraceLoop: @unchecked Sendable {
     }
 
     private func run() {
+        _ = cprocfs_thread_set_name("sigscope-events")
         let deadline = configuration.duration.map { Clocks.monotonicNanoseconds() + UInt64(max(0, $0.seconds) * 1e9) }
         var lastRefresh: UInt64 = 0
         var records: [KernelSignalRecord] = []

@@ -112,6 +112,44 @@ extension ProcessTests {
             #expect(killDeliveries.allSatisfy { $0.int("sender_pid") == Int(getpid()) })
         }
 
+        /// A CPU's reader is woken from that CPU, where the traced program writes its records; it runs on the
+        /// others, so the scheduler cannot put it beside the program.
+        @Test func eachCPUsReaderIsNamedAndKeptOffThatCPU() throws {
+            let target = try WatchTarget(["wait", "0"])
+            let session = try WatchSession(["--pid", String(target.pid)], backend: "kernel")
+            defer { session.finish() }
+            let tasks = "/proc/\(session.process.pid)/task"
+            func allowed(_ tid: Int32) -> Set<Int> {
+                let status = (try? ProcFiles().read("\(tasks)/\(tid)/status")) ?? ""
+                guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+                else { return [] }
+                var cpus: Set<Int> = []
+                for part in line.dropFirst(18).trimmingCharacters(in: .whitespaces).split(separator: ",") {
+                    let bounds = part.split(separator: "-").compactMap { Int($0) }
+                    if let low = bounds.first { cpus.formUnion(low...(bounds.last ?? low)) }
+                }
+                return cpus
+            }
+            let everywhere = allowed(session.process.pid)
+            guard everywhere.count > 1 else {
+                print("reader placement test skips: sigscope may run on one CPU only (\(everywhere.sorted()))")
+                return
+            }
+            var readers: [Int: Int32] = [:]
+            #expect(waitUntil {
+                for tid in (try? ProcFiles().listNumbers(tasks)) ?? [] {
+                    let comm = ((try? ProcFiles().read("\(tasks)/\(tid)/comm")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                    if comm.hasPrefix("sigscope-cpu"), let cpu = Int(comm.dropFirst(12)) { readers[cpu] = tid }
+                }
+                return Set(readers.keys).isSuperset(of: everywhere)
+            }, "a reader per CPU: \(readers)")
+            for (cpu, tid) in readers {
+                let cpus = allowed(tid)
+                #expect(!cpus.contains(cpu) && !cpus.isEmpty && cpus.isSubset(of: everywhere),
+                        "the reader of CPU \(cpu) may run on \(cpus.sorted())")
+            }
+        }
+
         @Test func aFloodOfStandardAndRealtimeSignalsIsAccountedForEventByEvent() throws {
             let fixture = try Fixtures.c("watch-target")
             let count = 5_000
