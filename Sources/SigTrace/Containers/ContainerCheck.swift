@@ -54,6 +54,9 @@ public struct ContainerCheck: Sendable {
     /// signal gives a result with verdict `error`, as for a command.
     public func run() throws(SigscopeError) -> ContainerCheckResult {
         Interruption.install()
+        // The kernel's record of the signal's fate and of each close at the exit need two tracing instances: made
+        // ready while the engine works (`run`, `inspect`), not between readiness and the signal.
+        TraceInstanceSpares.prepare(roles: [nil, SocketCloseTrace.role])
         switch target {
         case .image(let image):
             let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -124,10 +127,14 @@ public struct ContainerCheck: Sendable {
         }
         let engine = self.engine
         let id = state.id
+        // podman's record is conmon's exit file, read while conmon still runs beside the init; docker's is the
+        // inspect after the exit.
+        let exitFile = engine.kind == .podman ? ConmonExitFile.of(initPid: state.pid, containerID: id) : nil
+        let started = state
         // The record read when the exit is seen serves the report too: one `inspect` fewer.
         let record = Mutex<ContainerState?>(nil)
         config.recordedExit = {
-            let state = engine.recordedExit(id)
+            let state = exitFile?.recorded(started, timeout: .seconds(2)) ?? engine.recordedExit(id)
             record.withLock { $0 = state }
             return state?.exitStatus
         }
