@@ -56,6 +56,7 @@ public struct ContainerCheck: Sendable {
         Interruption.install()
         // The kernel's record of the signal's fate and of each close at the exit need two tracing instances: made
         // ready while the engine works (`run`, `inspect`), not between readiness and the signal.
+        TimingMarks.mark("check-start")
         TraceInstanceSpares.prepare(roles: [nil, SocketCloseTrace.role])
         switch target {
         case .image(let image):
@@ -63,7 +64,9 @@ public struct ContainerCheck: Sendable {
             // Removed here after the check; removed by the watchdog if sigscope dies before it can.
             let watchdog = try ContainerWatchdog.start(engine: engine, name: name)
             defer {
+                TimingMarks.mark("rm-start")
                 engine.remove(name)
+                TimingMarks.mark("rm-done")
                 watchdog.release()
             }
             let startedAt = Clocks.monotonicNanoseconds()
@@ -78,6 +81,7 @@ public struct ContainerCheck: Sendable {
             let launch = ContainerLaunch(engine: engine, name: name, image: image,
                                          runWords: options + runArguments + [image] + words)
             let outcome = try launch.start(watchdog: watchdog)
+            TimingMarks.mark("launched")
             if let signal = Interruption.requested {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
             }
@@ -134,12 +138,16 @@ public struct ContainerCheck: Sendable {
         // The record read when the exit is seen serves the report too: one `inspect` fewer.
         let record = Mutex<ContainerState?>(nil)
         config.recordedExit = {
+            TimingMarks.mark("exit-seen")
             let state = exitFile?.recorded(started, timeout: .seconds(2)) ?? engine.recordedExit(id)
+            TimingMarks.mark("exit-recorded")
             record.withLock { $0 = state }
             return state?.exitStatus
         }
         let checkStart = Clocks.monotonicNanoseconds()
         var result = try ShutdownCheck(configuration: config, progress: progress).run()
+        TimingMarks.mark("check-done")
+        if let signalAt = result.signalMonotonicNanoseconds { TimingMarks.mark("signal", monotonic: signalAt) }
         let monotonicNow = Clocks.monotonicNanoseconds()
         let wallNow = Date()
 
