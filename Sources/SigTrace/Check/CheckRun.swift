@@ -42,8 +42,9 @@ struct CheckRun {
     var graceEnd: GraceEndState?
     /// The ports the service's tree listened on just before the signal.
     var listenedBefore: Set<UInt16> = []
-    /// The longest a reading of the tree's processes and sockets has taken.
-    var graceEndReadNanoseconds: UInt64 = 0
+    /// How long the readings of the tree's processes and sockets take, and so how early one starts before a moment
+    /// it must end ahead of.
+    var readingLead = ReadingLead()
     /// Reads the tree's TCP connections from before the signal to its exit (and at the exit itself under --trace).
     let connections = ConnectionSampler()
     /// The connections the service still held when it exited or was killed.
@@ -75,9 +76,6 @@ struct CheckRun {
     /// True once the connections held at the signal were counted (in the pre-stop's last moments; otherwise the
     /// reading before the forecast's stands for them).
     var countedForSignal = false
-    /// How long before the pre-stop's end that count starts: twice what the reading before the pre-stop took
-    /// (at least 100 ms, at most half the pre-stop), so it ends before the signal is due even on a busy machine.
-    var countLead: UInt64 = 100_000_000
     /// What a pre-stop hook charged against the grace period, when one ran instead of the wait.
     var preStopCharged: Duration?
     /// The main process's status, once reaped (or read from the tracer).
@@ -224,7 +222,9 @@ struct CheckRun {
                 // The connections held at the signal are counted in the pre-stop's last moments, so the signal
                 // follows its end at once.
                 if !countedForSignal && end - min(now, end) <= countLead && config.inflight.isEmpty {
+                    let readStart = now
                     connections.countAtSignal(treeProcesses(), listening: listenedBefore)
+                    readingLead.ended(startedAt: readStart)
                     countedForSignal = true
                 }
                 if watch.waitForExit(timeout: .nanoseconds(Int64(min(end - min(now, end), 10_000_000)))) {
@@ -251,7 +251,7 @@ struct CheckRun {
         try checkInterrupted()
         let readStart = now
         listenedBefore = GraceEndState.listeningPorts(pid: pid, tree: tree)
-        graceEndReadNanoseconds = now - readStart
+        readingLead.ended(startedAt: readStart)
     }
 
     /// Sends the `--inflight` requests and waits until each is proven on the wire.
@@ -292,7 +292,7 @@ struct CheckRun {
         if child == nil { descendants = tree.descendants(of: [pid]) }
         let readStart = now
         connections.readBeforeSignal(treeProcesses(), listening: listenedBefore)
-        countLead = min(UInt64(config.preStop.seconds * 1e9) / 2, max(100_000_000, 2 * (now - readStart)))
+        readingLead.ended(startedAt: readStart)
         var traced = [pid]
         if config.trace {
             // Seized now, with the descendants it has, so what it passes on to them shows; new ones follow.
@@ -338,10 +338,10 @@ struct CheckRun {
         var lastState: GraceEndState?
         while true {
             try checkInterrupted()
-            if lastState == nil, now + graceEndReadAhead >= deadline {
+            if lastState == nil, now + graceEndLead >= deadline {
                 let readStart = now
                 lastState = GraceEndState.read(pid: pid, tree: tree, listenedBefore: listenedBefore)
-                graceEndReadNanoseconds = max(graceEndReadNanoseconds, now - readStart)
+                readingLead.ended(startedAt: readStart)
             }
             // The connections are read right after the signal and then every few milliseconds, so the last reading
             // before the exit is recent; a reading from before the signal never stands for the exit.
@@ -420,10 +420,15 @@ struct CheckRun {
         return alive
     }
 
-    /// How long before the deadline the grace-end state is read: twice the longest reading so far (the one of the
-    /// listening ports before the signal counts), at least 10 ms and at most 250 ms.
-    var graceEndReadAhead: UInt64 {
-        min(250_000_000, max(10_000_000, 2 * graceEndReadNanoseconds))
+    /// How long before the pre-stop's end the connections held at the signal are counted: at least 100 ms, at most
+    /// half the pre-stop.
+    var countLead: UInt64 {
+        readingLead.lead(atLeast: 100_000_000, atMost: UInt64(config.preStop.seconds * 1e9) / 2)
+    }
+
+    /// How long before the deadline the grace-end state is read: at least 10 ms, at most 250 ms.
+    var graceEndLead: UInt64 {
+        readingLead.lead(atLeast: 10_000_000, atMost: 250_000_000)
     }
 
     /// When SIGKILL is due: the grace period from the start of termination (the kubelet counts it from the

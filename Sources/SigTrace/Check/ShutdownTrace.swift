@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// `check --trace`: the watch tracer on the service and its descendants during a check, so the report shows which
 /// process received the stop signal and whether it passed it on (a shell that does not forward SIGTERM shows up as
 /// a SIGTERM to the shell and none to its child).
@@ -9,13 +6,7 @@ import Synchronization
 /// parent), so the exit status comes from the trace's `exit`/`killed` event.
 final class ShutdownTrace: Sendable {
     private let tracer: SignalTracer
-    private let store = EventStore()
-    private let ended = DispatchSemaphore(value: 0)
-
-    /// The events received so far, shared with the task that drains the tracer's stream.
-    private final class EventStore: Sendable {
-        let events = Mutex<[SignalEvent]>([])
-    }
+    private let events: SignalEventCollector
 
     /// Seizes `pids` (the service first, then its descendants) and, as they fork, their new children. A
     /// descendant that exits meanwhile is left out; the service itself must be seized. Senders are named in
@@ -31,27 +22,20 @@ final class ShutdownTrace: Sendable {
             guard pids.count > 1 else { throw error }
             tracer = try SignalTracer.start(.attach([pids[0]]), configuration: configuration)
         }
-        let batches = tracer.batches
-        let store = store
-        let ended = ended
-        Task.detached {
-            for await batch in batches { store.events.withLock { $0.append(contentsOf: batch) } }
-            ended.signal()
-        }
+        events = SignalEventCollector(tracer.batches)
     }
 
     /// Detaches from whatever still runs and returns every event, waiting up to two seconds for the last ones.
     func finish() -> [SignalEvent] {
         tracer.detach()
-        _ = ended.wait(timeout: .now() + .seconds(2))
-        return store.events.withLock { $0 }
+        return events.all(waitingUpTo: .seconds(2))
     }
 
     /// Detaches without waiting for the last events (on the way out of an interrupted or failed check).
     func detach() { tracer.detach() }
 
     /// The events so far (the tracer keeps running).
-    var snapshot: [SignalEvent] { store.events.withLock { $0 } }
+    var snapshot: [SignalEvent] { events.snapshot }
 
     /// How `pid` ended, from its `exit` or `killed` event.
     static func exitStatus(of pid: Int32, in events: [SignalEvent]) -> ExitStatus? {

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +13,14 @@ import Glibc
 /// elsewhere and the check falls back to sampling.
 final class SocketCloseTrace: Sendable {
     private let instance: TraceInstance
+    /// Set by the first `stop`: a second one (the check's clean-up after its finish) would open `tracing_on` of an
+    /// instance the kernel is tearing down and wait there for the whole tear-down (120 ms measured).
+    private let stopped = Atomic<Bool>(false)
 
     private init(instance: TraceInstance) { self.instance = instance }
+
+    /// The instance's role: `sigscope-PID-sockets`.
+    static let role = "sockets"
 
     /// Starts recording for `pids` (every current thread of each) and what they start; nil when tracefs is not
     /// usable here (not root, not mounted and not mountable, no such events) or a control file refused.
@@ -20,13 +28,13 @@ final class SocketCloseTrace: Sendable {
         guard geteuid() == 0, !pids.isEmpty, let tracefs = try? TraceFS.locate(mount: true),
               access(tracefs.path("events/sock/inet_sock_set_state/format"), R_OK) == 0,
               access(tracefs.path("events/sched/sched_process_exit/format"), R_OK) == 0,
-              let instance = try? TraceInstance.create(in: tracefs, role: "sockets") else { return nil }
+              let instance = try? TraceInstance.create(in: tracefs, role: role) else { return nil }
         let threads = pids.flatMap { pid in
             let list = KernelTasks.threads(of: pid)
             return list.isEmpty ? [pid] : list
         }
         do throws(SigscopeError) {
-            try instance.write("trace_clock", "mono")
+            try instance.setClock("mono")
             try? instance.write("options/record-tgid", "1")
             try instance.write("options/event-fork", "1")
             try instance.write("set_event_pid", threads.map(String.init).joined(separator: " "))
@@ -48,9 +56,10 @@ final class SocketCloseTrace: Sendable {
         return SocketCloseRecord.parse(text)
     }
 
-    /// Ends the recording and removes the instance (in the background: the kernel takes some 45 ms). Callable any
-    /// number of times.
+    /// Ends the recording and removes the instance (in the background: the kernel takes 45-120 ms). Callable any
+    /// number of times; only the first does anything.
     func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try? instance.write("tracing_on", "0")
         instance.removeInBackground()
     }

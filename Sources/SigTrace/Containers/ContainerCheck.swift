@@ -54,13 +54,19 @@ public struct ContainerCheck: Sendable {
     /// signal gives a result with verdict `error`, as for a command.
     public func run() throws(SigscopeError) -> ContainerCheckResult {
         Interruption.install()
+        // The kernel's record of the signal's fate and of each close at the exit need two tracing instances: made
+        // ready while the engine works (`run`, `inspect`), not between readiness and the signal.
+        TimingMarks.mark("check-start")
+        TraceInstanceSpares.prepare(roles: [nil, SocketCloseTrace.role])
         switch target {
         case .image(let image):
             let name = self.name ?? "sigscope-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             // Removed here after the check; removed by the watchdog if sigscope dies before it can.
             let watchdog = try ContainerWatchdog.start(engine: engine, name: name)
             defer {
+                TimingMarks.mark("rm-start")
                 engine.remove(name)
+                TimingMarks.mark("rm-done")
                 watchdog.release()
             }
             let startedAt = Clocks.monotonicNanoseconds()
@@ -75,6 +81,7 @@ public struct ContainerCheck: Sendable {
             let launch = ContainerLaunch(engine: engine, name: name, image: image,
                                          runWords: options + runArguments + [image] + words)
             let outcome = try launch.start(watchdog: watchdog)
+            TimingMarks.mark("launched")
             if let signal = Interruption.requested {
                 throw SigscopeError(.interrupted, "interrupted by \(signal.name): removed container \(name)")
             }
@@ -124,15 +131,23 @@ public struct ContainerCheck: Sendable {
         }
         let engine = self.engine
         let id = state.id
+        // podman's record is conmon's exit file, read while conmon still runs beside the init; docker's is the
+        // inspect after the exit.
+        let exitFile = engine.kind == .podman ? ConmonExitFile.of(initPid: state.pid, containerID: id) : nil
+        let started = state
         // The record read when the exit is seen serves the report too: one `inspect` fewer.
         let record = Mutex<ContainerState?>(nil)
         config.recordedExit = {
-            let state = engine.recordedExit(id)
+            TimingMarks.mark("exit-seen")
+            let state = exitFile?.recorded(started, timeout: .seconds(2)) ?? engine.recordedExit(id)
+            TimingMarks.mark("exit-recorded")
             record.withLock { $0 = state }
             return state?.exitStatus
         }
         let checkStart = Clocks.monotonicNanoseconds()
         var result = try ShutdownCheck(configuration: config, progress: progress).run()
+        TimingMarks.mark("check-done")
+        if let signalAt = result.signalMonotonicNanoseconds { TimingMarks.mark("signal", monotonic: signalAt) }
         let monotonicNow = Clocks.monotonicNanoseconds()
         let wallNow = Date()
 

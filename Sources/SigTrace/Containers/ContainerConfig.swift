@@ -134,19 +134,55 @@ enum ContainerJSON {
         return nil
     }
 
-    /// RFC 3339 with nanoseconds, as both engines write; Go's zero time means "never".
+    /// RFC 3339 with nanoseconds, as both engines write (`2026-11-29T22:50:01.054880051Z`, or an offset such as
+    /// `+01:00`); Go's zero time means "never". Parsed by hand: a Foundation date formatter loads the time zone
+    /// database first, some 10 ms before the signal.
     static func date(_ value: Any?) -> Date? {
         guard let text = value as? String, !text.hasPrefix("0001-") else { return nil }
-        // Fractions longer than milliseconds are cut to microseconds by hand: ISO8601DateFormatter takes only three.
-        var main = text
-        var fraction = 0.0
-        if let dot = text.firstIndex(of: ".") {
-            let end = text[dot...].firstIndex { $0 == "Z" || $0 == "+" || $0 == "-" } ?? text.endIndex
-            fraction = Double("0" + text[dot..<end]) ?? 0
-            main = String(text[..<dot]) + String(text[end...])
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[from..<from + count] {
+                guard byte >= 48 && byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
         }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: main).map { $0.addingTimeInterval(fraction) }
+        guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116,
+              bytes[13] == 58, bytes[16] == 58,
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), (1...12).contains(month),
+              (1...31).contains(day), let hour = number(11, 2), let minute = number(14, 2),
+              let second = number(17, 2), hour < 24, minute < 60, second < 61 else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if bytes[index] == 46 {
+            var scale = 0.1
+            index += 1
+            while index < bytes.count, bytes[index] >= 48 && bytes[index] <= 57 {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        var offset = 0
+        guard index < bytes.count else { return nil }
+        if bytes[index] == 90 || bytes[index] == 122 {
+            guard index + 1 == bytes.count else { return nil }
+        } else if bytes[index] == 43 || bytes[index] == 45, index + 6 == bytes.count, bytes[index + 3] == 58,
+                  let hours = number(index + 1, 2), let minutes = number(index + 4, 2) {
+            offset = (hours * 60 + minutes) * 60 * (bytes[index] == 43 ? 1 : -1)
+        } else {
+            return nil
+        }
+        // Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146097 + dayOfEra - 719468
+        let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 }

@@ -48,8 +48,12 @@ struct ContainerLaunch {
         let call = RunCall()
         let thread = Thread {
             let outcome = Result { () throws(SigscopeError) in
-                try engine.run(arguments, timeout: .seconds(120), started: watchdog.inFlight)
+                try engine.run(arguments, timeout: .seconds(120)) { pid in
+                    TimingMarks.mark("run-spawned")
+                    watchdog.inFlight(pid)
+                }
             }
+            TimingMarks.mark("run-returned")
             watchdog.inFlight(0)
             call.result.withLock { $0 = outcome }
         }

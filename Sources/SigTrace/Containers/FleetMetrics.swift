@@ -87,15 +87,6 @@ public struct FleetMetrics: Sendable {
 
     /// A label value as the exposition format wants it: backslash, double quote and newline escaped.
     static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        value.substituting(["\\": "\\\\", "\"": "\\\"", "\n": "\\n"])
     }
 }

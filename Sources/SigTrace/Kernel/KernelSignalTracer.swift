@@ -108,7 +108,7 @@ public final class KernelSignalTracer: Sendable {
         var readers: [RingBufferReader] = []
         let sink = KernelRecordSink()
         do throws(SigscopeError) {
-            try instance.write("trace_clock", "mono")
+            try instance.setClock("mono")
             // A reader wakes per few pages, not per record (0 would wake it for each), nor per half buffer (the
             // default 50, which risks loss in a flood).
             try? instance.write("buffer_percent", String(RingBufferReader.wakePercent))

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// `check` through the kernel backend: what the kernel did with the stop signal (delivered to a handler, to the
 /// default action, ignored, dropped because PID 1 of a namespace has no handler, merged) and who sent each SIGKILL,
@@ -7,8 +6,7 @@ import Synchronization
 /// kernel backend can (root, tracefs); never stops the service.
 public final class StopSignalFate: Sendable {
     private let tracer: KernelSignalTracer
-    private let store = EventStore()
-    private let ended = DispatchSemaphore(value: 0)
+    private let events: SignalEventCollector
     private let pids: [Int32]
     private let signal: Signal
 
@@ -16,18 +14,7 @@ public final class StopSignalFate: Sendable {
         self.tracer = tracer
         self.pids = pids
         self.signal = signal
-        let batches = tracer.batches
-        let store = store
-        let ended = ended
-        Task.detached {
-            for await batch in batches { store.events.withLock { $0.append(contentsOf: batch) } }
-            ended.signal()
-        }
-    }
-
-    /// The events so far, shared with the task that drains the stream.
-    private final class EventStore: Sendable {
-        let events = Mutex<[SignalEvent]>([])
+        events = SignalEventCollector(tracer.batches)
     }
 
     /// Starts watching `pids` (the service first, then descendants to follow for SIGKILL) for `signal` and
@@ -51,8 +38,7 @@ public final class StopSignalFate: Sendable {
     /// when known: a stop signal the kernel handled by its fatal default action has no delivery event.
     public func finish(exit: ExitStatus? = nil) -> KernelStopRecord {
         tracer.stop()
-        _ = ended.wait(timeout: .now() + .seconds(2))
-        return KernelStopRecord.judge(store.events.withLock { $0 }, signal: signal, pids: pids, exit: exit,
+        return KernelStopRecord.judge(events.all(waitingUpTo: .seconds(2)), signal: signal, pids: pids, exit: exit,
                                       lostEvents: tracer.statistics.lost)
     }
 

@@ -1,5 +1,6 @@
 import CProcfs
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -139,8 +140,12 @@ public final class TraceInstance: Sendable {
     public var directory: String { "instances/" + name }
 
     /// Creates the instance for this process, first removing instances of sigscopes that are gone. `role` names a
-    /// second instance the same sigscope runs beside the first (`sigscope-4711-sockets`).
-    public static func create(in tracefs: TraceFS, role: String? = nil) throws(SigscopeError) -> TraceInstance {
+    /// second instance the same sigscope runs beside the first (`sigscope-4711-sockets`). One prepared ahead
+    /// (`TraceInstanceSpares`) is handed out when there is one and `spare` allows it.
+    public static func create(in tracefs: TraceFS, role: String? = nil, spare: Bool = true) throws(SigscopeError)
+        -> TraceInstance
+    {
+        if spare, let prepared = TraceInstanceSpares.take(role: role, in: tracefs) { return prepared }
         _ = removeStale(in: tracefs)
         let name = prefix + String(getpid()) + (role.map { "-" + $0 } ?? "")
         let path = tracefs.path("instances/" + name)
@@ -172,6 +177,17 @@ public final class TraceInstance: Sendable {
     static func isSigscope(_ pid: Int32) -> Bool {
         guard let comm = try? ProcFiles().read("/proc/\(pid)/comm") else { return false }
         return comm.trimmingWhitespace() == "sigscope" || comm.hasPrefix("sigscopePackage")
+    }
+
+    /// The clock set by `setClock`.
+    private let clock = Mutex<String?>(nil)
+
+    /// Sets the instance's `trace_clock` (`mono`: stamps comparable with CLOCK_MONOTONIC) unless it has that clock
+    /// already: each change resets the buffers and waits for an RCU grace period (about 20 ms).
+    public func setClock(_ name: String) throws(SigscopeError) {
+        guard clock.withLock({ $0 }) != name else { return }
+        try write("trace_clock", name)
+        clock.withLock { $0 = name }
     }
 
     /// Writes a control file of the instance (`events/signal/signal_generate/filter`, `buffer_percent`).

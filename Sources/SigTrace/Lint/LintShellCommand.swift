@@ -179,16 +179,6 @@ public struct LintShellCommand: Sendable, Hashable {
 extension String {
     /// The text with newlines, carriage returns and tabs written as `\n`, `\r`, `\t`, for one-line output.
     func replacingNewlines() -> String {
-        var out = ""
-        for character in self {
-            switch character {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\r\n": out += "\\r\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        substituting(["\n": "\\n", "\r": "\\r", "\t": "\\t", "\r\n": "\\r\\n"])
     }
 }
