@@ -11,8 +11,8 @@
 # report exactly how many the kernel lost, shown in the last column). Two placements: as the scheduler likes (tracer
 # and tracee may sit on different CPUs) and all on CPU 0 (pure CPU cost).
 # The untraced speed of this kind of machine drifts by +-10% over seconds (a virtual CPU's host), more than the costs
-# measured, so every traced run follows an untraced run of its own and "added" is the median of those paired
-# differences; each figure is printed with its spread (min-max over the rounds).
+# measured, so untraced runs alternate with the traced ones and "added" is the median, over the rounds, of each traced
+# run minus the mean of the untraced runs just before and after it; each figure is printed with its spread (min-max).
 # Goals: the kernel backend adds < 1 us per signal, level with bpftrace, no event lost at the default buffer size;
 # the ptrace backend no slower than strace.
 # Usage: bench/watch-flood.sh [N, default 100000] [R, default 5]   (the kernel backend and bpftrace need root)
@@ -127,18 +127,23 @@ measure() {
     fi
 }
 
-# results: "placement name micros lost added" per traced run, added against the untraced run just before it;
-# "placement untraced micros - -" for those.
+# results: "placement name micros lost added" per traced run, added against the mean of the untraced runs just
+# before and just after it (U V1 U V2 U ...: a drift over the pair cancels); "placement untraced micros - -" for those.
 for _ in $(seq "$runs"); do
     for placement in free cpu0; do
+        measure "$placement" untraced
+        before=$micros
+        echo "$placement untraced $before - -" >> "$results"
         for name in $names; do
             [ "$name" = untraced ] && continue
-            measure "$placement" untraced
-            base=$micros
             measure "$placement" "$name"
-            echo "$placement untraced $base - -" >> "$results"
-            echo "$placement $name $micros $lost $(awk -v a="$micros" -v b="$base" 'BEGIN { printf "%.2f", a - b }')" \
-                >> "$results"
+            traced=$micros
+            traced_lost=$lost
+            measure "$placement" untraced
+            echo "$placement untraced $micros - -" >> "$results"
+            echo "$placement $name $traced $traced_lost $(awk -v a="$traced" -v b="$before" -v c="$micros" \
+                'BEGIN { printf "%.2f", a - (b + c) / 2 }')" >> "$results"
+            before=$micros
         done
     done
 done
@@ -162,7 +167,7 @@ for name in $names; do
     lost=$(awk -v n="$name" '$2 == n { print $4 }' "$results" | sort -n | tail -1)
     printf '  %-13s %-20s %-20s %s\n' "$name" "$(spread "$fm" "$flo" "$fhi" 0)" "$(spread "$cm" "$clo" "$chi" 0)" "$lost"
 done
-echo "added per signal: each traced run minus the untraced run just before it, median (min-max)"
+echo "added per signal: each traced run minus the mean of the untraced runs around it, median (min-max)"
 printf '  %-13s %-24s %s\n' "" "free" "on CPU 0"
 for name in $names; do
     [ "$name" = untraced ] && continue
