@@ -155,7 +155,6 @@ struct Watch: AsyncParsableCommand {
     func run() async throws {
         try validateCombination()
         if try chooseBackend() == .kernel { return try await runKernel() }
-        let format = self.format.format
         var configuration = SignalTracer.Configuration()
         configuration.followForks = followForks
         configuration.signals = signals ?? straceFilter?.signals
@@ -165,47 +164,16 @@ struct Watch: AsyncParsableCommand {
         configuration.stopSignals = [.int, .term, .hup, .pipe]
         signal(SIGPIPE, SIG_IGN)
         let numbers = pids.map(\.rawValue)
-        let sink = try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) }
-            ?? FileOutput.standardOutput
+        let sink = try eventSink()
         var launch = SpawnedProcess.Options()
         // Out of the terminal's foreground group, Ctrl-C reaches sigscope alone.
         launch.newProcessGroup = detachOnInterrupt
         let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try SignalTracer.start(target, configuration: configuration)
-        let render = WatchFormat(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))
+        let style = output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false)
         Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
                      + interruptNote(attached: !numbers.isEmpty, backend: .ptrace))
-        // A failed write (a full disk, /dev/full) ends the watch with one line and exit 2: events are never lost
-        // silently. EPIPE is the reader going away, which SIGPIPE already turns into a clean detach.
-        var writeError: Int32?
-        func check(_ failure: Int32?) {
-            guard let failure, failure != EPIPE, writeError == nil else { return }
-            writeError = failure
-            tracer.detach()
-        }
-        if format == .text && !summaryOnly { check(sink.write(render.textHeader())) }
-        var summary = WatchSummary()
-        // The started command's end, as a shell would report it: its exit code, or 128 + the killing signal.
-        let launched = numbers.isEmpty ? tracer.pids.first : nil
-        var commandStatus: Int32 = 0
-        // One write per batch: a flood must not cost a system call per event.
-        var writer = WatchLineWriter(style: render.style)
-        var lines: [UInt8] = []
-        // Read once: an option's property wrapper costs a lookup per event.
-        let summaryOnly = self.summaryOnly
-        for await batch in tracer.batches {
-            lines.removeAll(keepingCapacity: true)
-            for event in batch {
-                summary.record(event)
-                if event.pid == launched, let status = event.exitStatus { commandStatus = status.shellCode }
-                if summaryOnly { continue }
-                if format == .json { writer.appendJSON(event, to: &lines) } else { writer.appendText(event, to: &lines) }
-            }
-            if !lines.isEmpty { check(sink.write(bytes: lines)) }
-        }
-        writeSummary(summary, to: sink, check: check)
-        if output != nil { check(sink.close()) }
-        if let writeError { throw Self.writeFailure(writeError, output: output) }
-        if commandStatus != 0 { throw ExitCode(commandStatus) }
+        try await writeEvents(tracer.batches, to: sink, launched: numbers.isEmpty ? tracer.pids.first : nil,
+                              style: style, stop: tracer.detach)
     }
 }
