@@ -58,20 +58,7 @@ public struct SignalEvent: Sendable {
     }
 
     /// The event's name in output: `signal`, `stopped`, `exit` ...
-    public var name: String {
-        switch kind {
-        case .signal: "signal"
-        case .generated: "generated"
-        case .stopped: "stopped"
-        case .continued: "continued"
-        case .exec: "exec"
-        case .thread: "thread"
-        case .fork: "fork"
-        case .exit: "exit"
-        case .killed: "killed"
-        case .detached: "detached"
-        }
-    }
+    public var name: String { kind.outputName.description }
 
     /// The signal the event is about, for filtering: the delivered, stopping or killing signal.
     public var signal: Signal? {
@@ -188,5 +175,23 @@ public struct DeliveryHandler: Sendable, Hashable {
             (0x8000_0000, "SA_RESETHAND"),
         ]
         return names.filter { flags & $0.0 != 0 && $0.1 != "SA_RESTORER" }.map(\.1)
+    }
+}
+
+extension SignalEvent.Kind {
+    /// The event's name in output, as the line writer copies it into a line without making a String.
+    var outputName: StaticString {
+        switch self {
+        case .signal: "signal"
+        case .generated: "generated"
+        case .stopped: "stopped"
+        case .continued: "continued"
+        case .exec: "exec"
+        case .thread: "thread"
+        case .fork: "fork"
+        case .exit: "exit"
+        case .killed: "killed"
+        case .detached: "detached"
+        }
     }
 }

@@ -36,7 +36,7 @@ public struct WatchLineWriter {
         Self.raw(#"{"schema_version":"#, &out)
         Self.int(JSONSchema.version, &out)
         Self.raw(#","event":""#, &out)
-        Self.raw(Self.eventName(event.kind), &out)
+        Self.raw(event.kind.outputName, &out)
         Self.raw(#"","time":""#, &out)
         appendISOTime(event.wallSeconds, to: &out)
         Self.raw(#"","monotonic_ns":"#, &out)
@@ -97,42 +97,15 @@ public struct WatchLineWriter {
         if let cmdline = d.senderCmdline { Self.strings(cmdline, &out) } else { Self.raw("null", &out) }
         Self.raw(#","sender_pid_in_namespace":"#, &out)
         Self.int(d.senderNamespacePid.map(Int.init), &out)
-        if let value = d.valueInt {
-            Self.raw(#","value":"#, &out)
-            Self.int(Int(value), &out)
-        }
-        if let pointer = d.valuePointer {
-            Self.raw(#","value_ptr":"#, &out)
-            Self.quotedHex(pointer, &out)
-        }
-        if let status = d.childStatus {
-            Self.raw(#","status":"#, &out)
-            Self.int(Int(status), &out)
-        }
-        if let address = d.faultAddress {
-            Self.raw(#","address":"#, &out)
-            Self.quotedHex(address, &out)
-        }
-        if let timer = d.timerId {
-            Self.raw(#","timer_id":"#, &out)
-            Self.int(Int(timer), &out)
-        }
-        if let overrun = d.timerOverrun {
-            Self.raw(#","overrun":"#, &out)
-            Self.int(Int(overrun), &out)
-        }
-        if let syscall = d.syscall {
-            Self.raw(#","syscall":"#, &out)
-            Self.int(Int(syscall), &out)
-        }
-        if let fd = d.pollDescriptor {
-            Self.raw(#","fd":"#, &out)
-            Self.int(Int(fd), &out)
-        }
-        if let band = d.pollBand {
-            Self.raw(#","band":"#, &out)
-            Self.int(band, &out)
-        }
+        Self.optionalInt(#","value":"#, d.valueInt, &out)
+        Self.optionalHex(#","value_ptr":"#, d.valuePointer, &out)
+        Self.optionalInt(#","status":"#, d.childStatus, &out)
+        Self.optionalHex(#","address":"#, d.faultAddress, &out)
+        Self.optionalInt(#","timer_id":"#, d.timerId, &out)
+        Self.optionalInt(#","overrun":"#, d.timerOverrun, &out)
+        Self.optionalInt(#","syscall":"#, d.syscall, &out)
+        Self.optionalInt(#","fd":"#, d.pollDescriptor, &out)
+        Self.optionalInt(#","band":"#, d.pollBand, &out)
         if d.errno != 0 {
             Self.raw(#","errno":"#, &out)
             Self.int(Int(d.errno), &out)
@@ -141,10 +114,7 @@ public struct WatchLineWriter {
             Self.raw(#","result":"#, &out)
             Self.string(result.rawValue, &out)
         }
-        if let context = d.contextPid {
-            Self.raw(#","context_pid":"#, &out)
-            Self.int(Int(context), &out)
-        }
+        Self.optionalInt(#","context_pid":"#, d.contextPid, &out)
         if let comm = d.contextComm {
             Self.raw(#","context_comm":"#, &out)
             Self.string(comm, &out)
@@ -470,22 +440,6 @@ public struct WatchLineWriter {
 
     // MARK: Bytes
 
-    /// The `event` value of each kind.
-    private static func eventName(_ kind: SignalEvent.Kind) -> StaticString {
-        switch kind {
-        case .signal: "signal"
-        case .generated: "generated"
-        case .stopped: "stopped"
-        case .continued: "continued"
-        case .exec: "exec"
-        case .thread: "thread"
-        case .fork: "fork"
-        case .exit: "exit"
-        case .killed: "killed"
-        case .detached: "detached"
-        }
-    }
-
     /// `SIGTERM`, `SIGRTMIN+1`: 65 names made once rather than one String per event.
     private static let signalNames: [[UInt8]] = (1...64).map { Array(Signal(Int32($0)).name.utf8) }
 
@@ -533,6 +487,20 @@ public struct WatchLineWriter {
     }
 
     /// `"0x7f3a"`.
+    /// `,"key":N` when there is a value, nothing otherwise.
+    private static func optionalInt<Value: BinaryInteger>(_ key: StaticString, _ value: Value?, _ out: inout [UInt8]) {
+        guard let value else { return }
+        raw(key, &out)
+        int(Int(value), &out)
+    }
+
+    /// `,"key":"0x..."` when there is a value, nothing otherwise.
+    private static func optionalHex(_ key: StaticString, _ value: UInt64?, _ out: inout [UInt8]) {
+        guard let value else { return }
+        raw(key, &out)
+        quotedHex(value, &out)
+    }
+
     private static func quotedHex(_ value: UInt64, _ out: inout [UInt8]) {
         raw("\"0x", &out)
         hex(value, &out)
