@@ -170,10 +170,9 @@ struct Watch: AsyncParsableCommand {
         launch.newProcessGroup = detachOnInterrupt
         let target: SignalTracer.Target = numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try SignalTracer.start(target, configuration: configuration)
-        let style = output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false)
         Output.error("watching \(tracer.pids.map(String.init).joined(separator: ", ")); "
                      + interruptNote(attached: !numbers.isEmpty, backend: .ptrace))
         try await writeEvents(tracer.batches, to: sink, launched: numbers.isEmpty ? tracer.pids.first : nil,
-                              style: style, stop: tracer.detach)
+                              stop: tracer.detach)
     }
 }

@@ -13,7 +13,7 @@ extension Watch {
     /// (`| head`), ends it cleanly. The started command's end is sigscope's, as a shell would report it: its exit
     /// code, or 128 + the killing signal.
     func writeEvents(_ batches: AsyncStream<[SignalEvent]>, to sink: FileOutput, launched: Int32?,
-                     style: TextStyle, stop: () -> Void, lostEvents: () -> Int? = { nil }) async throws {
+                     stop: () -> Void, lostEvents: () -> Int? = { nil }) async throws {
         var writeError: Int32?
         func check(_ failure: Int32?) {
             guard let failure, failure != EPIPE, writeError == nil else { return }
@@ -21,6 +21,8 @@ extension Watch {
             stop()
         }
         let format = self.format.format
+        // Colour only on a terminal, never in an `-o` file.
+        let style = output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false)
         // Read once: an option's property wrapper costs a lookup per event.
         let summaryOnly = self.summaryOnly
         if format == .text && !summaryOnly { check(sink.write(WatchFormat(style: style).textHeader())) }
@@ -40,7 +42,7 @@ extension Watch {
             if Self.readerGone(sink.fd) { stop() }
         }
         summary.lostEvents = lostEvents()
-        writeSummary(summary, to: sink, check: check)
+        writeSummary(summary, to: sink, style: style, check: check)
         if output != nil { check(sink.close()) }
         if let writeError { throw Self.writeFailure(writeError, output: output) }
         if commandStatus != 0 { throw ExitCode(commandStatus) }
@@ -52,12 +54,13 @@ extension Watch {
         try output.map { (path) throws(SigscopeError) in try FileOutput.create(path: path) } ?? FileOutput.standardOutput
     }
 
-    /// The summary: the last JSON line of the output; in text on stderr, or (`--summary-only`) the output itself.
-    func writeSummary(_ summary: WatchSummary, to sink: FileOutput, check: (Int32?) -> Void) {
+    /// The summary: the last JSON line of the output; in text on stderr, or (`--summary-only`) the output itself,
+    /// in the output's `style`.
+    func writeSummary(_ summary: WatchSummary, to sink: FileOutput, style: TextStyle, check: (Int32?) -> Void) {
         if format.format == .json {
             check(sink.write(summary.json()))
         } else if summaryOnly {
-            check(sink.write(summary.text(style: output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false))))
+            check(sink.write(summary.text(style: style)))
         } else {
             FileOutput.standardError.write(summary.text(style: TextStyle.forDescriptor(2)))
         }

@@ -40,13 +40,12 @@ extension Watch {
         let target: KernelSignalTracer.Target = all ? .all
             : numbers.isEmpty ? .launch(command, launch) : .attach(numbers)
         let tracer = try KernelSignalTracer.start(target, configuration: configuration)
-        let style = output == nil ? TextStyle.forDescriptor(1) : TextStyle(colored: false)
         let what = all ? "every process" : tracer.pids.map(String.init).joined(separator: ", ")
         let mounted = tracer.tracefs.mountedBySigscope ? "mounted tracefs at " : "tracefs "
         Output.error("watching \(what) with the kernel backend (\(mounted)\(tracer.tracefs.root), instance "
                      + "\(tracer.instanceName)); nothing is stopped; "
                      + (all ? "Ctrl-C ends the watch" : interruptNote(attached: !numbers.isEmpty, backend: .kernel)))
         try await writeEvents(tracer.batches, to: sink, launched: numbers.isEmpty && !all ? tracer.pids.first : nil,
-                              style: style, stop: tracer.stop, lostEvents: { tracer.statistics.lost })
+                              stop: tracer.stop, lostEvents: { tracer.statistics.lost })
     }
 }
