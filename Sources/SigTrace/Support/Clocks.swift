@@ -5,9 +5,14 @@ import Glibc
 /// Time as sigscope measures it: the monotonic clock for intervals, the wall clock for event stamps.
 public enum Clocks {
     /// Nanoseconds on CLOCK_MONOTONIC.
-    public static func monotonicNanoseconds() -> UInt64 {
+    public static func monotonicNanoseconds() -> UInt64 { nanoseconds(CLOCK_MONOTONIC) }
+
+    /// Nanoseconds since the epoch on CLOCK_REALTIME, comparable with `date +%s%N` in a script.
+    public static func wallNanoseconds() -> UInt64 { nanoseconds(CLOCK_REALTIME) }
+
+    private static func nanoseconds(_ clock: clockid_t) -> UInt64 {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(clock, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 

@@ -13,10 +13,8 @@ public enum TimingMarks {
     /// Writes the mark `label` for now, or for the CLOCK_MONOTONIC reading `monotonic` taken earlier.
     public static func mark(_ label: String, monotonic: UInt64? = nil) {
         guard enabled else { return }
-        var wall = timespec()
-        clock_gettime(CLOCK_REALTIME, &wall)
+        let wallNow = Clocks.wallNanoseconds()
         let now = Clocks.monotonicNanoseconds()
-        let wallNow = UInt64(wall.tv_sec) * 1_000_000_000 + UInt64(wall.tv_nsec)
         let moment = wallNow &- (now &- min(monotonic ?? now, now))
         var line = "sigscope-timing \(label) \(moment)\n"
         _ = line.withUTF8 { write(STDERR_FILENO, $0.baseAddress, $0.count) }
